@@ -1,0 +1,1 @@
+"""Alembic histories: ``shared/`` for the shared schema, ``tenant/`` for every tenant schema."""

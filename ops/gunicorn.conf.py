@@ -1,0 +1,13 @@
+"""gunicorn settings for production: `gunicorn -c ops/gunicorn.conf.py wsgi:app`."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("KYODO_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("KYODO_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = 4
+timeout = 60
+accesslog = "-"
+# The app is built in each worker after the fork, so no database connection crosses a fork.
+preload_app = False

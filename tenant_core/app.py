@@ -1,0 +1,56 @@
+"""The application factory; extensions are initialised in one explicit order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+
+from tenant_core import boundary, i18n, metrics, tenancy
+from tenant_core.config import Settings, load_settings
+from tenant_core.db import Database, make_engine
+from tenant_core.modules import register_modules
+
+
+def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
+    """Build the Kyodo app; ``config`` overrides the environment (tests pass a Settings or a dict)."""
+    settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.resolved_secret_key(),
+        KYODO_ENV=settings.env,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["kyodo.settings"] = settings
+
+    # 1. storage and queues
+    app.extensions["kyodo.db"] = Database(make_engine(settings.resolved_database_url, settings.db_pool_size))
+    if settings.redis_url:
+        from redis import Redis
+
+        app.extensions["kyodo.redis"] = Redis.from_url(settings.redis_url)
+    # 2. per-request machinery: language, tenant resolution, session boundary, metrics
+    i18n.init_app(app)
+    tenancy.init_app(app)
+    boundary.init_app(app)
+    metrics.init_app(app)
+    # 3. routes: core pages first, then the business modules
+    from tenant_core import health
+    from tenant_core.platform.blueprint import bp as platform_bp
+    from tenant_core.portal.blueprint import bp as portal_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(platform_bp)
+    app.register_blueprint(portal_bp)
+    register_modules(app)
+    _register_error_pages(app)
+
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    for code in (403, 404, 500):
+        app.register_error_handler(
+            code, lambda exc, code=code: (render_template("core/error.html", code=code, error=exc), code)
+        )

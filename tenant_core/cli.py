@@ -1,0 +1,270 @@
+"""The ``kyodo`` command line: a Flask CLI group for the operator."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from tenant_core.config import ConfigError
+from tenant_core.extensions import get_db, get_settings
+from tenant_core.models import Tenant, TenantStatus
+
+
+def _create_app() -> Flask:
+    from tenant_core.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"kyodo: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
+def main() -> None:
+    """Kyodo: one shared application for the cities of a joint municipal cloud."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"エラー / error: {message}", err=True)
+    sys.exit(1)
+
+
+@main.command("init")
+@click.option("--demo", is_flag=True, help="Also provision the demo cities declared under tenants/.")
+@with_appcontext
+def init_command(demo: bool) -> None:
+    """Create or upgrade the shared schema; with --demo, provision the declared demo cities."""
+    from tenant_core.demo import load_demo
+    from tenant_core.migrate import upgrade_shared
+
+    db = get_db()
+    upgrade_shared(db)
+    click.echo(f"shared schema ready ({db.engine.url.render_as_string(hide_password=True)})")
+    if demo:
+        for line in load_demo(db, get_settings()):
+            click.echo(line)
+
+
+@main.group("tenants")
+def tenants() -> None:
+    """Create, list, migrate, suspend, sync and drop tenants (cities)."""
+
+
+@tenants.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Japanese name, e.g. 富士市")
+@click.option("--name-en", default=None)
+@click.option("--code", required=True, help="全国地方公共団体コード, 6 digits with check digit")
+@click.option("--consortium", "consortium_slug", required=True, help="slug of the consortium (協議会)")
+@click.option("--consortium-name", default=None, help="name of the consortium, if it is new")
+@click.option("--population", type=click.IntRange(min=0), default=None)
+@click.option("--households", type=click.IntRange(min=0), default=None)
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="reference date")
+@click.option("--module", "modules", multiple=True, help="enable a module (repeatable)")
+@with_appcontext
+def tenants_create(slug: str, **opts: Any) -> None:
+    """Create a tenant and its schema at the current revision."""
+    from tenant_core.provisioning import ProvisioningError, TenantSpec, create_tenant
+
+    as_of = opts.pop("as_of")
+    spec = TenantSpec(
+        slug=slug,
+        population_as_of=as_of.date() if as_of else None,
+        **{**opts, "modules": tuple(opts["modules"])},
+    )
+    try:
+        tenant = create_tenant(get_db(), spec, tuple(get_settings().extra_tenant_migrations))
+    except ProvisioningError as exc:
+        _fail(str(exc))
+    click.echo(f"created {tenant.slug} ({tenant.name}, {tenant.code}) in schema {tenant.schema}")
+
+
+def _tenant_dict(t: Tenant) -> dict[str, Any]:
+    return {
+        "slug": t.slug,
+        "name": t.name,
+        "name_en": t.name_en,
+        "code": t.code,
+        "status": str(t.status),
+        "consortium": t.consortium.slug,
+        "population": t.population,
+        "households": t.households,
+        "population_as_of": t.population_as_of.isoformat() if t.population_as_of else None,
+        "modules": list(t.modules or []),
+        "schema": t.schema,
+        "schema_revision": t.schema_revision,
+    }
+
+
+@tenants.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@with_appcontext
+def tenants_list(as_json: bool) -> None:
+    """List the tenants."""
+    from sqlalchemy.orm import selectinload
+
+    with get_db().session() as session:
+        rows = session.scalars(
+            sa.select(Tenant).options(selectinload(Tenant.consortium)).order_by(Tenant.slug)
+        ).all()
+        data = [_tenant_dict(t) for t in rows]
+    if as_json:
+        echo_json(data)
+        return
+    for t in data:
+        click.echo(
+            f"{t['slug']:<20} {t['code']}  {t['status']:<10} {t['schema_revision'] or '-':<16} {t['name']}"
+        )
+
+
+@tenants.command("show")
+@click.argument("slug")
+@with_appcontext
+def tenants_show(slug: str) -> None:
+    """Show one tenant."""
+    from tenant_core.provisioning import ProvisioningError, get_tenant
+
+    with get_db().session() as session:
+        try:
+            echo_json(_tenant_dict(get_tenant(session, slug)))
+        except ProvisioningError as exc:
+            _fail(str(exc))
+
+
+@tenants.command("migrate")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="migrate every tenant")
+@click.option("--jobs", type=click.IntRange(min=1, max=64), default=1, show_default=True)
+@click.option(
+    "--on-error",
+    type=click.Choice(["continue", "stop"]),
+    default="continue",
+    show_default=True,
+    help="after a failure, go on with the other tenants or skip those not yet started",
+)
+@with_appcontext
+def tenants_migrate(slugs: tuple[str, ...], all_: bool, jobs: int, on_error: str) -> None:
+    """Upgrade tenant schemas to the newest revision, each in its own transaction."""
+    from tenant_core.migrate import migrate_tenants
+
+    if not all_ and not slugs:
+        _fail("name the tenants to migrate, or pass --all")
+    if all_ and slugs:
+        _fail("give either --all or slugs, not both")
+    report = migrate_tenants(
+        get_db(),
+        None if all_ else slugs,
+        jobs=jobs,
+        on_error=on_error,  # type: ignore[arg-type]
+        extra_locations=tuple(get_settings().extra_tenant_migrations),
+    )
+    if not report.outcomes:
+        click.echo(f"nothing to do: every tenant is at {report.head}")
+        return
+    for o in report.outcomes:
+        line = f"{o.status:<9} {o.slug:<20} {o.before or '-'} -> {o.after or '-'}"
+        click.echo(line + (f"  {o.error}" if o.error else ""))
+    click.echo(
+        f"{report.count('migrated')} migrated, {report.count('failed')} failed, "
+        f"{report.count('skipped')} skipped (head {report.head})"
+    )
+    if not report.ok:
+        click.echo("failed tenants keep their old revision; fix the cause and run again to resume", err=True)
+        sys.exit(1)
+
+
+def _set_status(slug: str, status: TenantStatus) -> None:
+    from tenant_core.provisioning import ProvisioningError, set_status
+
+    try:
+        set_status(get_db(), slug, status)
+    except ProvisioningError as exc:
+        _fail(str(exc))
+    click.echo(f"{slug}: {status}")
+
+
+@tenants.command("suspend")
+@click.argument("slug")
+@with_appcontext
+def tenants_suspend(slug: str) -> None:
+    """Suspend a tenant: its pages answer with a suspension notice, its jobs are refused."""
+    _set_status(slug, TenantStatus.suspended)
+
+
+@tenants.command("resume")
+@click.argument("slug")
+@with_appcontext
+def tenants_resume(slug: str) -> None:
+    """Make a suspended tenant active again."""
+    _set_status(slug, TenantStatus.active)
+
+
+@tenants.command("sync")
+@with_appcontext
+def tenants_sync() -> None:
+    """Create or update tenants from tenants/*/tenant.toml (all files are validated first)."""
+    from tenant_core.declarations import DeclarationError, load_declarations
+    from tenant_core.provisioning import ProvisioningError, TenantSpec, sync_tenants
+
+    settings = get_settings()
+    try:
+        specs = [TenantSpec.from_declaration(d) for d in load_declarations(settings.tenants_dir)]
+        for slug, action in sync_tenants(get_db(), specs, tuple(settings.extra_tenant_migrations)):
+            click.echo(f"{action:<8} {slug}")
+    except (DeclarationError, ProvisioningError) as exc:
+        _fail(str(exc))
+
+
+@tenants.command("drop")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@with_appcontext
+def tenants_drop(slug: str, yes: bool) -> None:
+    """Drop a tenant's schema and record, after writing a dump under var/dumps/."""
+    from tenant_core.provisioning import ProvisioningError, drop_tenant
+
+    if not yes and not click.confirm(f"{slug} のデータをすべて削除します (drop all data of {slug})?"):
+        _fail("not confirmed; nothing dropped")
+    try:
+        dump = drop_tenant(get_db(), slug, get_settings().var_dir / "dumps")
+    except ProvisioningError as exc:
+        _fail(str(exc))
+    click.echo(f"dropped {slug}; dump written to {dump}")
+
+
+@main.command("worker")
+@click.option("--queue", "queues", multiple=True, help="queue to listen on (repeatable); default: all")
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+@with_appcontext
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an rq worker for background jobs."""
+    from flask import current_app
+
+    from tenant_core.jobs import QUEUES, JobError, run_worker
+
+    try:
+        run_worker(current_app._get_current_object(), list(queues or QUEUES), burst=burst)  # type: ignore[attr-defined]
+    except JobError as exc:
+        _fail(str(exc))
+
+
+def _add_module_commands() -> None:
+    try:
+        from modules.costs.cli import costs
+    except ImportError:  # the cost module's command line is being built beside the core
+        return
+    main.add_command(costs)
+
+
+_add_module_commands()
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,84 @@
+"""Typed configuration read from KYODO_* environment variables and validated at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KYODO_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production", "test"] = "development"
+    var_dir: Path = Field(default=PROJECT_ROOT / "var")
+    tenants_dir: Path = Field(default=PROJECT_ROOT / "tenants")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    db_pool_size: int = Field(default=5, ge=1, le=200)
+    default_locale: Literal["ja", "en"] = "ja"
+    demo: bool = False
+    # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
+    extra_tenant_migrations: list[Path] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        if value and value.startswith("postgresql:"):
+            # psycopg 3 is the driver we ship; the bare scheme would pick psycopg2.
+            value = "postgresql+psycopg:" + value[len("postgresql:") :]
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value == "":
+            return None
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'kyodo.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite:")
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; generated once into var/ outside production, required in production."""
+        if self.secret_key:
+            return self.secret_key
+        if self.env == "production":
+            raise ConfigError("KYODO_SECRET_KEY: required when KYODO_ENV=production")
+        key_file = self.var_dir / "secret_key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (overrides win) and turn validation errors into one readable message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(part) for part in err["loc"])
+            problems.append(f"KYODO_{field.upper()}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,10 @@
+"""Routes of the platform operator's pages and the public entry page."""
+
+from flask import Blueprint
+
+from tenant_core.platform import views
+
+bp = Blueprint("platform", __name__)
+bp.add_url_rule("/", "home", views.home)
+bp.add_url_rule("/platform/", "tenants", views.tenants)
+bp.add_url_rule("/platform/jobs/", "jobs", views.jobs)

@@ -1,0 +1,44 @@
+"""Thin views of the portal: read the request, call a service, render."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+
+from tenant_core.boundary import get_session
+from tenant_core.jobs import enqueue
+from tenant_core.pagination import Page
+from tenant_core.portal import services
+from tenant_core.tenancy import current_tenant
+
+
+def index():
+    session = get_session()
+    return render_template(
+        "portal/index.html",
+        modules=services.enabled_modules(current_tenant),
+        notices=services.published_notices(session),
+        pending=services.pending_notice_count(session),
+    )
+
+
+def jobs():
+    page = Page.from_request(request)
+    rows, total = services.tenant_jobs(get_session(), current_tenant, page.number, page.per_page)
+    return render_template("portal/jobs.html", jobs=rows, page=page.with_total(total))
+
+
+def job_status(job_id: str):
+    job = services.tenant_job(get_session(), current_tenant, job_id)
+    if job is None:
+        abort(404)
+    return jsonify(
+        id=job.id, state=str(job.state), progress=job.progress, message=job.message, result=job.result
+    )
+
+
+def publish_notices():
+    job_id = enqueue(
+        services.publish_due_notices, tenant=current_tenant, title="お知らせの公開 / publish notices"
+    )
+    flash(f"ジョブを登録しました ({job_id[:8]})")
+    return redirect(url_for("portal.jobs"))
