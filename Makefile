@@ -21,7 +21,7 @@ run: install
 	@echo "  Kyodo is starting on http://$(HOST):$(PORT)/"
 	@echo "  Demo cities:  http://$(HOST):$(PORT)/fuji/  (富士市)   http://$(HOST):$(PORT)/fujinomiya/  (富士宮市)"
 	@echo "  Operator:     http://$(HOST):$(PORT)/platform/"
-	@echo "  Sign-in comes with staff accounts; until then the city portals are open."
+	@echo "  Demo accounts (printed above): admin, clerk, finance in each city; operator on /platform/login"
 	@echo ""
 	KYODO_DEMO=1 $(KYODO) run --host $(HOST) --port $(PORT)
 

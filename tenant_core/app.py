@@ -6,10 +6,12 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from tenant_core import boundary, i18n, metrics, tenancy
+from tenant_core import boundary, i18n, metrics, security, tenancy
+from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
 from tenant_core.modules import register_modules
+from tenant_core.permissions import public
 
 
 def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
@@ -30,23 +32,41 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         from redis import Redis
 
         app.extensions["kyodo.redis"] = Redis.from_url(settings.redis_url)
-    # 2. per-request machinery: language, tenant resolution, session boundary, metrics
+    # 2. per-request machinery, in the order a request meets it: language, tenant from the URL,
+    #    session boundary, metrics, CSRF and headers, then the signed-in user and the permission check
     i18n.init_app(app)
     tenancy.init_app(app)
     boundary.init_app(app)
     metrics.init_app(app)
+    security.init_app(app)
+    guard.init_app(app)
     # 3. routes: core pages first, then the business modules
     from tenant_core import health
+    from tenant_core.admin.blueprint import bp as admin_bp
+    from tenant_core.auth.blueprint import bp as auth_bp
+    from tenant_core.auth.blueprint import platform_bp as platform_auth_bp
     from tenant_core.platform.blueprint import bp as platform_bp
     from tenant_core.portal.blueprint import bp as portal_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(platform_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(platform_auth_bp)
+    app.register_blueprint(admin_bp)
+    app.view_functions["static"] = public(_static_view(app))
+    security.limit_sign_in(app)
     register_modules(app)
     _register_error_pages(app)
 
     return app
+
+
+def _static_view(app: Flask):
+    def static(filename: str):
+        return app.send_static_file(filename)
+
+    return static
 
 
 def _register_error_pages(app: Flask) -> None:

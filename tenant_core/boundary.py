@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, g
 from sqlalchemy.orm import Session
 
+from tenant_core.audit import services as audit
 from tenant_core.extensions import get_db
 
 
@@ -19,21 +20,27 @@ def get_session() -> Session:
 
 
 def _commit_on_success(response: Response) -> Response:
-    session = g.get("db_session")
+    """End the request's transaction, then write its access-log entries before the response leaves."""
+    session = g.pop("db_session", None)
     if session is not None:
-        if response.status_code < 400:
-            session.commit()
-        else:
-            session.rollback()
+        try:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        finally:
+            session.close()
+    audit.write_pending()
     return response
 
 
 def _close(exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        if exc is not None:
-            session.rollback()
+        session.rollback()
         session.close()
+    if exc is not None and g.get("audit_pending"):
+        audit.write_pending()  # a request that failed still leaves its trace
 
 
 def init_app(app: Flask) -> None:

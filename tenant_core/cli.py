@@ -255,6 +255,90 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
         _fail(str(exc))
 
 
+@main.group("audit")
+def audit() -> None:
+    """Check and maintain the access logs (操作ログ)."""
+
+
+def _tenant_ref(slug: str):
+    from tenant_core.tenancy import TenantRef
+
+    with get_db().session() as session:
+        tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+        if tenant is None:
+            _fail(f"no tenant with slug {slug!r}")
+        return TenantRef.from_row(tenant), tenant.settings
+
+
+@audit.command("verify")
+@click.argument("slug", required=False)
+@click.option("--platform", is_flag=True, help="verify the platform operators' log instead")
+@with_appcontext
+def audit_verify(slug: str | None, platform: bool) -> None:
+    """Walk a city's log chain and report the first broken link."""
+    from tenant_core.audit.services import verify_chain
+
+    if not slug and not platform:
+        _fail("name a city, or pass --platform")
+    tenant = None if platform else _tenant_ref(slug)[0]
+    with get_db().session(tenant.schema if tenant else None) as session:
+        result = verify_chain(session, tenant)
+    name = tenant.slug if tenant else "platform"
+    if result.ok:
+        click.echo(f"{name}: chain intact, {result.checked} entries verified")
+        return
+    click.echo(
+        f"{name}: BROKEN at entry {result.first_bad_seq}: {result.problem} ({result.checked} verified before it)"
+    )
+    sys.exit(1)
+
+
+@audit.command("purge")
+@click.argument("slug")
+@with_appcontext
+def audit_purge(slug: str) -> None:
+    """Delete entries older than the city's retention period; the chain stays verifiable."""
+    from tenant_core.audit.services import purge_expired
+    from tenant_core.auth.policy import SecurityPolicy
+
+    tenant, settings = _tenant_ref(slug)
+    years = SecurityPolicy.from_settings(settings).audit_retention_years
+    with get_db().session(tenant.schema) as session:
+        removed = purge_expired(session, years)
+        session.commit()
+    click.echo(f"{slug}: {removed} entries older than {years} years removed")
+
+
+@main.group("users")
+def users() -> None:
+    """Create staff accounts from the command line (the first administrator of a city)."""
+
+
+@users.command("create")
+@click.argument("slug")
+@click.argument("login")
+@click.option("--name", "display_name", required=True, help="氏名")
+@click.option("--role", "roles", multiple=True, required=True, help="role name (repeatable), e.g. city_admin")
+@click.password_option(prompt="パスワード / password")
+@with_appcontext
+def users_create(slug: str, login: str, display_name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a staff account of city SLUG (use `platform` for a platform operator)."""
+    from tenant_core.auth.services import AccountError, create_user
+
+    with get_db().session() as session:
+        tenant = None
+        if slug != "platform":
+            tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+            if tenant is None:
+                _fail(f"no tenant with slug {slug!r}")
+        try:
+            user = create_user(session, tenant, login, display_name, password, list(roles))
+        except AccountError as exc:
+            _fail(str(exc))
+        session.commit()
+        click.echo(f"created {user.operator_id} with roles {', '.join(user.role_names)}")
+
+
 def _add_module_commands() -> None:
     try:
         from modules.costs.cli import costs

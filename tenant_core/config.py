@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     db_pool_size: int = Field(default=5, ge=1, le=200)
     default_locale: Literal["ja", "en"] = "ja"
+    # Sign-in attempts allowed per client address (flask-limiter syntax), on top of the per-account lockout.
+    login_rate_limit: str = "30 per 10 minutes"
     demo: bool = False
     # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
     extra_tenant_migrations: list[Path] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from tenant_core.auth.policy import SecurityPolicySchema
 from tenant_core.codes import SLUG_PATTERN, check_code
 from tenant_core.modules import check_module_names
 
@@ -31,6 +32,7 @@ class TenantDeclarationSchema(Schema):
     consortium = fields.Nested(ConsortiumSchema, required=True)
     population = fields.Nested(PopulationSchema, load_default=None)
     modules = fields.List(fields.String(), load_default=list)
+    security = fields.Nested(SecurityPolicySchema, load_default=dict)
 
     @validates("code")
     def _code(self, value: str, **_: Any) -> None:

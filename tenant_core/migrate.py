@@ -16,6 +16,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+from tenant_core import all_models  # noqa: F401 - complete metadata before create_all
+from tenant_core.audit import chain
+from tenant_core.audit.models import AccessLogHead
 from tenant_core.codes import schema_name
 from tenant_core.db import SHARED, Database, SharedBase, TenantBase, make_engine, sqlite_tenant_file
 from tenant_core.models import Tenant, TenantStatus
@@ -80,6 +83,7 @@ def provision_tenant_schema(conn: Connection, schema: str, extra_locations: Sequ
     """
     head = head_revision("tenant", extra_locations)
     TenantBase.metadata.create_all(conn)
+    conn.execute(sa.insert(AccessLogHead).values(**chain.head_row()))
     _run(alembic_config("tenant", extra_locations), conn, schema, "stamp", head)
     return head
 

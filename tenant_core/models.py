@@ -55,6 +55,8 @@ class Tenant(SharedBase):
     )
     consortium_id: Mapped[int] = mapped_column(sa.ForeignKey(Consortium.id), index=True)
     modules: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Per-city settings from the declaration's [security] table (timeouts, password rules, TOTP).
+    settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     # The tenant schema's Alembic revision, kept here so that "nothing to migrate" costs one query.
     schema_revision: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

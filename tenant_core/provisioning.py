@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class TenantSpec:
     households: int | None = None
     population_as_of: dt.date | None = None
     modules: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_declaration(cls, data: dict[str, Any]) -> TenantSpec:
@@ -50,6 +51,7 @@ class TenantSpec:
             households=pop.get("households"),
             population_as_of=pop.get("as_of"),
             modules=tuple(data.get("modules") or ()),
+            settings=dict(data.get("security") or {}),
         )
 
     def validate(self) -> None:
@@ -86,6 +88,7 @@ def _apply(tenant: Tenant, spec: TenantSpec, consortium: Consortium) -> None:
     tenant.households = spec.households
     tenant.population_as_of = spec.population_as_of
     tenant.modules = list(spec.modules)
+    tenant.settings = dict(spec.settings)
     tenant.consortium = consortium
 
 

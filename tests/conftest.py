@@ -8,6 +8,7 @@ Tests that need committed data (real workers, migrations, pool behaviour) take `
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tenant_core.app import create_app
 from tenant_core.config import PROJECT_ROOT, Settings
@@ -81,9 +83,10 @@ def make_settings(backend: str, var_dir: Path, database: str | None = None, **ex
 def build_app(settings: Settings, demo: bool = True) -> Flask:
     app = create_app(settings)
     app.config["TESTING"] = True
-    upgrade_shared(get_db(app))
-    if demo:
-        factories.demo_cities(get_db(app), settings)
+    with app.app_context():
+        upgrade_shared(get_db(app))
+        if demo:
+            factories.demo_cities(get_db(app), settings)
     return app
 
 
@@ -114,6 +117,7 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flas
 def db_connection(app: Flask) -> Iterator[sa.Connection]:
     """The test's connection: every session of the test joins it, and it is rolled back at the end."""
     db = get_db(app)
+    app.extensions["kyodo.limiter"].reset()  # sign-in throttling starts afresh for every test
     conn = db.engine.connect()
     db.attach_for_tests(conn, ["t_fuji", "t_fujinomiya"])
     outer = conn.begin()
@@ -129,6 +133,41 @@ def db_connection(app: Flask) -> Iterator[sa.Connection]:
 @pytest.fixture
 def client(app: Flask, db_connection: sa.Connection):
     return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """The CSRF token of the form on ``path``, as a browser would send it back."""
+    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, slug: str | None, login: str, password: str = factories.PASSWORD):
+    """Sign in through the real form; ``slug=None`` signs in on the platform pages."""
+    path = f"/{slug}/login" if slug else "/platform/login"
+    token = csrf_token(client, path)
+    return client.post(path, data={"login": login, "password": password, "csrf_token": token})
+
+
+def post(client: FlaskClient, path: str, form_page: str, data: dict | None = None):
+    """POST a form with the CSRF token taken from ``form_page``."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, form_page)})
+
+
+@pytest.fixture
+def staff_client(app: Flask, db_connection: sa.Connection) -> Callable[[str, str], FlaskClient]:
+    """A test client signed in as one of the standard staff (admin, clerk, finance) of a city."""
+
+    def make(slug: str, login: str) -> FlaskClient:
+        c = app.test_client()
+        response = sign_in(c, slug, login)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return c
+
+    return make
 
 
 @pytest.fixture

@@ -7,14 +7,16 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tenant_core.auth.current import CurrentUser
 from tenant_core.jobs import JobContext
 from tenant_core.models import JobRecord, Notice
 from tenant_core.modules import MODULES, ModuleInfo
 from tenant_core.tenancy import TenantRef
 
 
-def enabled_modules(tenant: TenantRef) -> list[ModuleInfo]:
-    return [MODULES[name] for name in tenant.modules if name in MODULES]
+def enabled_modules(tenant: TenantRef, user: CurrentUser) -> list[ModuleInfo]:
+    """The modules this city has enabled and this person's roles open."""
+    return [MODULES[n] for n in tenant.modules if n in MODULES and user.can(f"{n}.view")]
 
 
 def published_notices(session: Session, limit: int = 10) -> list[Notice]:

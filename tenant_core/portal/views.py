@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from tenant_core.boundary import get_session
 from tenant_core.jobs import enqueue
 from tenant_core.pagination import Page
+from tenant_core.permissions import require
 from tenant_core.portal import services
 from tenant_core.tenancy import current_tenant
 
 
+@require("portal.view")
 def index():
     session = get_session()
     return render_template(
         "portal/index.html",
-        modules=services.enabled_modules(current_tenant),
+        modules=services.enabled_modules(current_tenant, g.user),
         notices=services.published_notices(session),
         pending=services.pending_notice_count(session),
     )
 
 
+@require("portal.view")
 def jobs():
     page = Page.from_request(request)
     rows, total = services.tenant_jobs(get_session(), current_tenant, page.number, page.per_page)
     return render_template("portal/jobs.html", jobs=rows, page=page.with_total(total))
 
 
+@require("portal.view")
 def job_status(job_id: str):
     job = services.tenant_job(get_session(), current_tenant, job_id)
     if job is None:
@@ -36,6 +40,7 @@ def job_status(job_id: str):
     )
 
 
+@require("jobs.run")
 def publish_notices():
     job_id = enqueue(
         services.publish_due_notices, tenant=current_tenant, title="お知らせの公開 / publish notices"

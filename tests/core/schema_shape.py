@@ -11,10 +11,11 @@ def describe(conn: sa.Connection, schema: str | None, skip: tuple[str, ...] = ()
     for table in sorted(insp.get_table_names(schema=schema)):
         if table in skip:
             continue
-        columns = [
-            (c["name"], str(c["type"]).replace("VARCHAR", "VARCHAR"), c["nullable"])
-            for c in insp.get_columns(table, schema=schema)
-        ]
+        # Sorted by name: a column added by a later migration sits last in the table, and that
+        # position carries no meaning.
+        columns = sorted(
+            (c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(table, schema=schema)
+        )
         fks = sorted(
             (
                 tuple(fk["constrained_columns"]),

@@ -96,7 +96,7 @@ def test_suspend_and_resume(cli_app):
     assert runner.invoke(main, ["tenants", "suspend", "fujinomiya"]).exit_code == 0
     assert app.test_client().get("/fujinomiya/").status_code == 403
     assert runner.invoke(main, ["tenants", "resume", "fujinomiya"]).exit_code == 0
-    assert app.test_client().get("/fujinomiya/").status_code == 200
+    assert app.test_client().get("/fujinomiya/login").status_code == 200
     assert runner.invoke(main, ["tenants", "suspend", "nowhere"]).exit_code != 0
 
 

@@ -1,7 +1,7 @@
 """Test-only migration: a column and a unique index that fail where a city has duplicate titles.
 
 Revision ID: t9001_test_unique_titles
-Revises: t0001_notices
+Revises: t0002_access_log
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "t9001_test_unique_titles"
-down_revision = "t0001_notices"
+down_revision = "t0002_access_log"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""`kyodo costs ...`: cost allocation from the command line, with no database (for automation).
+
+A plain click group so that it runs without Flask; the application attaches it with
+``cli.add_command(costs)``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from .allocation import Allocation, AllocationError, allocate, decimal_string
+from .input_schema import load_input
+
+INPUT_ERROR_EXIT = 2
+
+
+class BadInput(click.ClickException):
+    exit_code = INPUT_ERROR_EXIT
+
+    def show(self, file: Any = None) -> None:
+        for line in self.message.splitlines():
+            click.echo(f"error: {line}", err=True)
+
+
+def allocation_as_dict(allocation: Allocation) -> dict[str, Any]:
+    """The result as JSON-ready data: amounts as int, ratios and quotas as decimal strings."""
+    names = {m.code: m.name for m in allocation.members}
+    return {
+        "items": [
+            {
+                "name": item.name,
+                "method": item.rule.method,
+                "amount": item.amount,
+                "unit": item.rule.unit,
+                "remainder": item.rule.remainder,
+                "ratio_precision": item.rule.ratio_precision,
+                "shares": [
+                    {
+                        "code": share.code,
+                        "name": share.name,
+                        "amount": share.amount,
+                        "ratio": str(share.ratio),
+                        "quota": decimal_string(share.quota),
+                        "explanation": {"ja": share.explanation_ja, "en": share.explanation_en},
+                    }
+                    for share in item.shares
+                ],
+                "total": item.total,
+                "cut_off": item.cut_off,
+            }
+            for item in allocation.items
+        ],
+        "members": [
+            {"code": code, "name": names[code], "total": total}
+            for code, total in allocation.member_totals().items()
+        ],
+        "total": allocation.total,
+        "cut_off": allocation.cut_off,
+    }
+
+
+CSV_COLUMNS = (
+    "row",
+    "item",
+    "code",
+    "name",
+    "amount",
+    "ratio",
+    "quota",
+    "cut_off",
+    "explanation_ja",
+    "explanation_en",
+)
+
+
+def allocation_as_csv(allocation: Allocation) -> str:
+    """One row per share, then one per item total, per member total and the grand total."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in allocation.items:
+        for s in item.shares:
+            writer.writerow(
+                ("share", item.name, s.code, s.name, s.amount, s.ratio, decimal_string(s.quota), "",
+                 s.explanation_ja, s.explanation_en)
+            )  # fmt: skip
+        writer.writerow(("item_total", item.name, "", "", item.total, "", "", item.cut_off, "", ""))
+    names = {m.code: m.name for m in allocation.members}
+    for code, total in allocation.member_totals().items():
+        writer.writerow(("member_total", "", code, names[code], total, "", "", "", "", ""))
+    writer.writerow(("total", "", "", "", allocation.total, "", "", allocation.cut_off, "", ""))
+    return out.getvalue()
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+def read_input(path: str) -> Any:
+    """The parsed JSON of `path` ('-' for standard input); numbers with a point become Decimal, not float."""
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+    except OSError as err:
+        raise BadInput(f"{path}: cannot read: {err.strerror}") from None
+    try:
+        # A byte-order mark is common in files saved by Windows editors; it is still UTF-8.
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise BadInput(
+            f"{path}: not UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}); "
+            "save the file as UTF-8 (Shift_JIS and other encodings are not read)"
+        ) from None
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        where = f"line {err.lineno}, column {err.colno}"
+        raise BadInput(f"{path}: not valid JSON: {err.msg} at {where}") from None
+    except ValueError as err:
+        raise BadInput(f"{path}: not valid JSON: {err}") from None
+
+
+@click.group("costs", help="費用按分: split joint costs among the member cities.")
+def costs() -> None:
+    pass
+
+
+@costs.command("allocate")
+@click.option(
+    "--input",
+    "input_path",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="JSON file of members and items (UTF-8); '-' reads standard input.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="Output format.",
+)
+def allocate_command(input_path: str, output_format: str) -> None:
+    """Split each item among the members by its rule and print every share with its reason."""
+    data = read_input(input_path)
+    try:
+        members, items = load_input(data)
+        result = allocate(items, members)
+    except AllocationError as err:
+        raise BadInput(str(err)) from None
+    if output_format == "csv":
+        click.echo(allocation_as_csv(result), nl=False)
+    else:
+        click.echo(json.dumps(allocation_as_dict(result), ensure_ascii=False, indent=2))

@@ -1,0 +1,5 @@
+"""Import every model module so that both metadata objects are complete (create_all, migrations)."""
+
+from tenant_core import models  # noqa: F401
+from tenant_core.audit import models as audit_models  # noqa: F401
+from tenant_core.auth import models as auth_models  # noqa: F401

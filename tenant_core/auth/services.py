@@ -1,0 +1,280 @@
+"""Account operations: create, roles, disable, passwords, sign-in, server-side sessions, TOTP.
+
+Services flush; the request boundary (or the CLI) commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tenant_core.auth import passwords
+from tenant_core.auth.current import CurrentUser
+from tenant_core.auth.models import User, UserRole, UserSession
+from tenant_core.auth.policy import PLATFORM_POLICY, SecurityPolicy
+from tenant_core.auth.roles import STAFF_BASE, check_role_names, permissions_for
+from tenant_core.models import Tenant, utcnow
+
+LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+
+class AccountError(ValueError):
+    """An account operation refused; the message is for the person who asked (Japanese)."""
+
+
+def policy_for_tenant(tenant: Tenant | None) -> SecurityPolicy:
+    return SecurityPolicy.from_settings(tenant.settings) if tenant is not None else PLATFORM_POLICY
+
+
+def _check_password(password: str, policy: SecurityPolicy, login: str, display_name: str) -> None:
+    problems = passwords.password_problems(password, policy, login=login, display_name=display_name)
+    if problems:
+        raise AccountError(" ".join(problems))
+
+
+def create_user(
+    session: Session,
+    tenant: Tenant | None,
+    login: str,
+    display_name: str,
+    password: str,
+    roles: list[str] | tuple[str, ...],
+) -> User:
+    """A staff account of ``tenant`` (or a platform operator when ``tenant`` is None)."""
+    if not LOGIN_PATTERN.fullmatch(login):
+        raise AccountError("ログインIDは半角英小文字・数字・記号(._-)の2〜64文字で入力してください。")
+    try:
+        role_names = check_role_names(list(roles), platform=tenant is None)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    tenant_id = tenant.id if tenant else None
+    exists = session.scalar(
+        sa.select(User.id).where(
+            User.login == login,
+            User.tenant_id.is_(None) if tenant_id is None else User.tenant_id == tenant_id,
+        )
+    )
+    if exists:
+        raise AccountError(f"ログインID {login} は既に使われています。")
+    _check_password(password, policy_for_tenant(tenant), login, display_name)
+    user = User(
+        tenant_id=tenant_id,
+        login=login,
+        display_name=display_name,
+        password_hash=passwords.hash_password(password),
+        roles=[UserRole(role=r) for r in role_names],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def tenant_user(session: Session, tenant_id: int, user_id: int) -> User | None:
+    """A user of this city only: another city's id finds nothing."""
+    return session.scalar(sa.select(User).where(User.id == user_id, User.tenant_id == tenant_id))
+
+
+def tenant_users(session: Session, tenant_id: int, page: int, per_page: int = 20) -> tuple[list[User], int]:
+    base = sa.select(User).where(User.tenant_id == tenant_id)
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(User.login).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total
+
+
+def set_roles(session: Session, user: User, roles: list[str]) -> None:
+    try:
+        names = check_role_names(roles, platform=user.tenant_id is None)
+    except ValueError as exc:
+        raise AccountError(str(exc)) from None
+    user.roles = [UserRole(role=r) for r in names]
+    session.flush()
+
+
+def end_sessions(session: Session, user_id: int, reason: str) -> int:
+    result = session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+    return result.rowcount or 0
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Disable or enable an account; disabling ends every session it holds at once."""
+    user.active = active
+    if active:
+        user.failed_logins, user.locked_until = 0, None
+    else:
+        end_sessions(session, user.id, "disabled")
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise AccountError("現在のパスワードが正しくありません。")
+    if current == new:
+        raise AccountError("新しいパスワードは現在のものと違うものにしてください。")
+    _check_password(new, policy_for_tenant(user.tenant), user.login, user.display_name)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    session.flush()
+
+
+def reset_password(session: Session, user: User, new: str) -> None:
+    """An administrator sets a new password; the account's sessions end."""
+    _check_password(new, policy_for_tenant(user.tenant), user.login, user.display_name)
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    user.failed_logins, user.locked_until = 0, None
+    end_sessions(session, user.id, "password reset")
+    session.flush()
+
+
+@dataclass
+class SignInResult:
+    user: User | None
+    problem: str | None = None  # Japanese, for the sign-in page
+    outcome: str = "ok"  # ok, failed, locked, disabled, totp
+    detail: str = ""
+
+
+def authenticate(session: Session, tenant: Tenant | None, login: str, password: str) -> SignInResult:
+    """Check a login and password for one city (or the platform); count failures and lock."""
+    generic = "ログインIDまたはパスワードが正しくありません。"
+    tenant_clause = User.tenant_id.is_(None) if tenant is None else User.tenant_id == tenant.id
+    user = session.scalar(sa.select(User).where(User.login == login, tenant_clause))
+    if user is None:
+        passwords.burn_time(password)
+        return SignInResult(None, generic, "failed", "unknown login")
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        return SignInResult(
+            None,
+            "アカウントが一時的にロックされています。しばらくしてから再度お試しください。",
+            "locked",
+            "locked",
+        )
+    if not user.active:
+        passwords.burn_time(password)
+        return SignInResult(None, generic, "disabled", "account disabled")
+    if not passwords.verify_password(user.password_hash, password):
+        policy = policy_for_tenant(user.tenant)
+        user.failed_logins += 1
+        detail = f"wrong password ({user.failed_logins})"
+        if user.failed_logins >= policy.lockout_threshold:
+            # The delay doubles with each failure past the threshold, up to a day.
+            minutes = min(policy.lockout_minutes * 2 ** (user.failed_logins - policy.lockout_threshold), 1440)
+            user.locked_until = now + dt.timedelta(minutes=minutes)
+            detail += f"; locked for {minutes} min"
+        session.flush()
+        return SignInResult(None, generic, "failed", detail)
+    user.failed_logins, user.locked_until = 0, None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    session.flush()
+    return SignInResult(user)
+
+
+def verify_totp(user: User, code: str) -> bool:
+    return bool(user.totp_secret) and pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1)
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(secret: str, user: User, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.login, issuer_name=issuer)
+
+
+def enrol_totp(session: Session, user: User, secret: str, code: str) -> None:
+    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+        raise AccountError(
+            "確認コードが正しくありません。認証アプリに表示された6桁の数字を入力してください。"
+        )
+    user.totp_secret, user.totp_enabled = secret, True
+    session.flush()
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, address: str, user_agent: str) -> str:
+    """Open a server-side session and return the token for the cookie (a new one every sign-in)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        UserSession(
+            id=_token_id(token),
+            user_id=user.id,
+            tenant_id=user.tenant_id,
+            address=address[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    user.last_login_at = utcnow()
+    session.flush()
+    return token
+
+
+def end_session(session: Session, token: str, reason: str) -> None:
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == _token_id(token), UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )
+
+
+@dataclass
+class SessionCheck:
+    user: CurrentUser | None
+    refused: str | None = None  # why a presented token is no longer accepted
+
+
+_TOUCH_EVERY = dt.timedelta(seconds=30)
+
+
+def resolve_session(session: Session, token: str, now: dt.datetime | None = None) -> SessionCheck:
+    """Turn a cookie token into the signed-in user, enforcing the city's timeouts."""
+    now = now or utcnow()
+    row = session.get(UserSession, _token_id(token))
+    if row is None:
+        return SessionCheck(None, "unknown session")
+    if row.ended_at is not None:
+        return SessionCheck(None, f"session ended ({row.ended_reason})")
+    user = row.user
+    policy = policy_for_tenant(user.tenant)
+    reason = None
+    if not user.active:
+        reason = "disabled"
+    elif now - row.last_seen_at > dt.timedelta(minutes=policy.session_idle_minutes):
+        reason = "idle timeout"
+    elif now - row.created_at > dt.timedelta(hours=policy.session_max_hours):
+        reason = "absolute timeout"
+    if reason:
+        row.ended_at, row.ended_reason = now, reason
+        return SessionCheck(None, f"session ended ({reason})")
+    if now - row.last_seen_at > _TOUCH_EVERY:
+        row.last_seen_at = now
+    perms = permissions_for(user.role_names) | (STAFF_BASE if user.tenant_id is not None else frozenset())
+    return SessionCheck(
+        CurrentUser(
+            id=user.id,
+            login=user.login,
+            display_name=user.display_name,
+            tenant_id=user.tenant_id,
+            operator_id=user.operator_id,
+            roles=tuple(user.role_names),
+            permissions=perms,
+            session_id=row.id,
+            totp_enabled=user.totp_enabled,
+            must_enrol_totp=policy.totp_required and not user.totp_enabled,
+        )
+    )
