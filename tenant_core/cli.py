@@ -339,12 +339,21 @@ def users_create(slug: str, login: str, display_name: str, roles: tuple[str, ...
         click.echo(f"created {user.operator_id} with roles {', '.join(user.role_names)}")
 
 
+# Command groups of the parts built beside the core; each appears once its module exists.
+MODULE_COMMANDS = (
+    "modules.costs.cli:costs",
+    "tenant_core.params.cli:params",
+    "modules.residents.cli:demo",
+)
+
+
 def _add_module_commands() -> None:
-    try:
-        from modules.costs.cli import costs
-    except ImportError:  # the cost module's command line is being built beside the core
-        return
-    main.add_command(costs)
+    from tenant_core.optional import optional_attr
+
+    for spec in MODULE_COMMANDS:
+        command = optional_attr(spec)
+        if command is not None:
+            main.add_command(command)
 
 
 _add_module_commands()

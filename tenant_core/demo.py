@@ -14,9 +14,15 @@ from tenant_core.config import Settings
 from tenant_core.db import Database
 from tenant_core.declarations import load_declarations
 from tenant_core.models import Notice, Tenant
+from tenant_core.optional import optional_attr
 from tenant_core.provisioning import TenantSpec, sync_tenants
 
 DEMO_PASSWORD = "kyodo-demo-2026"
+DEMO_HOOKS = (
+    "tenant_core.params.demo:load_demo",
+    "modules.costs.demo:load_demo",
+    "modules.residents.demo:load_demo",
+)
 MODULE_EDITORS = ["residents.editor", "seals.editor", "certificates.editor", "inquiry.editor"]
 DEMO_STAFF = (
     ("admin", "管理 花子", [CITY_ADMIN, SECRETARIAT, *MODULE_EDITORS, "costs.editor"]),
@@ -36,6 +42,11 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
         yield f"{action:<8} {slug}"
     for spec in specs:
         _first_notices(db, spec)
+    # Each module that has demo data provides load_demo(db, settings, slugs) in its demo.py.
+    for path in DEMO_HOOKS:
+        hook = optional_attr(path)
+        if hook is not None:
+            yield from hook(db, settings, [s.slug for s in specs]) or ()
     if settings.demo and settings.env != "production":
         yield from create_demo_accounts(db, settings, [s.slug for s in specs])
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 
 from tenant_core.boundary import get_session
 from tenant_core.jobs import enqueue
@@ -20,6 +20,7 @@ def index():
         modules=services.enabled_modules(current_tenant, g.user),
         notices=services.published_notices(session),
         pending=services.pending_notice_count(session),
+        built=current_app.extensions["kyodo.modules_built"],
     )
 
 
