@@ -1,16 +1,17 @@
 """Test-only migration: a column and a unique index that fail where a city has duplicate titles.
 
 Revision ID: t9001_test_unique_titles
-Revises: t0002_access_log
+Revises: the newest revision of the real tenant history
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 from migrations.schema import target_schema
+from tenant_core.migrate import head_revision
 
 revision = "t9001_test_unique_titles"
-down_revision = "t0002_access_log"
+down_revision = head_revision("tenant")  # always on top of the real history
 branch_labels = None
 depends_on = None
 
