@@ -11,3 +11,11 @@ timeout = 60
 accesslog = "-"
 # The app is built in each worker after the fork, so no database connection crosses a fork.
 preload_app = False
+
+
+def child_exit(server, worker):
+    """Let the metrics of a finished worker be merged no more (multi-process Prometheus mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,11 +1,25 @@
-"""Prometheus metrics: request counts and latencies labelled by tenant, served at /metrics."""
+"""Prometheus metrics: request counts and latencies labelled by tenant, served at /metrics.
+
+The tenant label is kept coarse (status class, few latency buckets) and the endpoint is measured
+apart from the tenant, so that the number of series grows with tenants plus endpoints, not with
+their product: 1,741 cities must stay scrapeable. Under gunicorn, set PROMETHEUS_MULTIPROC_DIR
+(see ops/) and every worker's counts are added up at scrape time.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 from tenant_core.permissions import public
 
@@ -18,16 +32,30 @@ class RequestMetrics:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "kyodo_requests",
-            "HTTP requests handled",
-            ["tenant", "endpoint", "method", "status"],
+            "HTTP requests handled, by tenant and status class",
+            ["tenant", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
             "kyodo_request_duration_seconds",
-            "Time to answer a request",
-            ["tenant", "endpoint"],
+            "Time to answer a request, by tenant",
+            ["tenant"],
+            buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
             registry=self.registry,
         )
+        self.endpoint_latency = Histogram(
+            "kyodo_endpoint_duration_seconds",
+            "Time to answer a request, by endpoint (all tenants)",
+            ["endpoint", "method"],
+            registry=self.registry,
+        )
+
+    def exposition_registry(self) -> CollectorRegistry:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            combined = CollectorRegistry()
+            multiprocess.MultiProcessCollector(combined)
+            return combined
+        return self.registry
 
 
 def _start() -> None:
@@ -39,17 +67,18 @@ def _observe(response: Response) -> Response:
     if started is not None and request.endpoint != "metrics.metrics":
         tenant = g.get("tenant")
         slug = tenant.slug if tenant else "-"
-        endpoint = request.endpoint or "unmatched"
+        elapsed = time.perf_counter() - started
         m: RequestMetrics = current_app.extensions["kyodo.metrics"]
-        m.requests.labels(slug, endpoint, request.method, str(response.status_code)).inc()
-        m.latency.labels(slug, endpoint).observe(time.perf_counter() - started)
+        m.requests.labels(slug, f"{response.status_code // 100}xx").inc()
+        m.latency.labels(slug).observe(elapsed)
+        m.endpoint_latency.labels(request.endpoint or "unmatched", request.method).observe(elapsed)
     return response
 
 
 @bp.get("/metrics")
 @public
 def metrics() -> Response:
-    registry = current_app.extensions["kyodo.metrics"].registry
+    registry = current_app.extensions["kyodo.metrics"].exposition_registry()
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
