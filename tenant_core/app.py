@@ -45,6 +45,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from tenant_core.admin.blueprint import bp as admin_bp
     from tenant_core.auth.blueprint import bp as auth_bp
     from tenant_core.auth.blueprint import platform_bp as platform_auth_bp
+    from tenant_core.params.blueprint import bp as params_bp
     from tenant_core.platform.blueprint import bp as platform_bp
     from tenant_core.portal.blueprint import bp as portal_bp
 
@@ -54,6 +55,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(platform_auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(params_bp)
     app.view_functions["static"] = public(_static_view(app))
     security.limit_sign_in(app)
     register_modules(app)

@@ -299,10 +299,11 @@ def audit_verify(slug: str | None, platform: bool) -> None:
 def audit_purge(slug: str) -> None:
     """Delete entries older than the city's retention period; the chain stays verifiable."""
     from tenant_core.audit.services import purge_expired
-    from tenant_core.auth.policy import SecurityPolicy
+    from tenant_core.auth.services import policy_for_tenant
 
-    tenant, settings = _tenant_ref(slug)
-    years = SecurityPolicy.from_settings(settings).audit_retention_years
+    tenant, _ = _tenant_ref(slug)
+    with get_db().session() as session:
+        years = policy_for_tenant(session.get(Tenant, tenant.id)).audit_retention_years
     with get_db().session(tenant.schema) as session:
         removed = purge_expired(session, years)
         session.commit()

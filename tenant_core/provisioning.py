@@ -92,6 +92,13 @@ def _apply(tenant: Tenant, spec: TenantSpec, consortium: Consortium) -> None:
     tenant.consortium = consortium
 
 
+def _write_parameters(session: Session, tenant: Tenant, spec: TenantSpec) -> None:
+    """The declaration's [security] values and modules become the city's parameter values."""
+    from tenant_core.params.services import apply_declaration
+
+    apply_declaration(session, tenant.id, tenant.consortium_id, spec.settings, spec.modules)
+
+
 def create_tenant(db: Database, spec: TenantSpec, extra_locations: tuple[Path, ...] = ()) -> Tenant:
     """Record a tenant and create its schema at head in one transaction; on failure nothing is left."""
     spec.validate()
@@ -116,6 +123,7 @@ def create_tenant(db: Database, spec: TenantSpec, extra_locations: tuple[Path, .
             session.add(tenant)
             session.flush()
             tenant.schema_revision = provision_tenant_schema(conn, schema, extra_locations)
+            _write_parameters(session, tenant, spec)
             session.flush()
             session.expunge_all()
     except sa.exc.IntegrityError as exc:
@@ -149,6 +157,8 @@ def sync_tenants(
                 if clash:
                     raise ProvisioningError(f"団体コード {spec.code} is already used by {clash}")
                 _apply(tenant, spec, _consortium(session, spec.consortium_slug, spec.consortium_name))
+                session.flush()
+                _write_parameters(session, tenant, spec)
                 session.commit()
                 done.append((spec.slug, "updated"))
                 continue

@@ -1,12 +1,13 @@
 """Each city's security settings: session timeouts, password rules, TOTP, lockout, log retention.
 
-They are read from the city's declaration (``[security]`` in tenant.toml) until the parameter layer
-takes them over.
+They are parameters (``core.session_idle_minutes`` ...), read through the parameter layer; the
+``[security]`` table of tenant.toml sets the city's values when tenants are synced.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,11 @@ class SecurityPolicy:
     def from_settings(cls, settings: dict[str, Any] | None) -> SecurityPolicy:
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in (settings or {}).items() if k in known})
+
+    @classmethod
+    def from_params(cls, value_of: Callable[[str], Any]) -> SecurityPolicy:
+        """From the parameter layer: each field is the parameter ``core.<field>``."""
+        return cls(**{f.name: value_of(f"core.{f.name}") for f in dataclasses.fields(cls)})
 
 
 class SecurityPolicySchema(Schema):

@@ -45,7 +45,9 @@ ROLES: dict[str, Role] = {
         Role(
             SECRETARIAT,
             "協議会事務局",
-            frozenset({"costs.view", "costs.edit", "params.view", "params.compare"}),
+            frozenset(
+                {"costs.view", "costs.edit", "params.view", "params.compare", "params.edit_consortium"}
+            ),
         ),
         *_module_roles(),
         Role(PLATFORM_OPERATOR, "運用事業者", frozenset({"platform.manage"}), platform=True),

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import pyotp
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from tenant_core.auth import passwords
 from tenant_core.auth.current import CurrentUser
 from tenant_core.auth.models import User, UserRole, UserSession
 from tenant_core.auth.policy import PLATFORM_POLICY, SecurityPolicy
 from tenant_core.auth.roles import STAFF_BASE, check_role_names, permissions_for
+from tenant_core.extensions import get_db
 from tenant_core.models import Tenant, utcnow
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -30,7 +31,16 @@ class AccountError(ValueError):
 
 
 def policy_for_tenant(tenant: Tenant | None) -> SecurityPolicy:
-    return SecurityPolicy.from_settings(tenant.settings) if tenant is not None else PLATFORM_POLICY
+    """The city's security settings, read through the parameter layer (once per request)."""
+    if tenant is None:
+        return PLATFORM_POLICY
+    from tenant_core.params.services import param_set_for
+
+    session = object_session(tenant)
+    if session is None:
+        with get_db().session() as own:
+            return SecurityPolicy.from_params(param_set_for(own, tenant.id, tenant.consortium_id).value)
+    return SecurityPolicy.from_params(param_set_for(session, tenant.id, tenant.consortium_id).value)
 
 
 def _check_password(password: str, policy: SecurityPolicy, login: str, display_name: str) -> None:

@@ -15,8 +15,12 @@ from tenant_core.tenancy import TenantRef
 
 
 def enabled_modules(tenant: TenantRef, user: CurrentUser) -> list[ModuleInfo]:
-    """The modules this city has enabled and this person's roles open."""
-    return [MODULES[n] for n in tenant.modules if n in MODULES and user.can(f"{n}.view")]
+    """The modules this city has enabled (parameter ``core.modules_enabled``) and this person's roles open."""
+    from tenant_core.boundary import get_session
+    from tenant_core.params.services import param_set_for
+
+    names = param_set_for(get_session(), tenant.id, tenant.consortium_id).value("core.modules_enabled")
+    return [MODULES[n] for n in names if n in MODULES and user.can(f"{n}.view")]
 
 
 def published_notices(session: Session, limit: int = 10) -> list[Notice]:

@@ -12,6 +12,7 @@ from tenant_core.auth.fields import mynumber_for
 from tenant_core.auth.models import User, UserSession
 from tenant_core.extensions import get_db
 from tenant_core.models import Tenant
+from tenant_core.params import services as params
 from tenant_core.permissions import declared_permission, is_public
 from tests import factories
 from tests.conftest import csrf_token, post, sign_in
@@ -234,7 +235,15 @@ def test_password_change(app, staff_client):
 def test_totp_required_by_the_city(app, client):
     with get_db(app).session() as s:
         tenant = s.scalar(sa.select(Tenant).where(Tenant.slug == "fuji"))
-        tenant.settings = {**tenant.settings, "totp_required": True}
+        params.change(
+            s,
+            "core.totp_required",
+            True,
+            tenant_id=tenant.id,
+            consortium_id=tenant.consortium_id,
+            actor=params.Actor("fuji:admin"),
+            reason="ワンタイムパスワードを義務化",
+        )
         s.commit()
     sign_in(client, "fuji", "clerk")
     response = client.get("/fuji/")

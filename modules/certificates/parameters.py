@@ -1,0 +1,108 @@
+"""Parameters of 証明書交付: fees, the mayor's title, the wording, the issuing offices, 本籍 printing.
+
+The certificate module reads them with ``param("certificates....")``; each city sets its own values.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from tenant_core.params.declare import Choice, Column, Money, Param, Table, Text, options
+
+_REQUIRED = {"required": "必須です。", "null": "必須です。"}
+
+
+class OfficeSchema(Schema):
+    """One issuing office (本庁舎, 支所, 出張所)."""
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=60, error="1文字以上60文字以内で入力してください。"),
+        error_messages=_REQUIRED,
+    )
+    address = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200, error="1文字以上200文字以内で入力してください。"),
+        error_messages=_REQUIRED,
+    )
+    phone = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^0\d{1,4}-\d{1,4}-\d{3,4}$", error="電話番号は 0545-51-0123 の形で入力してください。"
+        ),
+        error_messages=_REQUIRED,
+    )
+
+
+PARAMETERS = [
+    Param(
+        "certificates.fee.juminhyo",
+        Money(min=0, max=10_000),
+        300,
+        "住民票の写しの交付手数料",
+        "Fee for a copy of the resident record",
+        help_ja="1通あたりの手数料です（手数料条例で定める額）。",
+        help_en="Per copy, as set by the city's fee ordinance.",
+        unit="円",
+    ),
+    Param(
+        "certificates.fee.inkan",
+        Money(min=0, max=10_000),
+        300,
+        "印鑑登録証明書の交付手数料",
+        "Fee for a seal registration certificate",
+        help_ja="1通あたりの手数料です（手数料条例で定める額）。",
+        help_en="Per copy, as set by the city's fee ordinance.",
+        unit="円",
+    ),
+    Param(
+        "certificates.mayor_title",
+        Text(min_length=1, max_length=40),
+        "市長",
+        "証明者の肩書",
+        "Title of the certifying mayor",
+        help_ja="証明書の末尾に印字する肩書です（例: 富士市長）。",
+        help_en="Printed at the foot of each certificate (e.g. 富士市長).",
+    ),
+    Param(
+        "certificates.wording",
+        Text(min_length=1, max_length=200, multiline=True),
+        "この写しは、住民票の原本と相違ないことを証明する。",
+        "認証文",
+        "Certification wording",
+        help_ja="住民票の写しに印字する認証文です。",
+        help_en="The sentence certifying the copy.",
+    ),
+    Param(
+        "certificates.offices",
+        Table(
+            schema=OfficeSchema,
+            columns=(
+                Column("name", "名称", "Name"),
+                Column("address", "所在地", "Address"),
+                Column("phone", "電話番号", "Phone"),
+            ),
+            min_rows=1,
+            max_rows=50,
+        ),
+        [{"name": "本庁舎 市民課", "address": "（所在地を設定してください）", "phone": "000-000-0000"}],
+        "交付窓口",
+        "Issuing offices",
+        help_ja="証明書を交付する窓口の一覧です。",
+        help_en="The offices that issue certificates.",
+    ),
+    Param(
+        "certificates.honseki_default",
+        Choice(
+            options=options(
+                ("omit", "省略する（請求があれば記載）", "Omitted unless asked for"),
+                ("print", "記載する", "Printed"),
+            )
+        ),
+        "omit",
+        "本籍・筆頭者の記載（既定）",
+        "本籍 on the copy by default",
+        help_ja="請求者が特に求めない場合の扱いです。",
+        help_en="What a copy shows when the applicant does not say.",
+    ),
+]

@@ -1,0 +1,1 @@
+"""The parameter layer: what differs between cities is a declared, effective-dated parameter."""

@@ -1,0 +1,95 @@
+"""The core's own parameters: security settings and the modules a city has enabled.
+
+Their city values come from the ``[security]`` table and the ``modules`` list of tenant.toml when
+tenants are synced, and from the administrator's pages afterwards.
+"""
+
+from __future__ import annotations
+
+from tenant_core.modules import MODULES
+from tenant_core.params.declare import CITY, CONSORTIUM, Boolean, Integer, MultiChoice, Option, Param
+
+PARAMETERS = [
+    Param(
+        "core.session_idle_minutes",
+        Integer(min=5, max=480),
+        30,
+        "無操作タイムアウト",
+        "Idle session timeout",
+        help_ja="最後の操作からこの時間が過ぎるとログアウトします。",
+        help_en="Staff are signed out after this long without activity.",
+        unit="分",
+        effective_dated=False,
+    ),
+    Param(
+        "core.session_max_hours",
+        Integer(min=1, max=24),
+        10,
+        "セッションの最長時間",
+        "Maximum session length",
+        help_ja="ログインからこの時間が過ぎると、操作中でもログアウトします。",
+        help_en="A session ends this long after sign-in, even if in use.",
+        unit="時間",
+        effective_dated=False,
+    ),
+    Param(
+        "core.password_min_length",
+        Integer(min=8, max=128),
+        12,
+        "パスワードの最小文字数",
+        "Minimum password length",
+        help_ja="新しく設定するパスワードに求める文字数です。",
+        help_en="Applies to passwords set from now on.",
+        unit="文字",
+    ),
+    Param(
+        "core.totp_required",
+        Boolean(),
+        False,
+        "ワンタイムパスワードの義務化",
+        "One-time password required",
+        help_ja="「はい」にすると、職員はワンタイムパスワードを登録するまで業務画面を使えません。",
+        help_en="When set, staff must enrol a one-time password before using the system.",
+    ),
+    Param(
+        "core.lockout_threshold",
+        Integer(min=3, max=20),
+        5,
+        "ロックまでの失敗回数",
+        "Failed sign-ins before lockout",
+        unit="回",
+    ),
+    Param(
+        "core.lockout_minutes",
+        Integer(min=1, max=1440),
+        15,
+        "ロック時間（初回）",
+        "Lockout delay (first)",
+        help_ja="失敗が続くたびに倍になります（最長1日）。",
+        help_en="Doubles with each further failure, up to a day.",
+        unit="分",
+    ),
+    Param(
+        "core.audit_retention_years",
+        Integer(min=1, max=30),
+        5,
+        "操作ログの保存年数",
+        "Access log retention",
+        help_ja="これより古い操作ログは削除できます（kyodo audit purge）。",
+        help_en="Older access-log entries may be purged.",
+        unit="年",
+        editable_by=frozenset({CITY, CONSORTIUM}),
+    ),
+    Param(
+        "core.modules_enabled",
+        MultiChoice(options=tuple(Option(m.name, m.label_ja, m.label_en) for m in MODULES.values())),
+        [],
+        "利用する業務",
+        "Modules enabled",
+        help_ja="この団体で使う業務です。運用事業者が tenant.toml で設定します。",
+        help_en="Set by the platform operator in tenant.toml.",
+        # Enabling a module is a contract matter: only the operator (tenant.toml, CLI) sets it.
+        editable_by=frozenset(),
+        effective_dated=False,
+    ),
+]

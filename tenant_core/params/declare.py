@@ -1,0 +1,437 @@
+"""How a module declares a parameter: the ``Param`` dataclass and the value types.
+
+Each type turns raw input (JSON, TOML, a form field) into a typed value, or names every problem
+in Japanese; values are stored as JSON and read back with ``from_json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from marshmallow import Schema, ValidationError
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+# Who may set a value (besides the platform operator, who may always set one from the command line).
+CITY = "city"
+CONSORTIUM = "consortium"
+EVERYONE = frozenset({CITY, CONSORTIUM})
+
+
+class ValueProblem(ValueError):
+    """A raw value that a type refuses; the messages are Japanese and name no key (the caller adds it)."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(" ".join(messages))
+        self.messages = list(messages)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice the national standard leaves to a city."""
+
+    value: str
+    label_ja: str
+    label_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label_ja
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table parameter, as the edit grid shows it."""
+
+    name: str
+    label_ja: str
+    label_en: str = ""
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label_ja
+
+
+class ParamType:
+    """The behaviour every type provides."""
+
+    name: ClassVar[str]
+
+    def parse(self, raw: Any) -> Any:
+        """From JSON, TOML or a form's text to the typed value; raise ValueProblem."""
+        raise NotImplementedError
+
+    def to_json(self, value: Any) -> Any:
+        return value
+
+    def from_json(self, data: Any) -> Any:
+        return data
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        return "" if value is None else str(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def _range_problem(value: Any, low: Any, high: Any, unit: str = "") -> None:
+    if low is not None and high is not None and not low <= value <= high:
+        raise ValueProblem(f"{low}{unit}以上{high}{unit}以下で入力してください（入力値: {value}{unit}）。")
+    if low is not None and value < low:
+        raise ValueProblem(f"{low}{unit}以上で入力してください（入力値: {value}{unit}）。")
+    if high is not None and value > high:
+        raise ValueProblem(f"{high}{unit}以下で入力してください（入力値: {value}{unit}）。")
+
+
+def _as_text(raw: Any) -> str | None:
+    return raw.strip().replace(",", "") if isinstance(raw, str) else None
+
+
+@dataclass(frozen=True)
+class Integer(ParamType):
+    min: int | None = None
+    max: int | None = None
+    name: ClassVar[str] = "integer"
+
+    def parse(self, raw: Any) -> int:
+        if isinstance(raw, bool):
+            raise ValueProblem("整数で入力してください。")
+        if isinstance(raw, int):
+            value = raw
+        else:
+            text = _as_text(raw)
+            if text is None or not re.fullmatch(r"[+-]?\d+", text):
+                raise ValueProblem(f"整数で入力してください（入力値: {raw}）。")
+            value = int(text)
+        _range_problem(value, self.min, self.max)
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return _bounded({"type": "integer"}, self.min, self.max)
+
+
+def _bounded(schema: dict[str, Any], low: Any, high: Any) -> dict[str, Any]:
+    if low is not None:
+        schema["minimum"] = low
+    if high is not None:
+        schema["maximum"] = high
+    return schema
+
+
+@dataclass(frozen=True)
+class Money(Integer):
+    """A whole number of yen."""
+
+    min: int | None = 0
+    name: ClassVar[str] = "money"
+
+    def parse(self, raw: Any) -> int:
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise ValueProblem(f"金額は円単位の整数で入力してください（入力値: {raw}）。")
+        if isinstance(raw, str):
+            text = raw.strip().replace(",", "").removesuffix("円")
+            if not re.fullmatch(r"[+-]?\d+", text):
+                raise ValueProblem(f"金額は円単位の整数で入力してください（入力値: {raw}）。")
+            raw = int(text)
+        _range_problem(raw, self.min, self.max, "円")
+        return raw
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        return "" if value is None else f"{value:,}円"
+
+
+@dataclass(frozen=True)
+class Decimal(ParamType):
+    min: decimal.Decimal | None = None
+    max: decimal.Decimal | None = None
+    places: int | None = None
+    name: ClassVar[str] = "decimal"
+
+    def parse(self, raw: Any) -> decimal.Decimal:
+        if isinstance(raw, bool) or raw is None:
+            raise ValueProblem("数値で入力してください。")
+        try:
+            value = decimal.Decimal(_as_text(raw) if isinstance(raw, str) else str(raw))
+        except decimal.InvalidOperation:
+            raise ValueProblem(f"数値で入力してください（入力値: {raw}）。") from None
+        if not value.is_finite():
+            raise ValueProblem(f"数値で入力してください（入力値: {raw}）。")
+        if self.places is not None and -value.as_tuple().exponent > self.places:  # type: ignore[operator]
+            raise ValueProblem(f"小数点以下{self.places}桁までで入力してください（入力値: {raw}）。")
+        _range_problem(value, self.min, self.max)
+        return value
+
+    def to_json(self, value: Any) -> str:
+        return str(value)
+
+    def from_json(self, data: Any) -> decimal.Decimal:
+        return decimal.Decimal(str(data))
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "decimal"}
+
+
+_TRUE = {"true", "1", "yes", "on", "はい"}
+_FALSE = {"false", "0", "no", "off", "いいえ", ""}
+
+
+@dataclass(frozen=True)
+class Boolean(ParamType):
+    name: ClassVar[str] = "boolean"
+
+    def parse(self, raw: Any) -> bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
+            return raw.strip().lower() in _TRUE
+        raise ValueProblem(f"「はい」か「いいえ」で指定してください（入力値: {raw}）。")
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        if lang == "en":
+            return "yes" if value else "no"
+        return "はい" if value else "いいえ"
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
+class Text(ParamType):
+    max_length: int = 200
+    min_length: int = 0
+    multiline: bool = False
+    name: ClassVar[str] = "text"
+
+    def parse(self, raw: Any) -> str:
+        if not isinstance(raw, str):
+            raise ValueProblem("文字列で入力してください。")
+        value = raw.replace("\r\n", "\n").strip()
+        if not self.multiline and "\n" in value:
+            raise ValueProblem("改行を含めないでください。")
+        if len(value) < self.min_length:
+            raise ValueProblem(
+                "入力してください。"
+                if self.min_length == 1
+                else f"{self.min_length}文字以上で入力してください。"
+            )
+        if len(value) > self.max_length:
+            raise ValueProblem(f"{self.max_length}文字以内で入力してください（{len(value)}文字）。")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
+
+
+@dataclass(frozen=True)
+class Choice(ParamType):
+    options: tuple[Option, ...] = ()
+    name: ClassVar[str] = "choice"
+
+    def _check(self, value: Any) -> str:
+        allowed = [o.value for o in self.options]
+        if value not in allowed:
+            raise ValueProblem(f"選択肢にない値です（{value}）。選べる値: {', '.join(allowed)}。")
+        return value
+
+    def parse(self, raw: Any) -> str:
+        return self._check(raw.strip() if isinstance(raw, str) else raw)
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        for o in self.options:
+            if o.value == value:
+                return o.label(lang)
+        return str(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": [o.value for o in self.options]}
+
+
+@dataclass(frozen=True)
+class MultiChoice(Choice):
+    """Several of the listed options (e.g. the modules a city has enabled)."""
+
+    name: ClassVar[str] = "multichoice"
+
+    def parse(self, raw: Any) -> list[str]:
+        if isinstance(raw, str):
+            raw = [p for p in (s.strip() for s in raw.split(",")) if p]
+        if not isinstance(raw, list | tuple):
+            raise ValueProblem("選択肢の一覧で指定してください。")
+        chosen = [self._check(v) for v in raw]
+        # Keep the declared order, once each: two spellings of one set are one value.
+        return [o.value for o in self.options if o.value in chosen]
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        return "、".join(Choice.display(self, v, lang) for v in value or ())
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"type": "string", "enum": [o.value for o in self.options]}}
+
+
+@dataclass(frozen=True)
+class Date(ParamType):
+    min: dt.date | None = None
+    max: dt.date | None = None
+    name: ClassVar[str] = "date"
+
+    def parse(self, raw: Any) -> dt.date:
+        if isinstance(raw, dt.datetime):
+            raw = raw.date()
+        if isinstance(raw, dt.date):
+            value = raw
+        else:
+            try:
+                value = dt.date.fromisoformat(str(raw).strip())
+            except ValueError:
+                raise ValueProblem(f"日付は 2026-04-01 の形で入力してください（入力値: {raw}）。") from None
+        _range_problem(value, self.min, self.max)
+        return value
+
+    def to_json(self, value: Any) -> str:
+        return value.isoformat()
+
+    def from_json(self, data: Any) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date"}
+
+
+# marshmallow's own messages, for the row schemas that do not give Japanese ones.
+_MARSHMALLOW_JA = {
+    "Missing data for required field.": "必須です。",
+    "Field may not be null.": "必須です。",
+    "Not a valid string.": "文字列で入力してください。",
+    "Not a valid integer.": "整数で入力してください。",
+    "Unknown field.": "不明な列です。",
+}
+
+
+@dataclass(frozen=True)
+class Table(ParamType):
+    """Rows validated by a marshmallow schema (a rate table, a list of offices)."""
+
+    schema: type[Schema] = Schema
+    columns: tuple[Column, ...] = ()
+    min_rows: int = 0
+    max_rows: int = 200
+    name: ClassVar[str] = "table"
+
+    def parse(self, raw: Any) -> list[dict[str, Any]]:
+        if not isinstance(raw, list | tuple):
+            raise ValueProblem("表（行の一覧）で指定してください。")
+        rows = [r for r in raw if not (isinstance(r, Mapping) and not any(_filled(v) for v in r.values()))]
+        problems: list[str] = []
+        if len(rows) < self.min_rows:
+            problems.append(f"{self.min_rows}行以上入力してください。")
+        if len(rows) > self.max_rows:
+            problems.append(f"{self.max_rows}行以内にしてください（{len(rows)}行）。")
+        loaded = []
+        labels = {c.name: c.label_ja for c in self.columns}
+        for number, row in enumerate(rows, start=1):
+            if not isinstance(row, Mapping):
+                problems.append(f"{number}行目: 行の形式が正しくありません。")
+                continue
+            try:
+                loaded.append(self.schema().load(dict(row)))
+            except ValidationError as exc:
+                for column, messages in sorted(_flatten(exc.messages)):
+                    for message in messages:
+                        text = _MARSHMALLOW_JA.get(message, message)
+                        problems.append(f"{number}行目の「{labels.get(column, column)}」: {text}")
+        if problems:
+            raise ValueProblem(*problems)
+        return [self.schema().dump(row) for row in loaded]
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        # The first column names each row (an office's name, a bracket's lower bound).
+        first = self.columns[0].name if self.columns else None
+        names = [str(row.get(first, "")) for row in value or []] if first else []
+        count = f"{len(names)}行" if lang != "en" else f"{len(names)} rows"
+        return f"{count}: {'、'.join(names)}" if names else count
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": {"type": "object", "properties": {c.name: {"type": "string"} for c in self.columns}},
+        }
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "")
+
+
+def _flatten(messages: Any) -> list[tuple[str, list[str]]]:
+    if isinstance(messages, dict):
+        return [(str(k), v if isinstance(v, list) else [str(v)]) for k, v in messages.items()]
+    return [("", list(messages))]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter of a module (or of the core, under ``core.``)."""
+
+    key: str
+    type: ParamType
+    default: Any
+    label_ja: str
+    label_en: str
+    help_ja: str = ""
+    help_en: str = ""
+    unit: str | None = None
+    # Who may set a value: the city's administrator, the consortium's secretariat (the operator always may).
+    editable_by: frozenset[str] = field(default=EVERYONE)
+    # A change may be scheduled to take effect on a later date (a fee decided in February, from 1 April).
+    effective_dated: bool = True
+
+    @property
+    def module(self) -> str:
+        return self.key.split(".", 1)[0]
+
+    def label(self, lang: str) -> str:
+        return self.label_en if lang == "en" else self.label_ja
+
+    def help(self, lang: str) -> str:
+        return self.help_en if lang == "en" else self.help_ja
+
+    def parse(self, raw: Any) -> Any:
+        """The typed value of ``raw``; raises ValueProblem with Japanese messages."""
+        return self.type.parse(raw)
+
+    def to_json(self, value: Any) -> Any:
+        return self.type.to_json(value)
+
+    def from_json(self, data: Any) -> Any:
+        return self.type.from_json(data)
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        text = self.type.display(value, lang)
+        if self.unit and not isinstance(self.type, Money) and text:
+            return f"{text}{self.unit}"
+        return text
+
+
+def check_declaration(param: Param) -> list[str]:
+    """What is wrong with a declaration (checked at start-up)."""
+    problems = []
+    if not KEY_PATTERN.fullmatch(param.key):
+        problems.append(f"{param.key}: a key is dotted lower-case words, e.g. certificates.fee.juminhyo")
+    if not param.editable_by <= EVERYONE:
+        problems.append(f"{param.key}: editable_by must be among {sorted(EVERYONE)}")
+    try:
+        parsed = param.parse(param.default)
+        if param.to_json(parsed) != param.to_json(param.type.from_json(param.to_json(parsed))):
+            problems.append(f"{param.key}: the default does not survive a JSON round trip")
+    except ValueProblem as exc:
+        problems.append(f"{param.key}: the default is not a valid value: {exc}")
+    return problems
+
+
+def options(*pairs: Sequence[str]) -> tuple[Option, ...]:
+    """``options(("value", "ラベル", "label"), ...)``."""
+    return tuple(Option(*p) for p in pairs)

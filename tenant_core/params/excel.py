@@ -1,0 +1,43 @@
+"""The FIT&GAP comparison as an Excel workbook (openpyxl)."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from tenant_core.params.services import Comparison
+
+_DIFFERS = PatternFill("solid", fgColor="FDE8E8")
+_HEADER = Font(bold=True)
+
+
+def comparison_workbook(comparison: Comparison, title: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "FIT&GAP"
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=13)
+    header = ["キー", "項目", "単位", "既定値", *[name for _id, _slug, name in comparison.tenants], "団体差"]
+    ws.append(header)
+    for cell in ws[2]:
+        cell.font = _HEADER
+    for p in comparison.params:
+        differs = comparison.differs(p.key)
+        row = [p.key, p.label_ja, p.unit or "", p.display(p.parse(p.default))]
+        for tenant_id, _slug, _name in comparison.tenants:
+            resolved = comparison.cells[(p.key, tenant_id)]
+            source = {"default": "", "consortium": "（協議会）", "city": ""}[resolved.source]
+            row.append(p.display(resolved.value) + source)
+        row.append("あり" if differs else "")
+        ws.append(row)
+        if differs:
+            for cell in ws[ws.max_row]:
+                cell.fill = _DIFFERS
+    for column, width in zip("ABCD", (34, 30, 8, 20), strict=True):
+        ws.column_dimensions[column].width = width
+    ws.freeze_panes = "C3"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,80 @@
+"""The edit form of a parameter, generated from its type: what the fields are and how to read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from tenant_core.params import declare
+from tenant_core.params.declare import Param
+
+BLANK_ROWS = 2  # empty rows offered under a table, for adding without JavaScript
+_ROW_FIELD = re.compile(r"^row-(\d+)-([a-z_][a-z0-9_]*)$")
+
+
+def widget(p: Param) -> str:
+    """The template macro that draws the field."""
+    t = p.type
+    if isinstance(t, declare.Table):
+        return "table"
+    if isinstance(t, declare.MultiChoice):
+        return "checkboxes"
+    if isinstance(t, declare.Choice):
+        return "select"
+    if isinstance(t, declare.Boolean):
+        return "boolean"
+    if isinstance(t, declare.Date):
+        return "date"
+    if isinstance(t, declare.Text) and t.multiline:
+        return "textarea"
+    return "input"
+
+
+def raw_from_form(p: Param, form: MultiDict) -> Any:
+    """What the browser sent for the value, as the type's ``parse`` expects it."""
+    t = p.type
+    if isinstance(t, declare.Table):
+        rows: dict[int, dict[str, str]] = {}
+        deleted = set()
+        for name, text in form.items(multi=True):
+            m = _ROW_FIELD.match(name)
+            if not m:
+                continue
+            number, column = int(m.group(1)), m.group(2)
+            if column == "delete":
+                deleted.add(number)
+            elif column in {c.name for c in t.columns}:
+                rows.setdefault(number, {})[column] = text.strip()
+        return [row for number, row in sorted(rows.items()) if number not in deleted]
+    if isinstance(t, declare.MultiChoice):
+        return form.getlist("value")
+    return form.get("value", "")
+
+
+def form_value(p: Param, value: Any) -> Any:
+    """A typed value as the form shows it."""
+    if value is None:
+        return ""
+    if isinstance(p.type, declare.Table):
+        return list(value)
+    if isinstance(p.type, declare.MultiChoice):
+        return list(value)
+    if isinstance(p.type, declare.Boolean):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_date(text: str | None) -> tuple[dt.date | None, str | None]:
+    """A date field: (date, None), (None, None) when empty, or (None, the Japanese problem)."""
+    text = (text or "").strip()
+    if not text:
+        return None, None
+    try:
+        return dt.date.fromisoformat(text), None
+    except ValueError:
+        return None, f"適用開始日は 2027-04-01 の形で入力してください（入力値: {text}）。"

@@ -1,0 +1,113 @@
+"""marshmallow schemas of the parameter API (requests and answers); the OpenAPI text is built from them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+_REQ = {"required": "必須です。", "null": "必須です。"}
+
+
+class ChangeRequestSchema(Schema):
+    """A change of one parameter: its value (or a reset), the reason and, for later, the date."""
+
+    value = fields.Raw(
+        allow_none=True, load_default=None, metadata={"description": "新しい値（型は宣言による）"}
+    )
+    reset = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: この階層の値を取り消し、協議会の値または既定値に戻す"},
+    )
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500, error="1文字以上500文字以内で入力してください。"),
+        error_messages=_REQ,
+        metadata={"description": "変更理由（必須）"},
+    )
+    legal_basis = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=300, error="300文字以内で入力してください。"),
+        metadata={"description": "根拠（条例・規則など）"},
+    )
+    effective_from = fields.Date(
+        load_default=None,
+        allow_none=True,
+        error_messages={"invalid": "日付は 2027-04-01 の形で指定してください。"},
+        metadata={"description": "適用開始日（省略時は今日）"},
+    )
+    scope = fields.String(
+        load_default="city",
+        validate=validate.OneOf(["city", "consortium"], error="city か consortium を指定してください。"),
+        metadata={"description": "city: この団体の値, consortium: 協議会共通の値"},
+    )
+
+
+class CancelRequestSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500, error="1文字以上500文字以内で入力してください。"),
+        error_messages=_REQ,
+    )
+
+
+class PendingSchema(Schema):
+    id = fields.Integer()
+    level = fields.String(metadata={"description": "city または consortium"})
+    value = fields.Raw(allow_none=True)
+    reset = fields.Boolean()
+    effective_from = fields.Date()
+
+
+class ResolvedParamSchema(Schema):
+    key = fields.String()
+    module = fields.String()
+    type = fields.String()
+    label_ja = fields.String()
+    label_en = fields.String()
+    unit = fields.String(allow_none=True)
+    value = fields.Raw(
+        allow_none=True, metadata={"description": "JSON での値（金額は整数の円、日付は ISO 形式）"}
+    )
+    display = fields.String()
+    source = fields.String(metadata={"description": "default, consortium, city のどれから来た値か"})
+    effective_from = fields.Date(allow_none=True)
+    default = fields.Raw(allow_none=True)
+    differs_from_default = fields.Boolean()
+    pending = fields.List(fields.Nested(PendingSchema))
+
+
+class ResolvedListSchema(Schema):
+    tenant = fields.String()
+    on = fields.Date()
+    params = fields.List(fields.Nested(ResolvedParamSchema))
+
+
+class VersionSchema(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    level = fields.Method("_level", metadata={"description": "city または consortium"})
+    value = fields.Raw(allow_none=True)
+    reset = fields.Boolean()
+    effective_from = fields.Date()
+    created_at = fields.DateTime()
+    created_by = fields.String()
+    reason = fields.String()
+    legal_basis = fields.String(allow_none=True)
+    cancelled = fields.Boolean()
+    cancelled_at = fields.DateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+
+    def _level(self, version) -> str:
+        return "city" if str(version.scope) == "tenant" else "consortium"
+
+
+class HistorySchema(Schema):
+    key = fields.String()
+    versions = fields.List(fields.Nested(VersionSchema))
+
+
+class ErrorSchema(Schema):
+    error = fields.String()
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))

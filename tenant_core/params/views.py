@@ -1,0 +1,361 @@
+"""Thin views of the parameter pages and API: read the request, call a service, render or dump."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from tenant_core.audit import services as audit
+from tenant_core.boundary import get_session
+from tenant_core.params import forms, openapi, schemas, services
+from tenant_core.params.declare import CITY, CONSORTIUM, Param
+from tenant_core.params.excel import comparison_workbook
+from tenant_core.params.registry import UnknownParameter, registry
+from tenant_core.permissions import public, require
+from tenant_core.tenancy import current_tenant
+
+SOURCE_LABELS = {"default": "既定値", "consortium": "協議会", "city": "団体"}
+CONSORTIUM_PERMISSION = "params.edit_consortium"
+
+
+def _param_or_404(key: str) -> Param:
+    try:
+        return registry().get(key)
+    except UnknownParameter:
+        abort(404)
+
+
+def _actor(scope: str) -> services.Actor | None:
+    """The signed-in person acting at ``scope``, or None when their roles do not allow it."""
+    needed = "params.edit" if scope == CITY else CONSORTIUM_PERMISSION
+    if scope not in (CITY, CONSORTIUM) or not g.user.can(needed):
+        return None
+    return services.Actor(g.user.operator_id, scope)
+
+
+def _levels(p: Param) -> list[str]:
+    """The levels this person may set this parameter at."""
+    return [s for s in (CITY, CONSORTIUM) if s in p.editable_by and _actor(s) is not None]
+
+
+def _on() -> dt.date | None:
+    text = request.args.get("on", "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        abort(400)
+
+
+def _module_arg() -> str | None:
+    module = request.args.get("module", "").strip() or None
+    if module is not None and module not in registry().modules():
+        abort(404)
+    return module
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+@require("params.view")
+def index():
+    module = _module_arg()
+    lines = services.overview(services.current_param_set(), module)
+    audit.record("view", screen="params.index", target="params", detail=f"module={module or 'all'}")
+    return render_template(
+        "params/index.html",
+        lines=lines,
+        modules=registry().modules(),
+        module=module,
+        sources=SOURCE_LABELS,
+    )
+
+
+@require("params.view")
+def detail(key: str):
+    p = _param_or_404(key)
+    ps = services.current_param_set()
+    versions = services.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    audit.record("view", screen="params.detail", target=f"param:{key}")
+    return render_template(
+        "params/detail.html",
+        p=p,
+        line=services.line(ps, p),
+        city=ps.own(key),
+        consortium=ps.own(key, scope="consortium"),
+        versions=versions,
+        today=services.today(),
+        levels=_levels(p),
+        sources=SOURCE_LABELS,
+    )
+
+
+@require("params.view")
+def edit(key: str):
+    p = _param_or_404(key)
+    levels = _levels(p)
+    if not levels:
+        abort(403)
+    ps = services.current_param_set()
+    errors: list[str] = []
+    submitted: dict[str, Any] = {
+        "value": forms.form_value(p, ps.value(key)),
+        "scope": levels[0],
+        "effective_from": "",
+        "reason": "",
+        "legal_basis": "",
+        "reset": False,
+    }
+    if request.method == "POST":
+        form = request.form
+        submitted = {
+            "value": forms.raw_from_form(p, form),
+            "scope": form.get("scope", CITY),
+            "effective_from": form.get("effective_from", ""),
+            "reason": form.get("reason", ""),
+            "legal_basis": form.get("legal_basis", ""),
+            "reset": form.get("reset") == "1",
+        }
+        actor = _actor(submitted["scope"])
+        if actor is None or submitted["scope"] not in levels:
+            abort(403)
+        when, date_problem = forms.parse_date(submitted["effective_from"])
+        try:
+            if date_problem:
+                raise services.ParamError.one(key, date_problem)
+            version = services.change(
+                get_session(),
+                key,
+                submitted["value"],
+                tenant_id=current_tenant.id if submitted["scope"] == CITY else None,
+                consortium_id=current_tenant.consortium_id,
+                actor=actor,
+                reason=submitted["reason"],
+                legal_basis=submitted["legal_basis"],
+                effective_from=when,
+                reset=submitted["reset"],
+            )
+        except services.ParamError as exc:
+            errors = [m for messages in exc.problems.values() for m in messages]
+        else:
+            audit.record(
+                "setting",
+                screen="params.edit",
+                target=f"param:{key}",
+                detail=f"{submitted['scope']} version {version.id} from {version.effective_from}"
+                + (" (reset)" if version.reset else ""),
+            )
+            when_text = version.effective_from.isoformat()
+            flash(
+                f"「{p.label_ja}」の変更を登録しました（{when_text} から適用）。"
+                if version.effective_from > services.today()
+                else f"「{p.label_ja}」を変更しました。"
+            )
+            return redirect(url_for(".detail", key=key))
+    if isinstance(submitted["value"], list) and forms.widget(p) == "table":
+        submitted["value"] = list(submitted["value"]) + [{} for _ in range(forms.BLANK_ROWS)]
+    page = render_template(
+        "params/edit.html",
+        p=p,
+        widget=forms.widget(p),
+        submitted=submitted,
+        errors=errors,
+        levels=levels,
+        today=services.today(),
+        current=ps.resolve(key),
+        sources=SOURCE_LABELS,
+    )
+    return page, 422 if errors else 200
+
+
+@require("params.view")
+def cancel(version_id: int):
+    version = services.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
+    if version is None:
+        abort(404)
+    scope = CITY if version.tenant_id is not None else CONSORTIUM
+    actor = _actor(scope)
+    if actor is None:
+        abort(403)
+    try:
+        services.cancel(get_session(), version, actor, request.form.get("reason", ""))
+    except services.ParamError as exc:
+        flash(" ".join(m for messages in exc.problems.values() for m in messages))
+    else:
+        audit.record(
+            "setting",
+            screen="params.cancel",
+            target=f"param:{version.key}",
+            detail=f"cancelled version {version.id}",
+        )
+        flash("変更予定を取り消しました。")
+    return redirect(url_for(".detail", key=version.key))
+
+
+@require("params.compare")
+def compare():
+    module = _module_arg()
+    only_diff = request.args.get("diff") == "1"
+    comparison = services.compare(get_session(), current_tenant.consortium_id, module, _on())
+    audit.record("view", screen="params.compare", target="params:compare", detail=f"module={module or 'all'}")
+    shown = [p for p in comparison.params if not only_diff or comparison.differs(p.key)]
+    return render_template(
+        "params/compare.html",
+        comparison=comparison,
+        shown=shown,
+        modules=registry().modules(),
+        module=module,
+        only_diff=only_diff,
+    )
+
+
+@require("params.compare")
+def compare_xlsx():
+    module = _module_arg()
+    comparison = services.compare(get_session(), current_tenant.consortium_id, module, _on())
+    audit.record(
+        "export", screen="params.compare.xlsx", target="params:compare", detail=f"module={module or 'all'}"
+    )
+    title = f"パラメータ比較（FIT&GAP） {services.today().isoformat()}"
+    return Response(
+        comparison_workbook(comparison, title),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=params-compare.xlsx"},
+    )
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+
+def _resolved_json(ps: services.ParamSet, p: Param, on: dt.date | None) -> dict[str, Any]:
+    r = ps.resolve(p.key, on)
+    default = p.parse(p.default)
+    return {
+        "key": p.key,
+        "module": p.module,
+        "type": p.type.name,
+        "label_ja": p.label_ja,
+        "label_en": p.label_en,
+        "unit": p.unit,
+        "value": p.to_json(r.value),
+        "display": p.display(r.value),
+        "source": r.source,
+        "effective_from": r.effective_from,
+        "default": p.to_json(default),
+        "differs_from_default": p.to_json(r.value) != p.to_json(default),
+        "pending": [
+            {
+                "id": row.id,
+                "level": "city" if row.scope == "tenant" else "consortium",
+                "value": row.value,
+                "reset": row.reset,
+                "effective_from": row.effective_from,
+            }
+            for row in ps.pending(p.key, on)
+        ],
+    }
+
+
+def _not_found():
+    return jsonify(error="not_found", message="未定義のパラメータです。"), 404
+
+
+def _problems(errors: dict[str, list[str]], status: int = 422):
+    return jsonify(
+        error="invalid", message="入力に誤りがあります。何も変更していません。", errors=errors
+    ), status
+
+
+@require("params.view")
+def api_list():
+    module, on = _module_arg(), _on()
+    ps = services.current_param_set()
+    items = [_resolved_json(ps, p, on) for p in registry().of_module(module)]
+    audit.record("view", screen="params.api_list", target="params", detail=f"module={module or 'all'}")
+    return jsonify(
+        schemas.ResolvedListSchema().dump(
+            {"tenant": current_tenant.slug, "on": on or services.today(), "params": items}
+        )
+    )
+
+
+@require("params.view")
+def api_get(key: str):
+    if key not in registry():
+        return _not_found()
+    p = registry().get(key)
+    audit.record("view", screen="params.api_get", target=f"param:{key}")
+    return jsonify(schemas.ResolvedParamSchema().dump(_resolved_json(services.current_param_set(), p, _on())))
+
+
+@require("params.view")
+def api_history(key: str):
+    if key not in registry():
+        return _not_found()
+    versions = services.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    audit.record("view", screen="params.api_history", target=f"param:{key}")
+    return jsonify(schemas.HistorySchema().dump({"key": key, "versions": versions}))
+
+
+@require("params.view")
+def api_change(key: str):
+    if key not in registry():
+        return _not_found()
+    p = registry().get(key)
+    try:
+        data = schemas.ChangeRequestSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        return _problems(
+            {name: list(m) if isinstance(m, list) else [str(m)] for name, m in exc.messages.items()}
+        )
+    actor = _actor(data["scope"])
+    if actor is None or data["scope"] not in p.editable_by:
+        return jsonify(error="forbidden", message="この設定を変更する権限がありません。"), 403
+    try:
+        version = services.change(
+            get_session(),
+            key,
+            data["value"],
+            tenant_id=current_tenant.id if data["scope"] == CITY else None,
+            consortium_id=current_tenant.consortium_id,
+            actor=actor,
+            reason=data["reason"],
+            legal_basis=data["legal_basis"],
+            effective_from=data["effective_from"],
+            reset=data["reset"],
+        )
+    except services.ParamError as exc:
+        return _problems(exc.problems)
+    audit.record("setting", screen="params.api_change", target=f"param:{key}", detail=f"version {version.id}")
+    return jsonify(schemas.VersionSchema().dump(version)), 201
+
+
+@require("params.view")
+def api_cancel(version_id: int):
+    version = services.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
+    if version is None:
+        return jsonify(error="not_found", message="該当する変更がありません。"), 404
+    try:
+        data = schemas.CancelRequestSchema().load(request.get_json(silent=True) or {})
+    except ValidationError as exc:
+        return _problems({name: list(m) for name, m in exc.messages.items()})
+    actor = _actor(CITY if version.tenant_id is not None else CONSORTIUM)
+    if actor is None:
+        return jsonify(error="forbidden", message="この変更予定を取り消す権限がありません。"), 403
+    try:
+        services.cancel(get_session(), version, actor, data["reason"])
+    except services.ParamError as exc:
+        return _problems(exc.problems)
+    audit.record(
+        "setting", screen="params.api_cancel", target=f"param:{version.key}", detail=f"cancelled {version.id}"
+    )
+    return jsonify(schemas.VersionSchema().dump(version))
+
+
+@public
+def openapi_json():
+    return jsonify(openapi.document())
