@@ -25,6 +25,8 @@ from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
 from tests import factories
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_URL = os.environ.get("KYODO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
