@@ -1,0 +1,40 @@
+"""Routes of the cost allocation (負担金算定), under ``/<tenant>/costs``; views declare their permission."""
+
+from flask import Blueprint
+
+from tenant_core.japanese import wareki_date, wareki_year
+
+from . import views
+
+bp = Blueprint("costs", __name__, url_prefix="/<tenant>/costs", template_folder="templates")
+bp.add_app_template_filter(wareki_year, "wareki_year")
+bp.add_app_template_filter(wareki_date, "wareki_date")
+
+# Finance officers (costs.view, costs.export)
+bp.add_url_rule("/", "index", views.index)
+bp.add_url_rule("/<int:year>/", "year", views.year)
+bp.add_url_rule("/<int:year>/revisions/<int:number>", "revision", views.revision)
+bp.add_url_rule("/<int:year>/export.csv", "export_csv", views.export_csv)
+bp.add_url_rule("/<int:year>/export.xlsx", "export_xlsx", views.export_xlsx)
+bp.add_url_rule("/<int:year>/statement.pdf", "statement_pdf", views.statement_pdf)
+bp.add_url_rule("/scenarios/<int:scenario_id>", "scenario", views.scenario)
+
+# The consortium secretariat (costs.edit)
+bp.add_url_rule("/manage/", "manage", views.manage)
+bp.add_url_rule("/manage/members", "member_add", views.member_add, methods=["POST"])
+bp.add_url_rule("/manage/years", "year_add", views.year_add, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/", "manage_year", views.manage_year)
+bp.add_url_rule("/manage/<int:year>/items", "item_add", views.item_add, methods=["POST"])
+bp.add_url_rule(
+    "/manage/<int:year>/items/<int:item_id>", "item_edit", views.item_edit, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/manage/<int:year>/items/<int:item_id>/delete", "item_delete", views.item_delete, methods=["POST"]
+)
+bp.add_url_rule("/manage/<int:year>/bases", "bases_save", views.bases_save, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/rules", "rule_add", views.rule_add, methods=["POST"])
+bp.add_url_rule(
+    "/manage/<int:year>/rules/<int:rule_id>/delete", "rule_delete", views.rule_delete, methods=["POST"]
+)
+bp.add_url_rule("/manage/<int:year>/approve", "approve", views.approve, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/reopen", "reopen", views.reopen, methods=["POST"])

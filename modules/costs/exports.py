@@ -1,0 +1,233 @@
+"""Exports of a fiscal year's shares: CSV (UTF-8 with BOM for Excel), Excel, and the PDF 負担金算定書.
+
+Each export carries the same explanation as the page: the basis values, the ratio, the rounding applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from tenant_core.japanese import wareki_date, wareki_year
+
+from .services import ShareRow, YearResult
+
+JST = ZoneInfo("Asia/Tokyo")
+COLUMNS = (
+    "年度",
+    "年度（和暦）",
+    "状態",
+    "版",
+    "費目",
+    "区分",
+    "按分対象/個別",
+    "費目金額（円）",
+    "按分ルール",
+    "団体コード",
+    "団体名",
+    "負担額（円）",
+    "按分率",
+    "説明",
+    "explanation",
+)
+FONT = "HeiseiKakuGo-W5"
+
+
+def status_label(result: YearResult) -> str:
+    if result.status == "superseded":
+        return f"第{result.revision}版（改定により失効）"
+    if result.approved:
+        return f"承認済 第{result.revision}版"
+    return "案（未承認）"
+
+
+def _row_values(result: YearResult, r: ShareRow) -> list[object]:
+    return [
+        result.year,
+        wareki_year(result.year),
+        status_label(result),
+        result.revision or "",
+        r.item_name,
+        r.category_label,
+        "按分対象" if r.shared else "個別",
+        r.item_amount,
+        r.rule_name,
+        r.member_code,
+        r.member_name,
+        r.amount,
+        r.ratio,
+        r.explanation_ja,
+        r.explanation_en,
+    ]
+
+
+def to_csv(result: YearResult) -> str:
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for r in result.rows:
+        writer.writerow(_row_values(result, r))
+    for code, name in result.members:
+        total = sum(r.amount for r in result.rows if r.member_code == code)
+        if total or any(r.member_code == code for r in result.rows):
+            writer.writerow(
+                [
+                    result.year,
+                    wareki_year(result.year),
+                    status_label(result),
+                    result.revision or "",
+                    "合計",
+                    "",
+                    "",
+                    "",
+                    "",
+                    code,
+                    name,
+                    total,
+                    "",
+                    "",
+                    "",
+                ]
+            )
+    return out.getvalue()
+
+
+def to_xlsx(result: YearResult, title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "負担額"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append(COLUMNS)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for r in result.rows:
+        sheet.append(_row_values(result, r))
+    for row in sheet.iter_rows(min_row=3):
+        row[7].number_format = row[11].number_format = "#,##0"
+        row[13].alignment = Alignment(wrap_text=True, vertical="top")
+    for column, width in zip(
+        "ABCDEFGHIJKLMNO", (8, 14, 16, 5, 30, 14, 10, 16, 28, 10, 12, 16, 8, 70, 50), strict=True
+    ):
+        sheet.column_dimensions[column].width = width
+    totals = book.create_sheet("団体別合計")
+    totals.append(["団体コード", "団体名", "按分対象（円）", "個別（円）", "合計（円）"])
+    for code, name in result.members:
+        rows = [r for r in result.rows if r.member_code == code]
+        if not rows:
+            continue
+        shared = sum(r.amount for r in rows if r.shared)
+        own = sum(r.amount for r in rows if not r.shared)
+        totals.append([code, name, shared, own, shared + own])
+    for row in totals.iter_rows(min_row=2):
+        for cell in row[2:]:
+            cell.number_format = "#,##0"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _pct(ratio: str) -> str:
+    value = Decimal(ratio) * 100
+    return f"{value.normalize():f}%"
+
+
+def statement_pdf(result: YearResult, *, consortium: str, member_code: str, member_name: str) -> bytes:
+    """負担金算定書: one city's share of each item in a fiscal year, with ratio, reason and totals."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
+    small = ParagraphStyle(
+        "small", parent=body, fontSize=7.5, leading=10, textColor=colors.HexColor("#333333")
+    )
+    title_style = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1)
+    right = ParagraphStyle("right", parent=body, alignment=2)
+
+    rows = [r for r in result.rows if r.member_code == member_code]
+    issued = dt.datetime.now(JST).date()
+    story = [
+        Paragraph(f"{wareki_year(result.year)} 負担金算定書", title_style),
+        Spacer(1, 4 * mm),
+        Paragraph(f"{member_name} 様（団体コード {member_code}）", body),
+        Paragraph(f"{consortium}", body),
+        Paragraph(
+            f"対象年度: {wareki_year(result.year)}（{result.year}年4月1日〜{result.year + 1}年3月31日）", body
+        ),
+        Paragraph(
+            f"状態: {status_label(result)}"
+            + (
+                f"（承認日 {wareki_date(result.approved_at.replace(tzinfo=dt.UTC).astimezone(JST).date())}）"
+                if result.approved_at
+                else ""
+            ),
+            body,
+        ),
+        Paragraph(f"作成日: {wareki_date(issued)}", body),
+        Spacer(1, 5 * mm),
+    ]
+    if result.reason and result.revision and result.revision > 1:
+        story.insert(6, Paragraph(f"改定理由: {result.reason}", body))
+    data = [[Paragraph(h, body) for h in ("費目", "区分", "費目総額（円）", "按分率", "負担額（円）")]]
+    style = [
+        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+    for r in rows:
+        data.append(
+            [
+                Paragraph(r.item_name, body),
+                Paragraph(("按分対象・" if r.shared else "個別・") + r.category_label, body),
+                Paragraph(f"{r.item_amount:,}", right),
+                Paragraph(_pct(r.ratio), right),
+                Paragraph(f"{r.amount:,}", right),
+            ]
+        )
+        data.append([Paragraph(f"算定根拠: {r.rule_name} — {r.explanation_ja}", small), "", "", "", ""])
+        style.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
+    shared = sum(r.amount for r in rows if r.shared)
+    own = sum(r.amount for r in rows if not r.shared)
+    for label, value in (("按分対象 小計", shared), ("個別 小計", own), ("負担金 合計", shared + own)):
+        data.append([Paragraph(label, body), "", "", "", Paragraph(f"{value:,}", right)])
+        style.append(("SPAN", (0, len(data) - 1), (3, len(data) - 1)))
+    style.append(("BACKGROUND", (0, len(data) - 1), (-1, len(data) - 1), colors.HexColor("#fff3cd")))
+    table = Table(data, colWidths=[58 * mm, 30 * mm, 32 * mm, 20 * mm, 32 * mm], repeatRows=1)
+    table.setStyle(TableStyle(style))
+    story.append(table)
+    story.append(Spacer(1, 5 * mm))
+    story.append(
+        Paragraph(
+            "按分率は構成団体の合意した按分ルールにより算定し、各費目の負担額の合計は費目総額に一致します"
+            "（単位未満の端数は最大剰余法により配分）。",
+            small,
+        )
+    )
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"{wareki_year(result.year)} 負担金算定書 {member_name}",
+        author=consortium,
+    )
+    doc.build(story)
+    return out.getvalue()

@@ -1,0 +1,48 @@
+"""Japanese calendar formatting: era years (和暦) for dates and fiscal years (年度, April to March)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+# (first day, name) of each era since the Gregorian calendar was adopted; 明治 is given from its first day.
+ERAS: tuple[tuple[dt.date, str], ...] = (
+    (dt.date(2019, 5, 1), "令和"),
+    (dt.date(1989, 1, 8), "平成"),
+    (dt.date(1926, 12, 25), "昭和"),
+    (dt.date(1912, 7, 30), "大正"),
+    (dt.date(1868, 10, 23), "明治"),
+)
+
+
+def era_of(day: dt.date) -> tuple[str, int]:
+    """(era name, year of the era) of a date, e.g. (令和, 1) for 2019-05-01 and (平成, 31) for 2019-04-30."""
+    for start, name in ERAS:
+        if day >= start:
+            return name, day.year - start.year + 1
+    raise ValueError(f"{day} is before the eras this system knows (明治 from 1868-10-23)")
+
+
+def _year_text(number: int) -> str:
+    return "元" if number == 1 else str(number)
+
+
+def wareki_date(day: dt.date) -> str:
+    """'令和8年4月1日' for 2026-04-01; '令和元年5月1日' for 2019-05-01, '平成31年4月30日' the day before."""
+    name, year = era_of(day)
+    return f"{name}{_year_text(year)}年{day.month}月{day.day}日"
+
+
+def wareki_year(fiscal_year: int) -> str:
+    """The fiscal year that begins in April of ``fiscal_year`` with its era: wareki_year(2026) -> '令和8年度'.
+
+    A fiscal year takes the era in force on 1 May of its first calendar year: FY2019, which began on
+    平成31年4月1日, is 令和元年度 as the government names it, and FY1988 stays 昭和63年度 although 平成
+    began during its last quarter.
+    """
+    name, year = era_of(dt.date(fiscal_year, 5, 1))
+    return f"{name}{_year_text(year)}年度"
+
+
+def fiscal_year_of(day: dt.date) -> int:
+    """The fiscal year (the calendar year in which its April falls) that contains ``day``."""
+    return day.year if day.month >= 4 else day.year - 1
