@@ -1,0 +1,14 @@
+"""Routes of the resident register (住民記録・共通宛名): pages and the JSON API."""
+
+from flask import Blueprint
+
+from modules.residents import api, views
+
+bp = Blueprint("residents", __name__, url_prefix="/<tenant>/residents", template_folder="templates")
+bp.add_url_rule("/", "index", views.index)
+bp.add_url_rule("/new", "arrival", views.arrival, methods=["GET", "POST"])
+bp.add_url_rule("/<int:atena_no>", "person", views.person)
+bp.add_url_rule("/<int:atena_no>/events/<kind>", "event", views.event, methods=["GET", "POST"])
+bp.add_url_rule("/households/<int:household_no>", "household", views.household)
+bp.add_url_rule("/api/search", "api_search", api.search)
+bp.add_url_rule("/api/persons/<int:atena_no>", "api_person", api.person)

@@ -1,0 +1,112 @@
+"""Forms of the resident pages (Flask-WTF for CSRF); the services check the meaning of the values."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from modules.residents.validation import RELATIONSHIPS, SEXES
+
+DATE = {"type": "date"}
+_SEX_CHOICES = [SelectChoice("", "選択してください"), *(SelectChoice(k, v) for k, v in SEXES.items())]
+_REL_CHOICES = [SelectChoice("", "選択してください"), *(SelectChoice(r, r) for r in RELATIONSHIPS)]
+
+
+class SearchForm(FlaskForm):
+    """The search terms travel in the query string (GET): bookmarkable, no CSRF needed."""
+
+    class Meta:
+        csrf = False
+
+    kana = StringField("カナ氏名（前方一致）", validators=[Length(max=60)])
+    name = StringField("漢字氏名（前方一致）", validators=[Length(max=60)])
+    birth_date = StringField("生年月日", render_kw=DATE)
+    address = StringField("住所（町名から前方一致）", validators=[Length(max=100)])
+    include_removed = BooleanField("除票（転出・死亡）も含める")
+
+
+class ArrivalForm(FlaskForm):
+    """転入・出生の届出."""
+
+    kind = SelectField("異動の種類", choices=[SelectChoice("move_in", "転入"), SelectChoice("birth", "出生")])
+    household_no = IntegerField("入る世帯の世帯番号（新しい世帯なら空欄）", validators=[Optional()])
+    family_name = StringField("氏", validators=[Length(max=60)])
+    given_name = StringField("名", validators=[Length(max=60)])
+    family_kana = StringField("氏（カナ）", validators=[Length(max=60)])
+    given_kana = StringField("名（カナ）", validators=[Length(max=60)])
+    birth_date = StringField("生年月日", render_kw=DATE)
+    sex = SelectField("性別", choices=_SEX_CHOICES, validate_choice=False)
+    relationship = SelectField("続柄", choices=_REL_CHOICES, validate_choice=False)
+    town = StringField("町名（世帯に入る場合、空欄なら世帯主と同じ住所）", validators=[Length(max=60)])
+    banchi = StringField("番地", validators=[Length(max=60)])
+    katagaki = StringField("方書（アパート名・部屋番号など）", validators=[Length(max=110)])
+    effective_on = StringField("異動日（住民となった日）", render_kw=DATE)
+    mynumber = StringField("個人番号（12桁、分かる場合）", validators=[Length(max=20)])
+    note = StringField("備考（前住所など）", validators=[Length(max=200)])
+
+
+class EventForm(FlaskForm):
+    """One form for the events of an existing person; each kind shows the fields it needs."""
+
+    effective_on = StringField("異動日", render_kw=DATE)
+    destination = StringField("転出先", validators=[Length(max=200)])
+    whole_household = BooleanField("世帯全員が同じ異動をする")
+    town = StringField("町名", validators=[Length(max=60)])
+    banchi = StringField("番地", validators=[Length(max=60)])
+    katagaki = StringField("方書", validators=[Length(max=110)])
+    household_no = IntegerField("移る先の世帯番号（新しい世帯を作るなら空欄）", validators=[Optional()])
+    relationship = SelectField("続柄", choices=_REL_CHOICES, validate_choice=False)
+    new_head = IntegerField("新しい世帯主の宛名番号", validators=[Optional()])
+    former_head_relationship = SelectField(
+        "元の世帯主の新しい続柄", choices=_REL_CHOICES, validate_choice=False
+    )
+    family_name = StringField("氏（修正する場合）", validators=[Length(max=60)])
+    given_name = StringField("名（修正する場合）", validators=[Length(max=60)])
+    family_kana = StringField("氏（カナ）（修正する場合）", validators=[Length(max=60)])
+    given_kana = StringField("名（カナ）（修正する場合）", validators=[Length(max=60)])
+    birth_date = StringField("生年月日（修正する場合）", render_kw=DATE)
+    sex = SelectField("性別（修正する場合）", choices=_SEX_CHOICES, validate_choice=False)
+    mynumber = StringField("個人番号（修正する場合）", validators=[Length(max=20)])
+    note = TextAreaField("備考・修正理由", validators=[Length(max=300)])
+    confirm = BooleanField("内容を確認しました（この異動は取り消せません）")
+
+
+# The fields each event form shows, in order; "confirm" asks for a deliberate tick.
+EVENT_FIELDS = {
+    "move_out": ("effective_on", "destination", "whole_household", "note", "confirm"),
+    "relocation": ("effective_on", "town", "banchi", "katagaki", "note"),
+    "death": ("effective_on", "new_head", "note", "confirm"),
+    "household_change": (
+        "effective_on",
+        "household_no",
+        "relationship",
+        "new_head",
+        "town",
+        "banchi",
+        "katagaki",
+        "note",
+    ),
+    "head_change": ("effective_on", "former_head_relationship", "note"),
+    "correction": (
+        "effective_on",
+        "family_name",
+        "given_name",
+        "family_kana",
+        "given_kana",
+        "birth_date",
+        "sex",
+        "katagaki",
+        "mynumber",
+        "note",
+    ),
+}
+EVENT_TITLES = {
+    "move_out": "転出",
+    "relocation": "転居（世帯全員）",
+    "death": "死亡",
+    "household_change": "世帯変更（世帯の移動・世帯分離）",
+    "head_change": "世帯主変更（この方を世帯主にする）",
+    "correction": "記載事項修正",
+}

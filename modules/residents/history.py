@@ -1,0 +1,126 @@
+"""A person's state on any date: the ``after`` values of their events, replayed in date order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from modules.residents import kana
+from modules.residents.models import HEAD, Person, ResidentEvent, Status
+
+# The fields an event may change; dates travel through JSON as ISO strings.
+SNAPSHOT_FIELDS = (
+    "household_id",
+    "family_name",
+    "given_name",
+    "family_kana",
+    "given_kana",
+    "birth_date",
+    "sex",
+    "relationship",
+    "town",
+    "banchi",
+    "katagaki",
+    "resident_since",
+    "status",
+    "left_on",
+)
+DATE_FIELDS = ("birth_date", "resident_since", "left_on")
+
+
+@dataclass(frozen=True)
+class PersonState:
+    """What the register said about a person on one date (or now): a plain value, never an ORM row."""
+
+    person_id: int
+    atena_no: int
+    household_id: int
+    family_name: str
+    given_name: str
+    family_kana: str
+    given_kana: str
+    birth_date: dt.date
+    sex: str
+    relationship: str
+    town: str
+    banchi: str
+    katagaki: str
+    resident_since: dt.date
+    status: str
+    left_on: dt.date | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name}\u3000{self.given_name}"
+
+    @property
+    def full_kana(self) -> str:
+        return f"{self.family_kana}\u3000{self.given_kana}"
+
+    @property
+    def address(self) -> str:
+        return self.town + self.banchi
+
+    @property
+    def is_resident(self) -> bool:
+        return self.status == Status.resident
+
+    @property
+    def is_head(self) -> bool:
+        return self.relationship == HEAD
+
+    @classmethod
+    def of(cls, person: Person) -> PersonState:
+        return cls(
+            person_id=person.id,
+            atena_no=person.atena_no,
+            **{f: getattr(person, f) for f in SNAPSHOT_FIELDS},
+        )
+
+
+def to_json(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
+def from_json(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: (dt.date.fromisoformat(v) if k in DATE_FIELDS and isinstance(v, str) else v)
+        for k, v in values.items()
+        if k in SNAPSHOT_FIELDS
+    }
+
+
+def snapshot(person: Person) -> dict[str, Any]:
+    return {f: getattr(person, f) for f in SNAPSHOT_FIELDS}
+
+
+def refresh_keys(person: Person) -> None:
+    """Recompute the search keys of a person row from its fields."""
+    person.kana_key = kana.kana_search_key(person.family_kana + person.given_kana)
+    person.name_key = kana.name_search_key(person.family_name + person.given_name)
+    person.address_key = kana.address_search_key(person.town + person.banchi)
+
+
+def person_on(session: Session, person_id: int, on: dt.date) -> PersonState | None:
+    """The person as the register showed them at the end of ``on``; None if not yet registered."""
+    atena_no = session.scalar(sa.select(Person.atena_no).where(Person.id == person_id))
+    if atena_no is None:
+        return None
+    events = session.scalars(
+        sa.select(ResidentEvent)
+        .where(ResidentEvent.person_id == person_id, ResidentEvent.effective_on <= on)
+        .order_by(ResidentEvent.effective_on, ResidentEvent.id)
+    ).all()
+    state: dict[str, Any] = {}
+    for event in events:
+        state.update(from_json(event.after))
+    if not state:
+        return None
+    names = {f.name for f in fields(PersonState)}
+    return PersonState(
+        person_id=person_id, atena_no=atena_no, **{k: state.get(k) for k in names - {"person_id", "atena_no"}}
+    )

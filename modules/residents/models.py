@@ -1,0 +1,133 @@
+"""Tables of the resident records (住民記録) and the common addressee number (共通宛名), per city.
+
+The person row holds the current state, for fast search; every change is also a dated event
+whose ``after`` values, replayed in order, give the state on any date (see history.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenant_core.db import TenantBase
+from tenant_core.models import utcnow
+
+
+class Status(enum.StrEnum):
+    resident = "resident"  # 住民
+    moved_out = "moved_out"  # 転出（除票）
+    deceased = "deceased"  # 死亡（除票）
+
+
+class EventKind(enum.StrEnum):
+    move_in = "move_in"  # 転入
+    birth = "birth"  # 出生
+    move_out = "move_out"  # 転出
+    relocation = "relocation"  # 転居（市内）
+    death = "death"  # 死亡
+    household_change = "household_change"  # 世帯変更
+    correction = "correction"  # 記載事項修正
+
+
+HEAD = "世帯主"
+
+# Prefix searches (LIKE 'key%') need a pattern index on PostgreSQL when the database collation
+# is not C; SQLite searches the same columns by range, which its plain index serves.
+_PATTERN = "varchar_pattern_ops"
+
+
+class Household(TenantBase):
+    """A 世帯; its head is the member whose 続柄 is 世帯主 (kept here for quick reading)."""
+
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_no: Mapped[int] = mapped_column(unique=True)
+    head_person_id: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Person(TenantBase):
+    """A person of the city's register (current state), named elsewhere by the 宛名番号."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    atena_no: Mapped[int] = mapped_column(unique=True)  # 宛名番号: what other modules refer to
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    family_name: Mapped[str] = mapped_column(sa.String(100))
+    given_name: Mapped[str] = mapped_column(sa.String(100))
+    family_kana: Mapped[str] = mapped_column(sa.String(100))
+    given_kana: Mapped[str] = mapped_column(sa.String(100))
+    birth_date: Mapped[dt.date]
+    sex: Mapped[str] = mapped_column(sa.String(6))  # male, female
+    relationship: Mapped[str] = mapped_column(sa.String(20))  # 続柄
+    town: Mapped[str] = mapped_column(sa.String(100))  # 町名
+    banchi: Mapped[str] = mapped_column(sa.String(100))  # 番地
+    katagaki: Mapped[str] = mapped_column(sa.String(200), default="")  # 方書
+    resident_since: Mapped[dt.date]  # 住民となった日
+    status: Mapped[str] = mapped_column(sa.String(12), default=Status.resident)
+    left_on: Mapped[dt.date | None]  # 転出・死亡の日
+    mynumber_token: Mapped[str | None] = mapped_column(sa.Text)  # Fernet, key of this city
+    mynumber_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Search keys, derived from the fields above (kana.py): never shown.
+    kana_key: Mapped[str] = mapped_column(sa.String(200))
+    name_key: Mapped[str] = mapped_column(sa.String(200))
+    address_key: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_persons_kana_key", "kana_key", postgresql_ops={"kana_key": _PATTERN}),
+        sa.Index("ix_persons_name_key", "name_key", postgresql_ops={"name_key": _PATTERN}),
+        sa.Index("ix_persons_address_key", "address_key", postgresql_ops={"address_key": _PATTERN}),
+        sa.Index("ix_persons_birth_date", "birth_date"),
+        sa.Index("ix_persons_household_id", "household_id"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name}\u3000{self.given_name}"
+
+    @property
+    def full_kana(self) -> str:
+        return f"{self.family_kana}\u3000{self.given_kana}"
+
+    @property
+    def address(self) -> str:
+        return self.town + self.banchi
+
+
+class ResidentEvent(TenantBase):
+    """One dated change (異動) of a person: what was before, what is after."""
+
+    __tablename__ = "resident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"))
+    household_id: Mapped[int | None]  # the household the person belongs to after this event
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    effective_on: Mapped[dt.date]  # 異動日
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # 処理日時
+    recorded_by: Mapped[str] = mapped_column(sa.String(120))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    __table_args__ = (
+        sa.Index("ix_resident_events_person_id_effective_on", "person_id", "effective_on"),
+        sa.Index("ix_resident_events_household_id", "household_id"),
+    )
+
+
+class ResidentCounter(TenantBase):
+    """Per-city number sequences (宛名番号, 世帯番号), advanced atomically."""
+
+    __tablename__ = "resident_counters"
+
+    name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger)

@@ -1,0 +1,68 @@
+"""API schemas (marshmallow): the search terms read from a query string, and a person as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+_DATE_ERROR = {"invalid": "日付は「2001-04-01」の形で指定してください。"}
+_INT_ERROR = {"invalid": "整数で指定してください。"}
+
+
+class SearchArgsSchema(Schema):
+    """?kana=&name=&birth_date=&address=&include_removed=&page=&per_page= (unknown keys ignored)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    kana = fields.String(load_default="", validate=validate.Length(max=60))
+    name = fields.String(load_default="", validate=validate.Length(max=60))
+    birth_date = fields.Date(load_default=None, allow_none=True, error_messages=_DATE_ERROR)
+    address = fields.String(load_default="", validate=validate.Length(max=100))
+    include_removed = fields.Boolean(load_default=False)
+    page = fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100_000), error_messages=_INT_ERROR
+    )
+    per_page = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=100), error_messages=_INT_ERROR
+    )
+
+
+def clean_args(args: Any) -> dict[str, Any]:
+    """Query-string values with empty strings dropped, so that ``birth_date=`` means no date."""
+    return {k: v for k, v in args.items() if v != ""}
+
+
+class PersonSchema(Schema):
+    """A person (current state or state on a date) for other systems; the 個人番号 is added apart."""
+
+    atena_no = fields.Integer()
+    household_no = fields.Integer()
+    family_name = fields.String()
+    given_name = fields.String()
+    family_kana = fields.String()
+    given_kana = fields.String()
+    birth_date = fields.Date()
+    sex = fields.String()
+    relationship = fields.String()
+    town = fields.String()
+    banchi = fields.String()
+    katagaki = fields.String()
+    address = fields.String()
+    resident_since = fields.Date()
+    status = fields.String()
+    left_on = fields.Date(allow_none=True)
+
+
+class SearchRowSchema(Schema):
+    atena_no = fields.Integer()
+    family_name = fields.String()
+    given_name = fields.String()
+    family_kana = fields.String()
+    given_kana = fields.String()
+    birth_date = fields.Date()
+    sex = fields.String()
+    address = fields.String()
+    katagaki = fields.String()
+    status = fields.String()

@@ -1,0 +1,240 @@
+"""Pages of the resident register: search, a person, a household, and the forms of the events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from modules.residents import services
+from modules.residents.display import HELPERS
+from modules.residents.errors import ResidentError
+from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
+from modules.residents.models import EventKind, Household, Person
+from modules.residents.mynumber import vault_for
+from tenant_core.audit import services as audit
+from tenant_core.auth.fields import MYNUMBER_PERMISSION, mynumber_for
+from tenant_core.boundary import get_session
+from tenant_core.pagination import Page
+from tenant_core.permissions import require
+from tenant_core.tenancy import current_tenant
+
+PER_PAGE = 20
+
+
+def _render(template: str, status: int = 200, **context: Any):
+    return render_template(template, **HELPERS, **context), status
+
+
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def person_or_404(atena_no: int, screen: str) -> Person:
+    """The person of this city with this 宛名番号; a miss is logged (probing leaves a trace)."""
+    person = services.get_person(get_session(), atena_no)
+    if person is None:
+        audit.record("view", screen=screen, target=f"atena:{atena_no}", outcome="failed", detail="not found")
+        abort(404)
+    return person
+
+
+def _show_errors(form: FlaskForm, exc: ResidentError) -> list[str]:
+    """Put each message under its field; return those that belong to no field of the form."""
+    general = []
+    for field, message in exc.errors.items():
+        target = getattr(form, field, None) if field else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*target.errors, message]
+        else:
+            general.append(message)
+    return general
+
+
+@require("residents.view")
+def index():
+    """The search page (and the module's landing page)."""
+    form = SearchForm(request.args)
+    result, errors = None, []
+    if any(request.args.get(k) for k in ("kana", "name", "birth_date", "address")):
+        birth = _day(request.args.get("birth_date"))
+        if request.args.get("birth_date") and birth is None:
+            form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
+        query = services.SearchQuery(
+            kana=form.kana.data or "",
+            name=form.name.data or "",
+            birth_date=birth,
+            address=form.address.data or "",
+            include_removed=bool(form.include_removed.data),
+        )
+        page = Page.from_request(request, per_page=PER_PAGE)
+        try:
+            if not form.birth_date.errors:
+                result = services.search(get_session(), query, page.number, PER_PAGE)
+        except ResidentError as exc:
+            errors = _show_errors(form, exc)
+        audit.record(
+            "search",
+            screen="residents.search",
+            search=audit.search_shape(query.terms(), result.total if result else 0),
+            outcome="ok" if result else "failed",
+        )
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    pager = Page(result.page, result.per_page, result.total) if result else None
+    status = 422 if (errors or form.errors) and result is None else 200
+    return _render(
+        "residents/index.html", status, form=form, result=result, errors=errors, pager=pager, args=args
+    )
+
+
+@require("residents.view")
+def person(atena_no: int):
+    """A person now, or on the date ``?on=``; the 個人番号 in full only when asked for and allowed."""
+    session = get_session()
+    row = person_or_404(atena_no, "residents.person")
+    on = _day(request.args.get("on"))
+    state = services.person_on(session, row.id, on) if on else services.PersonState.of(row)
+    want_number = request.args.get("show_mynumber") == "1" and g.user.can(MYNUMBER_PERMISSION)
+    number = vault_for(current_tenant.slug).decrypt(row.mynumber_token)
+    shown_value, shown = mynumber_for(g.user if want_number else None, number)
+    household = session.get(Household, state.household_id) if state else None
+    audit.record("view", screen="residents.person", target=f"atena:{atena_no}", mynumber_shown=shown)
+    return _render(
+        "residents/person.html",
+        person=row,
+        state=state,
+        on=on,
+        household=household,
+        members=services.household_members(session, state.household_id, on=on) if state else [],
+        events=services.events_of(session, row),
+        mynumber=shown_value,
+        mynumber_shown=shown,
+        can_reveal=bool(number) and g.user.can(MYNUMBER_PERMISSION),
+        can_edit=g.user.can("residents.edit"),
+        today=dt.date.today(),
+        event_titles=EVENT_TITLES,
+    )
+
+
+@require("residents.view")
+def household(household_no: int):
+    """The members of a household, head first, now or on ``?on=``."""
+    session = get_session()
+    row = services.get_household(session, household_no)
+    if row is None:
+        audit.record(
+            "view", screen="residents.household", target=f"household:{household_no}", outcome="failed"
+        )
+        abort(404)
+    on = _day(request.args.get("on"))
+    members = services.household_members(session, row.id, on=on)
+    audit.record("view", screen="residents.household", target=f"household:{household_no}")
+    return _render("residents/household.html", household=row, members=members, on=on, today=dt.date.today())
+
+
+@require("residents.edit")
+def arrival():
+    """転入・出生の届出."""
+    form = ArrivalForm(data={"kind": request.args.get("kind", "move_in")})
+    if request.method == "GET" and request.args.get("household", type=int):
+        form.household_no.data = request.args.get("household", type=int)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        data = {k: form[k].data for k in form.data if k not in ("csrf_token", "kind", "household_no")}
+        try:
+            row = services.register_arrival(
+                get_session(),
+                vault_for(current_tenant.slug),
+                data,
+                by=g.user.operator_id,
+                kind=EventKind(form.kind.data),
+                household_no=form.household_no.data,
+            )
+        except ResidentError as exc:
+            errors = _show_errors(form, exc)
+        else:
+            audit.record(
+                "change", screen="residents.arrival", target=f"atena:{row.atena_no}", detail=form.kind.data
+            )
+            flash(f"{row.family_name} {row.given_name} さんを登録しました（宛名番号 {row.atena_no:010d}）。")
+            return redirect(url_for(".person", atena_no=row.atena_no))
+    status = 422 if request.method == "POST" else 200
+    return _render("residents/arrival.html", status, form=form, errors=errors)
+
+
+def _apply_event(kind: str, row: Person, form: EventForm) -> None:
+    session, by, on = get_session(), g.user.operator_id, form.effective_on.data
+    address = {"town": form.town.data, "banchi": form.banchi.data, "katagaki": form.katagaki.data}
+    new_head = services.get_person(session, form.new_head.data) if form.new_head.data else None
+    if form.new_head.data and new_head is None:
+        raise ResidentError("指定された宛名番号の方が見つかりません。", "new_head")
+    if kind in ("move_out", "death") and not form.confirm.data:
+        raise ResidentError("内容を確認のうえ、確認欄にチェックを入れてください。", "confirm")
+    if kind == "move_out":
+        services.move_out(
+            session,
+            row,
+            on,
+            by=by,
+            destination=form.destination.data,
+            whole_household=form.whole_household.data,
+        )
+    elif kind == "relocation":
+        services.relocate(session, row, on, address, by=by)
+    elif kind == "death":
+        services.record_death(session, row, on, by=by, new_head=new_head)
+    elif kind == "household_change":
+        services.change_household(
+            session,
+            row,
+            on,
+            by=by,
+            household_no=form.household_no.data,
+            relationship=form.relationship.data,
+            new_head=new_head,
+            address=address,
+        )
+    elif kind == "head_change":
+        services.change_head(
+            session, row, on, by=by, former_head_relationship=form.former_head_relationship.data
+        )
+    else:
+        data = {f: form[f].data for f in EVENT_FIELDS["correction"] if f not in ("effective_on", "note")}
+        services.correct(session, vault_for(current_tenant.slug), row, on, data, by=by, note=form.note.data)
+
+
+@require("residents.edit")
+def event(atena_no: int, kind: str):
+    """The form of one kind of event for a person, and its registration."""
+    if kind not in EVENT_FIELDS:
+        abort(404)
+    row = person_or_404(atena_no, "residents.event")
+    form = EventForm()
+    if request.method == "GET":
+        form.katagaki.data = row.katagaki if kind == "correction" else ""
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            _apply_event(kind, row, form)
+        except ResidentError as exc:
+            errors = _show_errors(form, exc)
+        else:
+            audit.record("change", screen="residents.event", target=f"atena:{atena_no}", detail=kind)
+            flash(f"{EVENT_TITLES[kind]}を登録しました。")
+            return redirect(url_for(".person", atena_no=atena_no))
+    status = 422 if request.method == "POST" else 200
+    return _render(
+        "residents/event.html",
+        status,
+        form=form,
+        person=row,
+        kind=kind,
+        title=EVENT_TITLES[kind],
+        fields=EVENT_FIELDS[kind],
+        errors=errors,
+    )
