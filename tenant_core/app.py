@@ -10,6 +10,7 @@ from tenant_core import boundary, i18n, metrics, security, tenancy
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
+from tenant_core.japanese import jst
 from tenant_core.modules import register_modules
 from tenant_core.permissions import public
 
@@ -25,6 +26,8 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["kyodo.settings"] = settings
+    # Timestamps are stored in UTC and shown in Japan time everywhere.
+    app.add_template_filter(jst, "jst")
 
     # 1. storage and queues
     app.extensions["kyodo.db"] = Database(make_engine(settings.resolved_database_url, settings.db_pool_size))

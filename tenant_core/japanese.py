@@ -46,3 +46,14 @@ def wareki_year(fiscal_year: int) -> str:
 def fiscal_year_of(day: dt.date) -> int:
     """The fiscal year (the calendar year in which its April falls) that contains ``day``."""
     return day.year if day.month >= 4 else day.year - 1
+
+
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+
+def jst(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored timestamp (naive UTC) as Japan time for the screen; '-' when there is none."""
+    if moment is None:
+        return "-"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(JST).strftime(fmt)

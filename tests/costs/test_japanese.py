@@ -29,3 +29,12 @@ def test_fiscal_years():
     assert wareki_year(1989) == "平成元年度"
     assert fiscal_year_of(dt.date(2026, 3, 31)) == 2025
     assert fiscal_year_of(dt.date(2026, 4, 1)) == 2026
+
+
+def test_stored_utc_is_shown_in_japan_time():
+    import datetime as dt
+
+    from tenant_core.japanese import jst
+
+    assert jst(dt.datetime(2026, 11, 23, 15, 30)) == "2026-11-24 00:30"
+    assert jst(None) == "-"
