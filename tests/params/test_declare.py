@@ -15,7 +15,8 @@ def test_every_module_parameters_file_is_collected():
     keys = registry().keys()
     assert "core.session_idle_minutes" in keys and "core.modules_enabled" in keys
     assert {p.key for p in CERTIFICATE_PARAMETERS} <= set(keys)
-    assert registry().modules()[:2] == ["core", "certificates"]
+    modules = registry().modules()
+    assert modules[0] == "core" and "certificates" in modules
 
 
 def test_an_unknown_key_is_an_error_not_a_default():

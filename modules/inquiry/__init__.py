@@ -1,0 +1,1 @@
+"""個人状況照会: one screen with a person's situation across modules, opened only with a stated reason."""

@@ -1,0 +1,33 @@
+"""The inquiry form: who (宛名番号, or a カナ search) and why (a purpose from the list, free text)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+OTHER = "other"
+PURPOSES = {
+    "counter": "窓口での本人・届出内容の確認",
+    "certificate": "証明書交付の確認",
+    "tax": "税・保険料の賦課に関する確認",
+    "welfare": "福祉・給付の資格確認",
+    "request": "他課・他機関からの照会への回答",
+    OTHER: "その他（理由を記入）",
+}
+
+
+class InquiryForm(FlaskForm):
+    atena_no = IntegerField(
+        "宛名番号", validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
+    kana = StringField(
+        "カナ氏名で探す（前方一致）", validators=[Length(max=60)], render_kw={"autocomplete": "off"}
+    )
+    purpose = SelectField(
+        "照会の目的",
+        choices=[SelectChoice("", "選択してください"), *(SelectChoice(k, v) for k, v in PURPOSES.items())],
+        validate_choice=False,
+    )
+    reason = TextAreaField("照会理由（具体的に）", validators=[Length(max=200)])

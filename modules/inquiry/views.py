@@ -1,0 +1,79 @@
+"""The inquiry page: the form, then (with a reason) one person's situation; every step is logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import render_template, request
+
+from modules.inquiry import services
+from modules.inquiry.forms import OTHER, PURPOSES, InquiryForm
+from modules.residents import services as residents
+from modules.residents.display import HELPERS
+from modules.residents.errors import ResidentError
+from tenant_core.audit import services as audit
+from tenant_core.boundary import get_session
+from tenant_core.permissions import require
+
+SCREEN = "inquiry.index"
+MAX_CANDIDATES = 50
+
+
+def _render(status: int = 200, **context: Any):
+    return render_template("inquiry/index.html", **HELPERS, today=dt.date.today(), **context), status
+
+
+def _stated_reason(form: InquiryForm) -> str | None:
+    """The reason as logged ("目的: 具体的な理由"), or None after putting the message under the field."""
+    purpose, text = form.purpose.data or "", (form.reason.data or "").strip()
+    if purpose not in PURPOSES:
+        form.purpose.errors = [
+            *form.purpose.errors,
+            "照会の目的を選択してください（理由のない照会はできません）。",
+        ]
+        return None
+    if purpose == OTHER and not text:
+        form.reason.errors = [*form.reason.errors, "「その他」の場合は照会理由を入力してください。"]
+        return None
+    return f"{PURPOSES[purpose]}: {text}" if text else PURPOSES[purpose]
+
+
+@require("inquiry.view")
+def index():
+    """GET: the form. POST: candidates for a カナ search, or the situation of a 宛名番号."""
+    form = InquiryForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _render(422 if request.method == "POST" else 200, form=form)
+    reason = _stated_reason(form)
+    target = f"atena:{form.atena_no.data}" if form.atena_no.data else None
+    if reason is None:
+        audit.record("view", screen=SCREEN, target=target, outcome="refused", detail="照会理由なし")
+        return _render(422, form=form)
+    session = get_session()
+    if not form.atena_no.data:
+        if not (form.kana.data or "").strip():
+            form.atena_no.errors = ["宛名番号を入力するか、カナ氏名で探してください。"]
+            return _render(422, form=form)
+        query = residents.SearchQuery(kana=form.kana.data, include_removed=True)
+        try:
+            result = residents.search(session, query, 1, MAX_CANDIDATES)
+        except ResidentError as exc:
+            form.kana.errors = list(exc.errors.values())
+            return _render(422, form=form)
+        audit.record(
+            "search",
+            screen=SCREEN,
+            search=audit.search_shape(query.terms(), result.total),
+            detail=f"照会理由: {reason}",
+        )
+        return _render(form=form, candidates=result)
+    found = services.situation(session, form.atena_no.data)
+    if found is None:
+        audit.record(
+            "view", screen=SCREEN, target=target, outcome="failed", detail=f"not found; 照会理由: {reason}"
+        )
+        form.atena_no.errors = ["この宛名番号の方はこの団体の住民記録にいません。"]
+        return _render(404, form=form)
+    audit.record("view", screen=SCREEN, target=target, detail=f"照会理由: {reason}")
+    return _render(form=form, found=found, reason=reason)

@@ -1,0 +1,1 @@
+"""印鑑登録: seal registration, loss of the registration card, abolition."""

@@ -1,0 +1,52 @@
+"""Forms of the seal pages (Flask-WTF for CSRF); the services check the meaning of the values."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from modules.residents.forms import SearchForm
+
+__all__ = ["ChangeForm", "ListForm", "RegisterForm", "SearchForm"]
+
+
+class ListForm(FlaskForm):
+    """Filters of the register list and the look-up by 登録番号 (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    no = StringField("登録番号", validators=[Length(max=20)])
+    status = SelectField(
+        "状態",
+        choices=[
+            SelectChoice(v, label)
+            for v, label in (
+                ("", "すべて"),
+                ("registered", "登録中"),
+                ("lost", "亡失"),
+                ("abolished", "廃止"),
+            )
+        ],
+        validate_choice=False,
+    )
+
+
+class RegisterForm(FlaskForm):
+    """印鑑登録の申請."""
+
+    atena_no = IntegerField(
+        "宛名番号", validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    )
+    image = FileField("印影画像（PNG または JPEG）", render_kw={"accept": "image/png,image/jpeg"})
+
+
+class ChangeForm(FlaskForm):
+    """亡失届・廃止届: a reason and a deliberate tick."""
+
+    effective_on = StringField("届出日（空欄なら本日）", render_kw={"type": "date"})
+    reason = TextAreaField("理由", validators=[Length(max=300)])
+    confirm = BooleanField("内容を確認しました（取り消せません）")

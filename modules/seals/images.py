@@ -1,0 +1,58 @@
+"""Checking an uploaded seal image (印影) by its content: PNG or JPEG, decodable, of a sensible size."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from modules.seals.errors import SealError
+
+FIELD = "image"
+
+# The magic bytes decide the type; the file name and the browser's Content-Type are not trusted.
+MAGIC = {b"\x89PNG\r\n\x1a\n": ("image/png", "PNG"), b"\xff\xd8\xff": ("image/jpeg", "JPEG")}
+MIN_SIDE, MAX_SIDE = 16, 4000  # pixels: smaller cannot show a seal, larger is a photo, not a scan
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    data: bytes
+    mime: str
+    sha256: str
+    width: int
+    height: int
+
+
+def _refuse(message: str) -> SealError:
+    # The page shows the message under the field's label; the service's own message names it too.
+    return SealError(message, FIELD)
+
+
+def check_image(data: bytes | None, max_kb: int) -> CheckedImage:
+    """The image if it is a PNG or JPEG within ``max_kb`` and the size limits; SealError otherwise."""
+    if not data:
+        raise _refuse("ファイルを選択してください。")
+    if len(data) > max_kb * 1024:
+        raise _refuse(f"ファイルが大きすぎます（{len(data) // 1024}KB、上限 {max_kb}KB）。")
+    kind = next((v for magic, v in MAGIC.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise _refuse("PNG または JPEG の画像ファイルを選択してください（画像ではないファイルです）。")
+    mime, pil_format = kind
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()  # structure and checksums, without decoding every pixel
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # a truncated file fails here
+            fmt, (width, height) = img.format, img.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _refuse("画像として読み取れません（壊れているか、画像ではないファイルです）。") from None
+    if fmt != pil_format:
+        raise _refuse("PNG または JPEG の画像ファイルを選択してください。")
+    if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
+        raise _refuse(
+            f"画像の大きさは縦横 {MIN_SIDE}〜{MAX_SIDE} ピクセルにしてください（{width}×{height}）。"
+        )
+    return CheckedImage(data, mime, hashlib.sha256(data).hexdigest(), width, height)

@@ -1,0 +1,264 @@
+"""Business operations of the seal register; services flush only, the request boundary commits.
+
+Other modules read through ``active_registration`` (the 印鑑登録証明書 of the certificate module)
+and ``registrations_of``. Every operation checks all of its input before it changes anything and
+raises SealError (Japanese, by field) when something is wrong: nothing is then changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from modules.residents import services as residents
+from modules.residents.display import age_on
+from modules.residents.models import Person, Status
+from modules.seals.errors import SealError
+from modules.seals.images import check_image
+from modules.seals.models import SealCounter, SealEvent, SealEventKind, SealRegistration, SealStatus
+from tenant_core.models import utcnow
+
+REGISTRATION = "registration"
+CARD = "card"
+REASON_MAX = 300
+
+
+@dataclass(frozen=True)
+class SealRules:
+    """The city's rules (parameters ``seals.*``), read once per operation."""
+
+    image_max_kb: int = 512
+    min_age: int = 15
+    allow_reregistration_after_lost: bool = False
+    number_prefix: str = ""
+
+    @classmethod
+    def current(cls) -> SealRules:
+        """The rules of the current city today (in a request or a job bound to a city)."""
+        from tenant_core.params.services import param
+
+        return cls(
+            image_max_kb=param("seals.image_max_kb"),
+            min_age=param("seals.min_age"),
+            allow_reregistration_after_lost=param("seals.allow_reregistration_after_lost"),
+            number_prefix=param("seals.number_prefix"),
+        )
+
+
+@dataclass
+class RegistrationPage:
+    rows: list[SealRegistration]
+    total: int
+    page: int
+    per_page: int
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def active_registration(session: Session, atena_no: int) -> SealRegistration | None:
+    """The registered (not lost, not abolished) seal of this person in the session's city."""
+    return session.scalar(
+        sa.select(SealRegistration).where(
+            SealRegistration.atena_no == atena_no, SealRegistration.status == SealStatus.registered
+        )
+    )
+
+
+def registrations_of(session: Session, atena_no: int) -> list[SealRegistration]:
+    """Every registration of this person, newest first."""
+    return list(
+        session.scalars(
+            sa.select(SealRegistration)
+            .where(SealRegistration.atena_no == atena_no)
+            .order_by(SealRegistration.registered_on.desc(), SealRegistration.id.desc())
+        )
+    )
+
+
+def get_registration(session: Session, registration_no: str) -> SealRegistration | None:
+    return session.scalar(
+        sa.select(SealRegistration).where(SealRegistration.registration_no == registration_no)
+    )
+
+
+def events_of(session: Session, registration: SealRegistration) -> list[SealEvent]:
+    return list(
+        session.scalars(
+            sa.select(SealEvent)
+            .where(SealEvent.registration_id == registration.id)
+            .order_by(SealEvent.effective_on, SealEvent.id)
+        )
+    )
+
+
+def register_list(
+    session: Session, page: int = 1, per_page: int = 20, status: str | None = None
+) -> RegistrationPage:
+    """The register (原票) newest first, one page at a time; ``status`` filters."""
+    where = [SealRegistration.status == status] if status else []
+    total = session.scalar(sa.select(sa.func.count()).select_from(SealRegistration).where(*where)) or 0
+    rows = session.scalars(
+        sa.select(SealRegistration)
+        .where(*where)
+        .order_by(SealRegistration.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return RegistrationPage(list(rows), total, page, per_page)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _reserve(session: Session, name: str) -> int:
+    """The next number of a sequence: one UPDATE ... RETURNING, the row made on first use."""
+    for _attempt in range(3):
+        value = session.execute(
+            sa.update(SealCounter)
+            .where(SealCounter.name == name)
+            .values(value=SealCounter.value + 1)
+            .returning(SealCounter.value)
+        ).scalar()
+        if value is not None:
+            return int(value)
+        try:
+            with session.begin_nested():
+                session.add(SealCounter(name=name, value=1))
+            return 1
+        except sa.exc.IntegrityError:
+            continue
+    raise RuntimeError(f"could not reserve a number of sequence {name}")
+
+
+def _event(
+    session: Session, reg: SealRegistration, kind: SealEventKind, on: dt.date, by: str, reason: str
+) -> None:
+    session.add(SealEvent(registration_id=reg.id, kind=kind, effective_on=on, reason=reason, recorded_by=by))
+
+
+def _resident(session: Session, atena_no: int | None) -> Person:
+    if not atena_no:
+        raise SealError("宛名番号を入力してください。", "atena_no")
+    person = residents.get_person(session, atena_no)
+    if person is None:
+        # Not in this city's register: perhaps another city's number. Say nothing about it.
+        raise SealError(f"宛名番号 {atena_no} の方はこの団体の住民記録にいません。", "atena_no", refused=True)
+    return person
+
+
+def register(
+    session: Session,
+    atena_no: int | None,
+    image: bytes | None,
+    *,
+    by: str,
+    rules: SealRules | None = None,
+    registered_on: dt.date | None = None,
+) -> SealRegistration:
+    """登録: a seal for a current resident of at least the minimum age, with no registered seal."""
+    rules = rules or SealRules.current()
+    on = registered_on or dt.date.today()
+    person = _resident(session, atena_no)
+    errors: dict[str, str] = {}
+    if person.status != Status.resident:
+        errors["atena_no"] = "住民でない方（転出・死亡）の印鑑は登録できません。"
+    elif age_on(person.birth_date, on) < rules.min_age:
+        errors["atena_no"] = f"{rules.min_age}歳未満の方は印鑑を登録できません。"
+    else:
+        existing = registrations_of(session, person.atena_no)
+        if any(r.status == SealStatus.registered for r in existing):
+            errors["atena_no"] = "この方はすでに印鑑を登録しています（登録できる印鑑は1人1個です）。"
+        elif not rules.allow_reregistration_after_lost and any(r.status == SealStatus.lost for r in existing):
+            errors["atena_no"] = (
+                "印鑑登録証の亡失届が出ている登録があります。先にその登録を廃止してください。"
+            )
+    try:
+        checked = check_image(image, rules.image_max_kb)
+    except SealError as exc:
+        errors.update({k: v for k, v in exc.errors.items() if k not in errors})
+    if errors:
+        raise SealError(errors)
+    prefix = rules.number_prefix
+    reg = SealRegistration(
+        registration_no=f"{prefix}{_reserve(session, REGISTRATION):07d}",
+        card_no=f"{prefix}C{_reserve(session, CARD):07d}",
+        atena_no=person.atena_no,
+        registered_on=on,
+        status=SealStatus.registered,
+        image=checked.data,
+        image_mime=checked.mime,
+        image_sha256=checked.sha256,
+        image_width=checked.width,
+        image_height=checked.height,
+        registered_by=by,
+        lost_reason="",
+        abolished_reason="",
+    )
+    session.add(reg)
+    session.flush()
+    _event(session, reg, SealEventKind.registered, on, by, "")
+    session.flush()
+    return reg
+
+
+def _check_change(reason: str | None, confirmed: bool, on: dt.date | None, reg: SealRegistration) -> str:
+    errors: dict[str, str] = {}
+    text = (reason or "").strip()
+    if not text:
+        errors["reason"] = "理由を入力してください。"
+    elif len(text) > REASON_MAX:
+        errors["reason"] = f"理由は{REASON_MAX}文字以内で入力してください。"
+    if not confirmed:
+        errors["confirm"] = "内容を確認のうえ、確認欄にチェックを入れてください。"
+    if on is not None and on < reg.registered_on:
+        errors["effective_on"] = "登録日より前の日付は指定できません。"
+    if on is not None and on > dt.date.today():
+        errors["effective_on"] = "未来の日付は指定できません。"
+    if errors:
+        raise SealError(errors)
+    return text
+
+
+def mark_lost(
+    session: Session,
+    reg: SealRegistration,
+    *,
+    reason: str | None,
+    confirmed: bool,
+    by: str,
+    on: dt.date | None = None,
+) -> SealRegistration:
+    """亡失届: the card is lost; no certificate is issued on this registration from now on."""
+    if reg.status != SealStatus.registered:
+        raise SealError("登録中の印鑑ではないため、亡失届は受け付けられません。")
+    text = _check_change(reason, confirmed, on, reg)
+    day = on or dt.date.today()
+    reg.status, reg.lost_on, reg.lost_reason, reg.updated_at = SealStatus.lost, day, text, utcnow()
+    _event(session, reg, SealEventKind.lost, day, by, text)
+    session.flush()
+    return reg
+
+
+def abolish(
+    session: Session,
+    reg: SealRegistration,
+    *,
+    reason: str | None,
+    confirmed: bool,
+    by: str,
+    on: dt.date | None = None,
+) -> SealRegistration:
+    """廃止届: the registration ends (from registered or lost); it stays in the register."""
+    if reg.status == SealStatus.abolished:
+        raise SealError("この登録はすでに廃止されています。")
+    text = _check_change(reason, confirmed, on, reg)
+    day = on or dt.date.today()
+    reg.status, reg.abolished_on, reg.abolished_reason = SealStatus.abolished, day, text
+    reg.updated_at = utcnow()
+    _event(session, reg, SealEventKind.abolished, day, by, text)
+    session.flush()
+    return reg

@@ -1,0 +1,250 @@
+"""Pages of the seal register: search and list, a person's seals, registration, loss, abolition."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from modules.residents import services as residents
+from modules.residents.errors import ResidentError
+from modules.residents.models import Person
+from modules.seals import services
+from modules.seals.display import HELPERS
+from modules.seals.errors import SealError
+from modules.seals.forms import ChangeForm, ListForm, RegisterForm, SearchForm
+from modules.seals.models import SealRegistration
+from tenant_core.audit import services as audit
+from tenant_core.boundary import get_session
+from tenant_core.pagination import Page
+from tenant_core.permissions import require
+
+PER_PAGE = 20
+SEARCH_KEYS = ("kana", "name", "birth_date", "address")
+
+
+def _render(template: str, status: int = 200, **context: Any):
+    return render_template(template, **HELPERS, **context), status
+
+
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _show_errors(form: FlaskForm, errors: dict[str, str]) -> list[str]:
+    """Put each message under its field; return those that belong to no field of the form."""
+    general = []
+    for name, message in errors.items():
+        target = getattr(form, name, None) if name else None
+        if target is not None and hasattr(target, "errors"):
+            target.errors = [*target.errors, message]
+        else:
+            general.append(message)
+    return general
+
+
+def _person_or_404(atena_no: int, screen: str) -> Person:
+    person = residents.get_person(get_session(), atena_no)
+    if person is None:
+        audit.record("view", screen=screen, target=f"atena:{atena_no}", outcome="failed", detail="not found")
+        abort(404)
+    return person
+
+
+def _registration_or_404(registration_no: str, screen: str) -> SealRegistration:
+    """The registration of this city with this 登録番号; a miss is logged (probing leaves a trace)."""
+    reg = services.get_registration(get_session(), registration_no[:20])
+    if reg is None:
+        audit.record(
+            "view", screen=screen, target=f"seal:{registration_no[:20]}", outcome="failed", detail="not found"
+        )
+        abort(404)
+    return reg
+
+
+def _search(form: SearchForm) -> tuple[Any, list[str]]:
+    """The residents' search, as on the resident pages (logged by shape)."""
+    birth = _day(request.args.get("birth_date"))
+    if request.args.get("birth_date") and birth is None:
+        form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
+    query = residents.SearchQuery(
+        kana=form.kana.data or "",
+        name=form.name.data or "",
+        birth_date=birth,
+        address=form.address.data or "",
+        include_removed=bool(form.include_removed.data),
+    )
+    result, errors = None, []
+    try:
+        if not form.birth_date.errors:
+            result = residents.search(get_session(), query, 1, PER_PAGE)
+    except ResidentError as exc:
+        errors = _show_errors(form, exc.errors)
+    audit.record(
+        "search",
+        screen="seals.search",
+        search=audit.search_shape(query.terms(), result.total if result else 0),
+        outcome="ok" if result else "failed",
+    )
+    return result, errors
+
+
+@require("seals.view")
+def index():
+    """Search a resident, look up a 登録番号, and the register list (paged)."""
+    session = get_session()
+    form, list_form = SearchForm(request.args), ListForm(request.args)
+    result, errors, status = None, [], 200
+    if any(request.args.get(k) for k in SEARCH_KEYS):
+        result, errors = _search(form)
+        status = 422 if (errors or form.errors) and result is None else 200
+    number = (list_form.no.data or "").strip()
+    if number:
+        reg = services.get_registration(session, number[:20])
+        audit.record(
+            "search",
+            screen="seals.lookup",
+            search=audit.search_shape({"no": number}, 1 if reg else 0),
+        )
+        if reg is not None:
+            return redirect(url_for(".registration", registration_no=reg.registration_no))
+        errors.append(f"登録番号「{number[:20]}」の登録はありません。")
+        status = 404
+    page = Page.from_request(request, per_page=PER_PAGE)
+    listing = services.register_list(session, page.number, PER_PAGE, list_form.status.data or None)
+    names = {p.atena_no: p for p in _people(session, [r.atena_no for r in listing.rows])}
+    audit.record("view", screen="seals.index", detail=f"register page {page.number}")
+    return _render(
+        "seals/index.html",
+        status,
+        form=form,
+        list_form=list_form,
+        result=result,
+        errors=errors,
+        listing=listing,
+        names=names,
+        pager=page.with_total(listing.total),
+        args={k: v for k, v in request.args.items() if k in ("status",) and v},
+    )
+
+
+def _people(session: Any, atena_nos: list[int]) -> list[Person]:
+    return [p for n in dict.fromkeys(atena_nos) if (p := residents.get_person(session, n)) is not None]
+
+
+@require("seals.view")
+def person(atena_no: int):
+    """A person's registrations, with the way to register a seal."""
+    row = _person_or_404(atena_no, "seals.person")
+    regs = services.registrations_of(get_session(), atena_no)
+    audit.record("view", screen="seals.person", target=f"atena:{atena_no}")
+    return _render("seals/person.html", person=row, registrations=regs, can_edit=g.user.can("seals.edit"))
+
+
+@require("seals.edit")
+def register():
+    """印鑑登録の申請: a 宛名番号 and the seal's image."""
+    form = RegisterForm()
+    if request.method == "GET" and request.args.get("atena_no", type=int):
+        form.atena_no.data = request.args.get("atena_no", type=int)
+    errors: list[str] = []
+    person = None
+    if form.validate_on_submit():
+        upload = form.image.data
+        data = upload.read() if upload else None
+        try:
+            reg = services.register(get_session(), form.atena_no.data, data, by=g.user.operator_id)
+        except SealError as exc:
+            errors = _show_errors(form, exc.errors)
+            audit.record(
+                "change",
+                screen="seals.register",
+                target=f"atena:{form.atena_no.data}" if form.atena_no.data else None,
+                outcome="refused" if exc.refused else "failed",
+                detail="other city or unknown 宛名番号" if exc.refused else "invalid input",
+            )
+        else:
+            audit.record(
+                "change",
+                screen="seals.register",
+                target=f"seal:{reg.registration_no}",
+                detail=f"registered for atena:{reg.atena_no}",
+            )
+            flash(f"印鑑を登録しました（登録番号 {reg.registration_no}、印鑑登録証 {reg.card_no}）。")
+            return redirect(url_for(".registration", registration_no=reg.registration_no))
+    if form.atena_no.data and not errors:
+        person = residents.get_person(get_session(), form.atena_no.data)
+    status = 422 if request.method == "POST" else 200
+    return _render("seals/register.html", status, form=form, errors=errors, person=person)
+
+
+@require("seals.view")
+def registration(registration_no: str):
+    """One registration: its state, the image (through the logged image route), its history."""
+    session = get_session()
+    reg = _registration_or_404(registration_no, "seals.registration")
+    audit.record("view", screen="seals.registration", target=f"seal:{reg.registration_no}")
+    return _render(
+        "seals/registration.html",
+        reg=reg,
+        person=residents.get_person(session, reg.atena_no),
+        events=services.events_of(session, reg),
+        can_edit=g.user.can("seals.edit"),
+    )
+
+
+@require("seals.view")
+def image(registration_no: str):
+    """The seal's image, never cached, only to staff who may see the register."""
+    reg = _registration_or_404(registration_no, "seals.image")
+    audit.record("view", screen="seals.image", target=f"seal:{reg.registration_no}", detail="印影画像")
+    response = Response(reg.image, mimetype=reg.image_mime)
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def _change(registration_no: str, kind: str):
+    reg = _registration_or_404(registration_no, f"seals.{kind}")
+    form = ChangeForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        on = _day(form.effective_on.data)
+        try:
+            if form.effective_on.data and on is None:
+                raise SealError("届出日は「2026-04-01」の形で入力してください。", "effective_on")
+            operation = services.mark_lost if kind == "lost" else services.abolish
+            operation(
+                get_session(),
+                reg,
+                reason=form.reason.data,
+                confirmed=bool(form.confirm.data),
+                by=g.user.operator_id,
+                on=on,
+            )
+        except SealError as exc:
+            errors = _show_errors(form, exc.errors)
+        else:
+            audit.record("change", screen=f"seals.{kind}", target=f"seal:{reg.registration_no}", detail=kind)
+            flash("亡失届を受け付けました。" if kind == "lost" else "印鑑登録を廃止しました。")
+            return redirect(url_for(".registration", registration_no=reg.registration_no))
+    status = 422 if request.method == "POST" else 200
+    title = "印鑑登録証の亡失届" if kind == "lost" else "印鑑登録の廃止届"
+    return _render("seals/change.html", status, form=form, errors=errors, reg=reg, kind=kind, title=title)
+
+
+@require("seals.edit")
+def lost(registration_no: str):
+    """亡失届 (the 印鑑登録証 was lost)."""
+    return _change(registration_no, "lost")
+
+
+@require("seals.edit")
+def abolish(registration_no: str):
+    """廃止届."""
+    return _change(registration_no, "abolish")
