@@ -74,6 +74,15 @@ PARAMETERS = [
         help_en="The sentence certifying the copy.",
     ),
     Param(
+        "certificates.wording_inkan",
+        Text(min_length=1, max_length=200, multiline=True),
+        "この写しは、登録されている印影と相違ないことを証明する。",
+        "認証文（印鑑登録証明書）",
+        "Certification wording (seal certificate)",
+        help_ja="印鑑登録証明書に印字する認証文です。",
+        help_en="The sentence certifying the seal impression.",
+    ),
+    Param(
         "certificates.offices",
         Table(
             schema=OfficeSchema,

@@ -13,7 +13,6 @@ from tenant_core.optional import optional_module
 
 # The certificate module's reading function, by the first of these names that it provides:
 # ``f(session, atena_no) -> list`` of issued certificates, newest first.
-CERTIFICATE_READERS = ("issuances_of", "issued_to", "certificates_of")
 
 
 @dataclass
@@ -31,10 +30,7 @@ def _certificates(session: Session, atena_no: int) -> list[Any] | None:
     module = optional_module("modules.certificates.services")
     if module is None:
         return None
-    reader = next(
-        (getattr(module, n) for n in CERTIFICATE_READERS if callable(getattr(module, n, None))), None
-    )
-    return list(reader(session, atena_no)) if reader else None
+    return module.issuances_of(session, atena_no)
 
 
 def _seals(session: Session, atena_no: int) -> list[Any] | None:

@@ -1,0 +1,12 @@
+"""Routes of 証明書交付: the register, the issue form, an issuance and its PDF, public verification."""
+
+from flask import Blueprint
+
+from modules.certificates import views
+
+bp = Blueprint("certificates", __name__, url_prefix="/<tenant>/certificates", template_folder="templates")
+bp.add_url_rule("/", "index", views.index)
+bp.add_url_rule("/new", "new", views.new, methods=["GET", "POST"])
+bp.add_url_rule("/verify", "verify", views.verify, methods=["GET", "POST"])
+bp.add_url_rule("/<number>", "issuance", views.issuance)
+bp.add_url_rule("/<number>/certificate.pdf", "download", views.download)

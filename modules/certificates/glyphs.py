@@ -1,0 +1,60 @@
+"""What the PDF font can draw: characters outside JIS (外字) and variation selectors (IVS).
+
+The built-in Japanese CID font covers the JIS X 0208 repertoire (and the vendor extensions of
+cp932), not every Unicode character. The register keeps the exact characters; on paper a
+variation selector is dropped (the base character is printed) and a character the font lacks is
+printed as 〓 (the customary mark for a 外字), with its code point listed in a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+GETA = "〓"
+
+
+def _is_selector(ch: str) -> bool:
+    cp = ord(ch)
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def _drawable(ch: str) -> bool:
+    if ch in "\u3000\n":
+        return True
+    try:
+        ch.encode("cp932")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@dataclass
+class Printer:
+    """Turns stored text into printable text, remembering what it had to change."""
+
+    replaced: dict[str, None] = field(default_factory=dict)  # ordered set of code points
+    variants: bool = False
+
+    def __call__(self, text: str | None) -> str:
+        out = []
+        for ch in text or "":
+            if _is_selector(ch):
+                self.variants = True
+            elif _drawable(ch):
+                out.append(ch)
+            else:
+                self.replaced[f"U+{ord(ch):04X}"] = None
+                out.append(GETA)
+        return "".join(out)
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.replaced:
+            notes.append(
+                "※ 「〓」はこの証明書の書体で表せない文字（外字）です（"
+                + "、".join(self.replaced)
+                + "）。正確な文字は住民票の原本のとおりです。"
+            )
+        if self.variants:
+            notes.append("※ 異体字は通常の字形で表示しています。正確な字形は住民票の原本のとおりです。")
+        return notes

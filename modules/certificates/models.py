@@ -1,0 +1,73 @@
+"""The issuance register (交付簿) of 証明書交付, per city, and its number sequences.
+
+Each row keeps what was printed (``content``: the persons, the city's layout and fee in force on
+the issue day), so a certificate can be printed again exactly as issued, whatever changed since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenant_core.db import TenantBase
+from tenant_core.models import utcnow
+
+
+class Kind(enum.StrEnum):
+    juminhyo = "juminhyo"  # 住民票の写し
+    inkan = "inkan"  # 印鑑登録証明書
+
+
+KIND_LABELS = {Kind.juminhyo: "住民票の写し", Kind.inkan: "印鑑登録証明書"}
+
+
+class Issuance(TenantBase):
+    """One certificate issued: who, for whom, what it shows, the fee collected, how to verify it."""
+
+    __tablename__ = "certificate_issuances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)  # 交付番号: 2026-000001
+    fiscal_year: Mapped[int]
+    serial: Mapped[int]  # sequential within the fiscal year
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    atena_no: Mapped[int]  # the person asked for
+    scope: Mapped[str] = mapped_column(sa.String(12))  # person, household
+    items: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # 続柄, 本籍, 個人番号 included or not
+    persons: Mapped[list[int]] = mapped_column(sa.JSON)  # 宛名番号 of everyone on the certificate
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # what was printed (exact characters)
+    fee: Mapped[int]  # 手数料 collected, in yen (the parameter in force on the issue day)
+    requester_name: Mapped[str] = mapped_column(sa.String(100))  # 請求者
+    requester_relation: Mapped[str] = mapped_column(sa.String(20))  # 本人, 同一世帯, 代理人, 第三者
+    purpose: Mapped[str] = mapped_column(sa.String(300))  # 請求事由
+    mynumber_condition: Mapped[str | None] = mapped_column(sa.String(300))  # recorded when included
+    verification_code: Mapped[str] = mapped_column(sa.String(20))
+    issued_by: Mapped[str] = mapped_column(sa.String(120))
+    issued_on: Mapped[dt.date]  # the date printed (Japan time)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
+    seal_image: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # 印影 as printed (印鑑登録証明書)
+    seal_image_mime: Mapped[str | None] = mapped_column(sa.String(20))
+
+    __table_args__ = (
+        sa.UniqueConstraint("fiscal_year", "serial", name="uq_certificate_issuances_fiscal_year_serial"),
+        sa.Index("ix_certificate_issuances_issued_on", "issued_on"),
+        sa.Index("ix_certificate_issuances_atena_no", "atena_no"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(Kind(self.kind), self.kind)
+
+
+class CertificateCounter(TenantBase):
+    """Per-city number sequences (one per fiscal year), advanced atomically."""
+
+    __tablename__ = "certificate_counters"
+
+    name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger)

@@ -1,0 +1,282 @@
+"""Pages of 証明書交付: the register with a resident search, the issue form, an issuance, its PDF, verify."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from modules.certificates import codes, services
+from modules.certificates.errors import CertificateError
+from modules.certificates.forms import IssueForm, RegisterFilterForm, VerifyForm
+from modules.certificates.models import KIND_LABELS, Issuance, Kind
+from modules.residents import services as residents
+from modules.residents.display import HELPERS
+from modules.residents.errors import ResidentError
+from modules.residents.forms import SearchForm
+from modules.residents.mynumber import vault_for
+from tenant_core.audit import services as audit
+from tenant_core.auth.fields import MYNUMBER_PERMISSION
+from tenant_core.boundary import get_session
+from tenant_core.pagination import Page
+from tenant_core.permissions import public, require
+from tenant_core.tenancy import current_tenant
+
+PER_PAGE = 20
+NOT_HERE = "指定された宛名番号の方は、この市の住民記録にありません。宛名番号を確かめてください。"
+
+
+def _render(template: str, status: int = 200, **context: Any):
+    helpers = {
+        **HELPERS,
+        "kind_label": lambda k: KIND_LABELS.get(Kind(k), k),
+        "display_code": codes.display_code,
+    }
+    return render_template(template, **helpers, **context), status
+
+
+def _day(value: str | None) -> tuple[dt.date | None, bool]:
+    """The date, and whether the text was a valid date (an empty text is)."""
+    if not value:
+        return None, True
+    try:
+        return dt.date.fromisoformat(value), True
+    except ValueError:
+        return None, False
+
+
+def _atena(value: Any) -> int | None:
+    try:
+        number = int(str(value or "").strip())
+    except ValueError:
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def _not_here(atena_no: Any, screen: str):
+    """A 宛名番号 this city does not hold (maybe another city's): refused, logged, nothing recorded."""
+    audit.record(
+        "view", screen=screen, target=f"atena:{atena_no}", outcome="refused", detail="not in this city"
+    )
+    return _render("certificates/not_found.html", 404, message=NOT_HERE)
+
+
+def _place_errors(form: FlaskForm, exc: CertificateError) -> list[str]:
+    general = []
+    for name, message in exc.errors.items():
+        target = getattr(form, name, None) if name else None
+        if target is not None and hasattr(target, "errors") and name != "atena_no":
+            target.errors = [*target.errors, message]
+        else:
+            general.append(message)
+    return general
+
+
+def _search(form: SearchForm) -> tuple[Any, list[str]]:
+    if not any(request.args.get(k) for k in ("kana", "name", "birth_date", "address")):
+        return None, []
+    birth, ok = _day(request.args.get("birth_date"))
+    if not ok:
+        form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
+        return None, []
+    query = residents.SearchQuery(
+        kana=form.kana.data or "",
+        name=form.name.data or "",
+        birth_date=birth,
+        address=form.address.data or "",
+    )
+    result, errors = None, []
+    try:
+        result = residents.search(get_session(), query, Page.from_request(request).number, PER_PAGE)
+    except ResidentError as exc:
+        errors = list(exc.errors.values())
+    audit.record(
+        "search",
+        screen="certificates.search",
+        search=audit.search_shape(query.terms(), result.total if result else 0),
+        outcome="ok" if result else "failed",
+    )
+    return result, errors
+
+
+@require("certificates.view")
+def index():
+    """The issuance register (交付簿), filtered and paged, with a resident search to start an issue."""
+    search_form = SearchForm(request.args)
+    result, search_errors = _search(search_form)
+    filters = RegisterFilterForm(request.args)
+    date_from, ok_from = _day(filters.date_from.data)
+    date_to, ok_to = _day(filters.date_to.data)
+    if not ok_from:
+        filters.date_from.errors = ["日付は「2026-04-01」の形で入力してください。"]
+    if not ok_to:
+        filters.date_to.errors = ["日付は「2026-04-01」の形で入力してください。"]
+    kind = filters.kind.data if filters.kind.data in KIND_LABELS else None
+    listing = services.register_list(
+        get_session(),
+        Page.from_request(request).number if result is None else 1,
+        PER_PAGE,
+        kind=kind,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    audit.record("view", screen="certificates.index", detail=f"register page {listing.page}")
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    bad = search_errors or search_form.errors or filters.errors
+    return _render(
+        "certificates/index.html",
+        422 if bad else 200,
+        form=search_form,
+        filters=filters,
+        result=result,
+        errors=search_errors,
+        listing=listing,
+        pager=Page(listing.page, listing.per_page, listing.total),
+        search_pager=Page(result.page, result.per_page, result.total) if result else None,
+        args=args,
+    )
+
+
+def _issue(form: IssueForm, atena_no: int) -> Issuance:
+    session, tenant = get_session(), current_tenant._get_current_object()  # type: ignore[attr-defined]
+    requester = services.Requester(
+        name=form.requester_name.data or "",
+        relation=form.requester_relation.data or "",
+        purpose=form.purpose.data or "",
+    )
+    verify_url = url_for(".verify", tenant=tenant.slug, _external=True)
+    if form.kind.data == Kind.inkan:
+        layout = services.Layout.current(tenant, Kind.inkan, services.japan_today(), verify_url)
+        return services.issue_inkan(session, tenant, atena_no, requester, g.user, layout=layout)
+    options = services.JuminhyoOptions(
+        scope=form.scope.data,
+        relationship=bool(form.relationship.data),
+        honseki=bool(form.honseki.data),
+        mynumber=bool(form.mynumber.data),
+        mynumber_condition=form.mynumber_condition.data or "",
+    )
+    layout = services.Layout.current(tenant, Kind.juminhyo, services.japan_today(), verify_url)
+    return services.issue_juminhyo(
+        session, tenant, atena_no, options, requester, g.user, vault=vault_for(tenant.slug), layout=layout
+    )
+
+
+@require("certificates.edit")
+def new():
+    """The request form for a person (``?atena=``), and the issue itself."""
+    form = IssueForm()
+    raw = form.atena_no.data if request.method == "POST" else request.args.get("atena")
+    atena_no = _atena(raw)
+    if atena_no is None:
+        if request.method == "POST":
+            return _not_here(raw, "certificates.new")
+        flash("証明書を交付する方を、住民検索で選んでください。")
+        return redirect(url_for(".index"))
+    session = get_session()
+    person = residents.get_person(session, atena_no)
+    if person is None:
+        return _not_here(atena_no, "certificates.new")
+    errors: list[str] = []
+    if request.method == "GET":
+        form.atena_no.data = str(atena_no)
+        form.honseki.data = services.param_honseki_default()
+        form.kind.data = (
+            request.args.get("kind") if request.args.get("kind") in KIND_LABELS else Kind.juminhyo
+        )
+    elif form.validate_on_submit():
+        try:
+            issuance = _issue(form, atena_no)
+        except CertificateError as exc:
+            if exc.not_found:
+                return _not_here(atena_no, "certificates.new")
+            errors = _place_errors(form, exc)
+        else:
+            audit.record(
+                "change",
+                screen="certificates.new",
+                target=f"certificate:{issuance.number}",
+                detail=f"{issuance.kind} atena:{atena_no} persons:{len(issuance.persons)}",
+            )
+            flash(
+                f"{issuance.kind_label}を交付しました（交付番号 {issuance.number}、手数料 {issuance.fee:,}円）。"
+            )
+            return redirect(url_for(".issuance", number=issuance.number))
+    members = residents.household_members(session, person.household_id)
+    audit.record("view", screen="certificates.new", target=f"atena:{atena_no}")
+    return _render(
+        "certificates/new.html",
+        422 if request.method == "POST" else 200,
+        form=form,
+        person=person,
+        members=members,
+        errors=errors,
+        can_mynumber=g.user.can(MYNUMBER_PERMISSION),
+    )
+
+
+def _issuance_or_404(number: str, screen: str, function: str = "view") -> Issuance:
+    row = services.get_issuance(get_session(), number)
+    if row is None:
+        audit.record(
+            function, screen=screen, target=f"certificate:{number[:30]}", outcome="failed", detail="not found"
+        )
+        abort(404)
+    return row
+
+
+@require("certificates.view")
+def issuance(number: str):
+    """One entry of the register, with the download link."""
+    row = _issuance_or_404(number, "certificates.issuance")
+    audit.record("view", screen="certificates.issuance", target=f"certificate:{number}")
+    return _render("certificates/issuance.html", issuance=row, can_print=g.user.can("certificates.edit"))
+
+
+@require("certificates.edit")
+def download(number: str):
+    """The certificate's PDF, drawn again from the register (the same bytes as issued)."""
+    row = _issuance_or_404(number, "certificates.download", "print")
+    shows_number = bool(row.items.get("mynumber"))
+    if shows_number and not g.user.can(MYNUMBER_PERMISSION):
+        audit.record(
+            "print",
+            screen="certificates.download",
+            target=f"certificate:{number}",
+            outcome="refused",
+            detail="個人番号を含む証明書: 閲覧権限なし",
+        )
+        abort(403)
+    pdf = services.render_pdf(row, vault_for(current_tenant.slug) if shows_number else None)
+    audit.record(
+        "print", screen="certificates.download", target=f"certificate:{number}", mynumber_shown=shows_number
+    )
+    response = _pdf_response(pdf)
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{number}.pdf"'
+    return response
+
+
+def _pdf_response(pdf: bytes):
+    from flask import make_response
+
+    response = make_response(pdf)
+    response.mimetype = "application/pdf"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@public
+def verify():
+    """Anyone holding a paper certificate checks it: valid or not, its kind and date; nothing personal."""
+    form = VerifyForm()
+    result = None
+    if form.validate_on_submit():
+        result = services.verify(get_session(), form.number.data, form.code.data)
+        audit.record(
+            "view",
+            screen="certificates.verify",
+            target=f"certificate:{(codes.clean_number(form.number.data) or '?')}",
+            outcome="ok" if result.valid else "failed",
+        )
+    return _render("certificates/verify.html", form=form, result=result)
