@@ -50,9 +50,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_certificate_issuances_issued_on", "certificate_issuances", ["issued_on"], schema=schema
     )
-    op.create_index(
-        "ix_certificate_issuances_atena_no", "certificate_issuances", ["atena_no"], schema=schema
-    )
+    op.create_index("ix_certificate_issuances_atena_no", "certificate_issuances", ["atena_no"], schema=schema)
     op.create_table(
         "certificate_counters",
         sa.Column("name", sa.String(20), nullable=False),
