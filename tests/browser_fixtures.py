@@ -74,3 +74,15 @@ def page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def sign_in_page(page, base: str, slug: str, login: str, landing: str | None = None) -> None:
+    """Sign in through the real form as one of the standard staff (tests/factories.py), then wait."""
+    from tests import factories
+
+    target = landing or f"/{slug}/"
+    page.goto(f"{base}/{slug}/login?next={target}")
+    page.get_by_label("ログインID").fill(login)
+    page.get_by_label("パスワード").fill(factories.PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(f"{base}{target}")

@@ -2,14 +2,7 @@
 
 from tenant_core.extensions import get_db
 from tests import factories
-
-
-def sign_in(page, base, slug, login):
-    page.goto(f"{base}/{slug}/login")
-    page.get_by_label("ログインID").fill(login)
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"{base}/{slug}/")
+from tests.browser_fixtures import sign_in_page as sign_in
 
 
 def test_sign_in_portal_cross_city_refusal_and_sign_out(live_server, page, artifacts, backend):

@@ -3,7 +3,7 @@
 import hashlib
 from pathlib import Path
 
-from tests import factories
+from tests.browser_fixtures import sign_in_page
 from tests.certificates.conftest import People, pdf_text
 
 
@@ -22,11 +22,7 @@ def test_clerk_issues_and_downloads_a_copy(live_server, page, artifacts, backend
         "fujinomiya", family_name="葛西", given_name="恭平", family_kana="カツラギ", given_kana="キョウヘイ"
     )
 
-    page.goto(f"{base}/fuji/login?next=/fuji/certificates/")
-    page.get_by_label("ログインID").fill("clerk")
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"{base}/fuji/certificates/")
+    sign_in_page(page, base, "fuji", "clerk", landing="/fuji/certificates/")
 
     page.get_by_label("カナ氏名（前方一致）").fill("かつらぎ")
     page.get_by_role("button", name="検索").click()

@@ -6,15 +6,7 @@ import io
 
 from modules.costs.demo import load_demo
 from tenant_core.extensions import get_db, get_settings
-from tests import factories
-
-
-def _sign_in(page, base, slug, login):
-    page.goto(f"{base}/{slug}/login")
-    page.get_by_label("ログインID").fill(login)
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"{base}/{slug}/")
+from tests.browser_fixtures import sign_in_page as _sign_in
 
 
 def test_a_finance_officer_sees_the_chart_and_downloads_the_statement(live_server, page, artifacts, backend):

@@ -1,6 +1,6 @@
 """A city administrator changes parameters in a real browser: the generated form, the grid, the errors."""
 
-from tests.browser.test_portal_browser import sign_in
+from tests.browser_fixtures import sign_in_page as sign_in
 
 
 def test_admin_edits_a_fee_and_the_office_grid(live_server, page, artifacts, backend):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from tenant_core.audit.models import AccessLog
 from tenant_core.extensions import get_db
 from tests import factories
+from tests.browser_fixtures import sign_in_page
 from tests.residents.conftest import Residents, mynumber
 
 
@@ -26,11 +27,7 @@ def test_clerk_searches_opens_a_person_and_sees_the_mynumber_per_role(live_serve
         "fujinomiya", family_name="葛西", given_name="恭平", family_kana="カサイ", given_kana="キョウヘイ"
     )
 
-    page.goto(f"{base}/fuji/login?next=/fuji/residents/")
-    page.get_by_label("ログインID").fill("clerk")
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"{base}/fuji/residents/")
+    sign_in_page(page, base, "fuji", "clerk", landing="/fuji/residents/")
 
     page.get_by_label("カナ氏名（前方一致）").fill("かつらぎきょー")  # hiragana and a long vowel mark
     page.get_by_role("button", name="検索").click()
@@ -55,10 +52,6 @@ def test_clerk_searches_opens_a_person_and_sees_the_mynumber_per_role(live_serve
     # A viewer (照会 only) sees the number masked and no way to reveal it.
     factories.user(get_db(app), "fuji", "viewer", ["residents.viewer"])
     page.get_by_role("button", name="ログアウト").click()
-    page.goto(f"{base}/fuji/login?next=/fuji/residents/{atena}")
-    page.get_by_label("ログインID").fill("viewer")
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"{base}/fuji/residents/{atena}")
+    sign_in_page(page, base, "fuji", "viewer", landing=f"/fuji/residents/{atena}")
     assert number not in page.locator("td.mynumber").inner_text()
     assert page.get_by_role("link", name="個人番号を表示（記録されます）").count() == 0

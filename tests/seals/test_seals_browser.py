@@ -1,6 +1,6 @@
 """A clerk registers a seal in the browser: picks the resident, uploads the image, sees the register."""
 
-from tests import factories
+from tests.browser_fixtures import sign_in_page
 from tests.seals.conftest import Seals, png
 
 
@@ -15,11 +15,7 @@ def test_clerk_registers_a_seal_with_an_image_upload(live_server, page, artifact
     fake = tmp_path / "not-a-seal.png"
     fake.write_bytes(b"plain text pretending to be a PNG")
 
-    page.goto(f"{base}/fuji/login?next=/fuji/seals/")
-    page.get_by_label("ログインID").fill("clerk")
-    page.get_by_label("パスワード").fill(factories.PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
-    page.wait_for_url(f"{base}/fuji/seals/")
+    sign_in_page(page, base, "fuji", "clerk", landing="/fuji/seals/")
 
     page.get_by_label("カナ氏名（前方一致）").fill("いんどう")
     page.get_by_role("button", name="検索").click()
