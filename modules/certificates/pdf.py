@@ -80,6 +80,36 @@ def _mynumber(entry: dict[str, Any], vault: Vault | None) -> str:
     return f"{number[:4]} {number[4:8]} {number[8:]}" if number else "（記録なし）"
 
 
+NO_HONSEKI = "（住民記録に本籍の記録がありません）"
+
+
+def _honseki_text(entry: dict[str, Any], out: Printer) -> str:
+    if not entry.get("honseki"):
+        return NO_HONSEKI
+    text = f"本籍\u3000{out(entry['honseki'])}"
+    return text + (f"\u3000筆頭者\u3000{out(entry['hitto_sha'])}" if entry.get("hitto_sha") else "")
+
+
+def _honseki(c: dict[str, Any], out: Printer, st: dict[str, Any]) -> list[Any]:
+    """本籍・筆頭者: one line when every person shares them, else one line per person."""
+    from reportlab.lib.units import mm
+
+    entries = [e for e in c["persons"] if "honseki" in e]
+    if not entries:
+        # Issued before the register kept the 本籍: drawn as it was then (a reprint is identical).
+        return [_p("本籍・筆頭者\u3000" + (out(c.get("honseki")) or NO_HONSEKI), st["body"])]
+    if len({(e["honseki"], e["hitto_sha"]) for e in entries}) == 1:
+        return [_p(_honseki_text(entries[0], out), st["body"])]
+    data = [
+        [
+            _p(f"{out(e['family_name'])}\u3000{out(e['given_name'])}", st["body"]),
+            _p(_honseki_text(e, out), st["body"]),
+        ]
+        for e in entries
+    ]
+    return [_p("本籍・筆頭者", st["small"]), _table(data, [45 * mm, 125 * mm], header=False)]
+
+
 def _juminhyo_body(issuance: Issuance, out: Printer, st: dict[str, Any], vault: Vault | None) -> list[Any]:
     from reportlab.lib.units import mm
 
@@ -91,12 +121,7 @@ def _juminhyo_body(issuance: Issuance, out: Printer, st: dict[str, Any], vault: 
     if items.get("relationship"):
         story += [_p(f"世帯主\u3000{out(c['head_name'])}", st["body"])]
     if items.get("honseki"):
-        story += [
-            _p(
-                "本籍・筆頭者\u3000" + (out(c["honseki"]) or "（住民記録に本籍の記録がありません）"),
-                st["body"],
-            )
-        ]
+        story += _honseki(c, out, st)
     headers = ["氏名（フリガナ）", "生年月日", "性別"]
     widths = [55 * mm, 35 * mm, 12 * mm]
     if items.get("relationship"):

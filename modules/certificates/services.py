@@ -227,6 +227,10 @@ def _person_entry(person: Any, options: JuminhyoOptions, token: str | None) -> d
     }
     if options.relationship:
         entry["relationship"] = person.relationship
+    if options.honseki:
+        # As the register has them on the issue day; "" when it has none (a 外国人住民, say).
+        entry["honseki"] = person.honseki or ""
+        entry["hitto_sha"] = person.hitto_sha or ""
     if options.mynumber:
         entry["mynumber_token"] = token or ""  # encrypted with the city's key, as in the register
     return entry
@@ -352,8 +356,7 @@ def issue_juminhyo(
         "address": f"{tenant.name}{person.town}{person.banchi}",
         "katagaki": person.katagaki,
         "head_name": head_name if options.relationship else "",
-        # The register holds no 本籍 yet: the copy says so rather than print nothing.
-        "honseki": "" if options.honseki else None,
+        # 本籍・筆頭者 travel with each person (a household may hold several 戸籍).
         "persons": [_person_entry(m, options, tokens.get(m.person_id)) for m in members],
     }
     return _finish(session, issuance, vault, render)

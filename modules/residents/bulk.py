@@ -56,6 +56,9 @@ class Generator:
 
     def __init__(self, slug: str, seed: int = 2026, today: dt.date | None = None) -> None:
         self.rng = random.Random(f"{slug}:{seed}")
+        # Its own stream, so adding the 本籍 left every other generated value as it was.
+        self.honseki_rng = random.Random(f"{slug}:{seed}:honseki")
+        self.home = demo_data.HONSEKI_CITIES.get(slug)
         self.today = today or dt.date.today()
         self.towns = demo_data.TOWNS.get(slug, demo_data.GENERIC_TOWNS)
         self.sizes = [s for s, _ in SIZE_WEIGHTS]
@@ -75,6 +78,36 @@ class Generator:
         if rng.random() < 0.2:
             katagaki = f"{rng.choice(demo_data.BUILDINGS)}{rng.randint(1, 4)}0{rng.randint(1, 8)}号室"
         return {"town": town, "banchi": to_fullwidth(banchi), "katagaki": katagaki}
+
+    def _honseki(self) -> str:
+        """A plausible 本籍: mostly in this city, else elsewhere in the prefecture or in Japan."""
+        rng = self.honseki_rng
+        roll = rng.random()
+        if self.home and roll < 0.55:
+            place = self.home + rng.choice(self.towns)
+        elif roll < 0.8:
+            place = rng.choice(
+                [p for p in demo_data.HONSEKI_PREFECTURE if not p.startswith(self.home or "-")]
+            )
+        else:
+            place = rng.choice(demo_data.HONSEKI_ELSEWHERE)
+        if rng.random() < 0.3:
+            return f"{place}{rng.choice('一二三四五')}丁目{rng.randint(1, 40)}番地"
+        return f"{place}{rng.randint(1, 3000)}番地"
+
+    def _family_register(
+        self, members: list[tuple[str, str, dt.date]], names: list[str]
+    ) -> list[tuple[str | None, str | None]]:
+        """本籍 and 筆頭者 of each member: the head's 戸籍 for spouse and children, a parent's own;
+        now and then a household of 外国人住民, who have none."""
+        rng = self.honseki_rng
+        if rng.random() < 0.03:
+            return [(None, None)] * len(members)
+        family = (self._honseki(), names[0])
+        out = []
+        for (_sex, relationship, _birth), name in zip(members, names, strict=True):
+            out.append((self._honseki(), name) if relationship in ("父", "母") else family)
+        return out
 
     def household(self, size: int | None = None) -> list[_Draft]:
         """One household: a head, maybe a spouse, children, a parent; same surname and address."""
@@ -99,9 +132,12 @@ class Generator:
         while len(members) < size:
             age = max(0, head_age - rng.randint(22, 40))
             members.append((rng.choice(("male", "female")), "子", _birth(rng, age, today)))
+        given_names = [self._name(sex) for sex, _rel, _birth in members]
+        registers = self._family_register(members, [f"{surname}\u3000{g}" for g, _ in given_names])
         drafts = []
-        for sex, relationship, birth in members:
-            given, given_kana = self._name(sex)
+        for (sex, relationship, birth), (given, given_kana), (honseki, hitto_sha) in zip(
+            members, given_names, registers, strict=True
+        ):
             since = max(arrived, birth)
             values = {
                 "family_name": surname,
@@ -115,6 +151,8 @@ class Generator:
                 "resident_since": since,
                 "status": Status.resident.value,
                 "left_on": None,
+                "honseki": honseki,
+                "hitto_sha": hitto_sha,
             }
             drafts.append(_Draft(values, EventKind.birth if since == birth else EventKind.move_in))
         return drafts

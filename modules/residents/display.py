@@ -39,6 +39,8 @@ FIELD_LABELS = {
     "resident_since": "住民となった日",
     "status": "状態",
     "left_on": "除票日",
+    "honseki": "本籍",
+    "hitto_sha": "筆頭者",
 }
 
 

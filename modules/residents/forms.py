@@ -42,6 +42,8 @@ class ArrivalForm(FlaskForm):
     town = StringField("町名（世帯に入る場合、空欄なら世帯主と同じ住所）", validators=[Length(max=60)])
     banchi = StringField("番地", validators=[Length(max=60)])
     katagaki = StringField("方書（アパート名・部屋番号など）", validators=[Length(max=110)])
+    honseki = StringField("本籍（外国人住民は空欄）", validators=[Length(max=110)])
+    hitto_sha = StringField("筆頭者の氏名（外国人住民は空欄）", validators=[Length(max=60)])
     effective_on = StringField("異動日（住民となった日）", render_kw=DATE)
     mynumber = StringField("個人番号（12桁、分かる場合）", validators=[Length(max=20)])
     note = StringField("備考（前住所など）", validators=[Length(max=200)])
@@ -68,6 +70,8 @@ class EventForm(FlaskForm):
     given_kana = StringField("名（カナ）（修正する場合）", validators=[Length(max=60)])
     birth_date = StringField("生年月日（修正する場合）", render_kw=DATE)
     sex = SelectField("性別（修正する場合）", choices=_SEX_CHOICES, validate_choice=False)
+    honseki = StringField("本籍（空欄にすると削除）", validators=[Length(max=110)])
+    hitto_sha = StringField("筆頭者の氏名（空欄にすると削除）", validators=[Length(max=60)])
     mynumber = StringField("個人番号（修正する場合）", validators=[Length(max=20)])
     note = TextAreaField("備考・修正理由", validators=[Length(max=300)])
     confirm = BooleanField("内容を確認しました（この異動は取り消せません）")
@@ -98,6 +102,8 @@ EVENT_FIELDS = {
         "birth_date",
         "sex",
         "katagaki",
+        "honseki",
+        "hitto_sha",
         "mynumber",
         "note",
     ),

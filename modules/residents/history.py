@@ -28,6 +28,8 @@ SNAPSHOT_FIELDS = (
     "resident_since",
     "status",
     "left_on",
+    "honseki",
+    "hitto_sha",
 )
 DATE_FIELDS = ("birth_date", "resident_since", "left_on")
 
@@ -52,6 +54,8 @@ class PersonState:
     resident_since: dt.date
     status: str
     left_on: dt.date | None
+    honseki: str | None = None  # 本籍; None for events recorded before the register kept it
+    hitto_sha: str | None = None  # 筆頭者の氏名
 
     @property
     def full_name(self) -> str:

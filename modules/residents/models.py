@@ -72,6 +72,9 @@ class Person(TenantBase):
     resident_since: Mapped[dt.date]  # 住民となった日
     status: Mapped[str] = mapped_column(sa.String(12), default=Status.resident)
     left_on: Mapped[dt.date | None]  # 転出・死亡の日
+    # 本籍 and 筆頭者の氏名, kept exactly as entered; None for a 外国人住民 (or when not recorded).
+    honseki: Mapped[str | None] = mapped_column(sa.String(200))
+    hitto_sha: Mapped[str | None] = mapped_column(sa.String(100))
     mynumber_token: Mapped[str | None] = mapped_column(sa.Text)  # Fernet, key of this city
     mynumber_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # Search keys, derived from the fields above (kana.py): never shown.

@@ -53,6 +53,8 @@ class PersonSchema(Schema):
     resident_since = fields.Date()
     status = fields.String()
     left_on = fields.Date(allow_none=True)
+    honseki = fields.String(allow_none=True)  # 本籍 (None: not recorded, e.g. a 外国人住民)
+    hitto_sha = fields.String(allow_none=True)  # 筆頭者
 
 
 class SearchRowSchema(Schema):

@@ -33,6 +33,7 @@ from modules.residents.validation import (
     clean_address,
     clean_choice,
     clean_date,
+    clean_honseki,
     clean_kana,
     clean_mynumber,
     clean_name,
@@ -196,6 +197,7 @@ def register_arrival(
     if head is not None and not (data.get("town") or "").strip():
         address_in |= {"town": head.town, "banchi": head.banchi, "katagaki": head.katagaki}
     values |= clean_address(c, address_in)
+    values |= clean_honseki(c, data)
     if household_no is None and values["relationship"] and values["relationship"] != HEAD:
         c.add(
             "relationship",
@@ -440,7 +442,17 @@ def change_household(
     return events
 
 
-CORRECTABLE = ("family_name", "given_name", "family_kana", "given_kana", "birth_date", "sex", "katagaki")
+CORRECTABLE = (
+    "family_name",
+    "given_name",
+    "family_kana",
+    "given_kana",
+    "birth_date",
+    "sex",
+    "katagaki",
+    "honseki",
+    "hitto_sha",
+)
 
 
 def correct(
@@ -454,7 +466,11 @@ def correct(
     note: str = "",
     today: dt.date | None = None,
 ) -> ResidentEvent:
-    """記載事項修正: fix what was recorded (names, カナ, birth date, sex, 方書, 個人番号)."""
+    """記載事項修正: fix what was recorded (names, カナ, birth date, sex, 方書, 本籍・筆頭者, 個人番号).
+
+    本籍 and 筆頭者 are replaced by what is given, a blank clearing them; a key left out (None)
+    keeps the recorded value.
+    """
     today = _today(today)
     c = Collector()
     day = clean_date(c, "effective_on", on, today)
@@ -472,6 +488,10 @@ def correct(
         changes["sex"] = clean_choice(c, "sex", data["sex"], SEXES)
     if data.get("katagaki") is not None and data.get("katagaki") != person.katagaki:
         changes["katagaki"] = clean_address(c, {"katagaki": data["katagaki"]}, required=False)["katagaki"]
+    if data.get("honseki") is not None or data.get("hitto_sha") is not None:
+        # Checked as the pair it will be: a 筆頭者 needs a 本籍, whichever of the two was typed.
+        pair = {f: getattr(person, f) if data.get(f) is None else data[f] for f in ("honseki", "hitto_sha")}
+        changes |= clean_honseki(c, pair)
     changes = {k: v for k, v in changes.items() if v != getattr(person, k)}
     number = clean_mynumber(c, data.get("mynumber"))
     digest = vault.digest(number) if number else None

@@ -46,6 +46,8 @@ LABELS = {
     "katagaki": "方書",
     "effective_on": "異動日",
     "mynumber": "個人番号",
+    "honseki": "本籍",
+    "hitto_sha": "筆頭者",
 }
 
 
@@ -114,3 +116,16 @@ def clean_mynumber(c: Collector, value: Any) -> str | None:
     elif not mynumber.is_valid(text):
         c.add("mynumber", "個人番号の検査用数字が正しくありません。番号を確認してください。")
     return text
+
+
+def clean_honseki(c: Collector, values: dict[str, Any]) -> dict[str, str | None]:
+    """本籍 and 筆頭者, optional (a 外国人住民 has none), kept as entered like the names; blank → None."""
+    out: dict[str, str | None] = {}
+    for f, limit in (("honseki", 100), ("hitto_sha", 50)):
+        text = kana.normalize_name(str(values.get(f) or ""))
+        if len(text) > limit:
+            c.add(f, f"{LABELS[f]}は{limit}文字以内で入力してください。")
+        out[f] = text or None
+    if out["hitto_sha"] and not out["honseki"]:
+        c.add("honseki", "筆頭者を記載する場合は、本籍も入力してください。")
+    return out

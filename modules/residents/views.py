@@ -216,7 +216,10 @@ def event(atena_no: int, kind: str):
     row = person_or_404(atena_no, "residents.event")
     form = EventForm()
     if request.method == "GET":
+        # A correction starts from what is recorded: the clerk changes only what is wrong.
         form.katagaki.data = row.katagaki if kind == "correction" else ""
+        if kind == "correction":
+            form.honseki.data, form.hitto_sha.data = row.honseki or "", row.hitto_sha or ""
     errors: list[str] = []
     if form.validate_on_submit():
         try:
