@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from modules.residents import services as residents
 from modules.residents.errors import ResidentError
 from modules.residents.models import Person
+from modules.residents.views import person_or_404
 from modules.seals import services
 from modules.seals.display import HELPERS
 from modules.seals.errors import SealError
@@ -46,14 +47,6 @@ def _show_errors(form: FlaskForm, errors: dict[str, str]) -> list[str]:
         else:
             general.append(message)
     return general
-
-
-def _person_or_404(atena_no: int, screen: str) -> Person:
-    person = residents.get_person(get_session(), atena_no)
-    if person is None:
-        audit.record("view", screen=screen, target=f"atena:{atena_no}", outcome="failed", detail="not found")
-        abort(404)
-    return person
 
 
 def _registration_or_404(registration_no: str, screen: str) -> SealRegistration:
@@ -140,7 +133,7 @@ def _people(session: Any, atena_nos: list[int]) -> list[Person]:
 @require("seals.view")
 def person(atena_no: int):
     """A person's registrations, with the way to register a seal."""
-    row = _person_or_404(atena_no, "seals.person")
+    row = person_or_404(atena_no, "seals.person")
     regs = services.registrations_of(get_session(), atena_no)
     audit.record("view", screen="seals.person", target=f"atena:{atena_no}")
     return _render("seals/person.html", person=row, registrations=regs, can_edit=g.user.can("seals.edit"))
