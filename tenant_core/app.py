@@ -60,8 +60,8 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(params_bp)
     app.view_functions["static"] = public(_static_view(app))
-    security.limit_sign_in(app)
     register_modules(app)
+    security.limit_guessable_forms(app)
     _register_error_pages(app)
 
     return app

@@ -10,7 +10,14 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from tenant_core.extensions import get_settings
 
 csrf = CSRFProtect()
-SIGN_IN_ENDPOINTS = ("auth.login", "auth.login_totp", "platform_auth.login", "platform_auth.login_totp")
+# Forms open to guessing (passwords, one-time codes, certificate verification codes), throttled per address.
+GUESSABLE_ENDPOINTS = (
+    "auth.login",
+    "auth.login_totp",
+    "platform_auth.login",
+    "platform_auth.login_totp",
+    "certificates.verify",
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -27,13 +34,15 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def limit_sign_in(app: Flask) -> None:
-    """Throttle sign-in attempts per address, across every city (call after the routes exist)."""
+def limit_guessable_forms(app: Flask) -> None:
+    """Throttle POSTs to forms open to guessing, per address, across every city (after the routes exist)."""
     limiter: Limiter = app.extensions["kyodo.limiter"]
     rate = get_settings(app).login_rate_limit
     wrapped: dict[object, object] = {}
-    for endpoint in SIGN_IN_ENDPOINTS:
-        view = app.view_functions[endpoint]
+    for endpoint in GUESSABLE_ENDPOINTS:
+        view = app.view_functions.get(endpoint)
+        if view is None:  # a module that is not installed
+            continue
         # City and platform sign-in share one view function: wrap it once so it is counted once.
         if view not in wrapped:
             wrapped[view] = limiter.limit(rate, methods=["POST"])(view)

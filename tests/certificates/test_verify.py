@@ -40,3 +40,17 @@ def test_a_certificate_of_one_city_is_not_valid_on_the_other_citys_page(app, sta
     public = app.test_client()
     assert 'data-valid="yes"' in _check(public, "fuji", fuji_row.number, fuji_row.verification_code)
     assert 'data-valid="no"' in _check(public, "fujinomiya", fuji_row.number, fuji_row.verification_code)
+
+
+def test_guessing_verification_codes_is_throttled_per_address(fresh_app):
+    app = fresh_app(login_rate_limit="3 per minute")
+    client = app.test_client()
+    codes = []
+    for _ in range(4):
+        token = csrf_token(client, "/fuji/certificates/verify")
+        response = client.post(
+            "/fuji/certificates/verify",
+            data={"number": "2026-000001", "code": "AAAA-BBBB-CCCC", "csrf_token": token},
+        )
+        codes.append(response.status_code)
+    assert codes == [200, 200, 200, 429]
