@@ -14,9 +14,9 @@ from modules.certificates.forms import IssueForm, RegisterFilterForm, VerifyForm
 from modules.certificates.models import KIND_LABELS, Issuance, Kind
 from modules.residents import services as residents
 from modules.residents.display import HELPERS
-from modules.residents.errors import ResidentError
 from modules.residents.forms import SearchForm
 from modules.residents.mynumber import vault_for
+from modules.residents.views import search_from_form
 from tenant_core.audit import services as audit
 from tenant_core.auth.fields import MYNUMBER_PERMISSION
 from tenant_core.boundary import get_session
@@ -74,38 +74,13 @@ def _place_errors(form: FlaskForm, exc: CertificateError) -> list[str]:
     return general
 
 
-def _search(form: SearchForm) -> tuple[Any, list[str]]:
-    if not any(request.args.get(k) for k in ("kana", "name", "birth_date", "address")):
-        return None, []
-    birth, ok = _day(request.args.get("birth_date"))
-    if not ok:
-        form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
-        return None, []
-    query = residents.SearchQuery(
-        kana=form.kana.data or "",
-        name=form.name.data or "",
-        birth_date=birth,
-        address=form.address.data or "",
-    )
-    result, errors = None, []
-    try:
-        result = residents.search(get_session(), query, Page.from_request(request).number, PER_PAGE)
-    except ResidentError as exc:
-        errors = list(exc.errors.values())
-    audit.record(
-        "search",
-        screen="certificates.search",
-        search=audit.search_shape(query.terms(), result.total if result else 0),
-        outcome="ok" if result else "failed",
-    )
-    return result, errors
-
-
 @require("certificates.view")
 def index():
     """The issuance register (交付簿), filtered and paged, with a resident search to start an issue."""
     search_form = SearchForm(request.args)
-    result, search_errors = _search(search_form)
+    result, search_errors = search_from_form(
+        search_form, screen="certificates.search", page=Page.from_request(request).number, per_page=PER_PAGE
+    )
     filters = RegisterFilterForm(request.args)
     date_from, ok_from = _day(filters.date_from.data)
     date_to, ok_to = _day(filters.date_to.data)

@@ -44,10 +44,13 @@ def person_or_404(atena_no: int, screen: str) -> Person:
     return person
 
 
-def _show_errors(form: FlaskForm, exc: ResidentError) -> list[str]:
+SEARCH_KEYS = ("kana", "name", "birth_date", "address")
+
+
+def show_errors(form: FlaskForm, errors: dict[str, str]) -> list[str]:
     """Put each message under its field; return those that belong to no field of the form."""
     general = []
-    for field, message in exc.errors.items():
+    for field, message in errors.items():
         target = getattr(form, field, None) if field else None
         if target is not None and hasattr(target, "errors"):
             target.errors = [*target.errors, message]
@@ -56,34 +59,46 @@ def _show_errors(form: FlaskForm, exc: ResidentError) -> list[str]:
     return general
 
 
+def search_from_form(
+    form: SearchForm, *, screen: str, page: int = 1, per_page: int = PER_PAGE
+) -> tuple[services.SearchResult | None, list[str]]:
+    """Run the resident search a SearchForm asks for and log its shape; every module's search page uses it.
+
+    Returns (None, []) when no term was given. Problems go under their fields; the rest is returned.
+    """
+    if not any(request.args.get(k) for k in SEARCH_KEYS):
+        return None, []
+    birth = _day(request.args.get("birth_date"))
+    if request.args.get("birth_date") and birth is None:
+        form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
+    query = services.SearchQuery(
+        kana=form.kana.data or "",
+        name=form.name.data or "",
+        birth_date=birth,
+        address=form.address.data or "",
+        include_removed=bool(form.include_removed.data),
+    )
+    result, errors = None, []
+    try:
+        if not form.birth_date.errors:
+            result = services.search(get_session(), query, page, per_page)
+    except ResidentError as exc:
+        errors = show_errors(form, exc.errors)
+    audit.record(
+        "search",
+        screen=screen,
+        search=audit.search_shape(query.terms(), result.total if result else 0),
+        outcome="ok" if result else "failed",
+    )
+    return result, errors
+
+
 @require("residents.view")
 def index():
     """The search page (and the module's landing page)."""
     form = SearchForm(request.args)
-    result, errors = None, []
-    if any(request.args.get(k) for k in ("kana", "name", "birth_date", "address")):
-        birth = _day(request.args.get("birth_date"))
-        if request.args.get("birth_date") and birth is None:
-            form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
-        query = services.SearchQuery(
-            kana=form.kana.data or "",
-            name=form.name.data or "",
-            birth_date=birth,
-            address=form.address.data or "",
-            include_removed=bool(form.include_removed.data),
-        )
-        page = Page.from_request(request, per_page=PER_PAGE)
-        try:
-            if not form.birth_date.errors:
-                result = services.search(get_session(), query, page.number, PER_PAGE)
-        except ResidentError as exc:
-            errors = _show_errors(form, exc)
-        audit.record(
-            "search",
-            screen="residents.search",
-            search=audit.search_shape(query.terms(), result.total if result else 0),
-            outcome="ok" if result else "failed",
-        )
+    page = Page.from_request(request, per_page=PER_PAGE)
+    result, errors = search_from_form(form, screen="residents.search", page=page.number)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     pager = Page(result.page, result.per_page, result.total) if result else None
     status = 422 if (errors or form.errors) and result is None else 200
@@ -156,7 +171,7 @@ def arrival():
                 household_no=form.household_no.data,
             )
         except ResidentError as exc:
-            errors = _show_errors(form, exc)
+            errors = show_errors(form, exc.errors)
         else:
             audit.record(
                 "change", screen="residents.arrival", target=f"atena:{row.atena_no}", detail=form.kind.data
@@ -225,7 +240,7 @@ def event(atena_no: int, kind: str):
         try:
             _apply_event(kind, row, form)
         except ResidentError as exc:
-            errors = _show_errors(form, exc)
+            errors = show_errors(form, exc.errors)
         else:
             audit.record("change", screen="residents.event", target=f"atena:{atena_no}", detail=kind)
             flash(f"{EVENT_TITLES[kind]}を登録しました。")

@@ -6,12 +6,10 @@ import datetime as dt
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 
 from modules.residents import services as residents
-from modules.residents.errors import ResidentError
 from modules.residents.models import Person
-from modules.residents.views import person_or_404
+from modules.residents.views import SEARCH_KEYS, person_or_404, search_from_form, show_errors
 from modules.seals import services
 from modules.seals.display import HELPERS
 from modules.seals.errors import SealError
@@ -23,7 +21,6 @@ from tenant_core.pagination import Page
 from tenant_core.permissions import require
 
 PER_PAGE = 20
-SEARCH_KEYS = ("kana", "name", "birth_date", "address")
 
 
 def _render(template: str, status: int = 200, **context: Any):
@@ -37,18 +34,6 @@ def _day(value: str | None) -> dt.date | None:
         return None
 
 
-def _show_errors(form: FlaskForm, errors: dict[str, str]) -> list[str]:
-    """Put each message under its field; return those that belong to no field of the form."""
-    general = []
-    for name, message in errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, message]
-        else:
-            general.append(message)
-    return general
-
-
 def _registration_or_404(registration_no: str, screen: str) -> SealRegistration:
     """The registration of this city with this 登録番号; a miss is logged (probing leaves a trace)."""
     reg = services.get_registration(get_session(), registration_no[:20])
@@ -60,33 +45,6 @@ def _registration_or_404(registration_no: str, screen: str) -> SealRegistration:
     return reg
 
 
-def _search(form: SearchForm) -> tuple[Any, list[str]]:
-    """The residents' search, as on the resident pages (logged by shape)."""
-    birth = _day(request.args.get("birth_date"))
-    if request.args.get("birth_date") and birth is None:
-        form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
-    query = residents.SearchQuery(
-        kana=form.kana.data or "",
-        name=form.name.data or "",
-        birth_date=birth,
-        address=form.address.data or "",
-        include_removed=bool(form.include_removed.data),
-    )
-    result, errors = None, []
-    try:
-        if not form.birth_date.errors:
-            result = residents.search(get_session(), query, 1, PER_PAGE)
-    except ResidentError as exc:
-        errors = _show_errors(form, exc.errors)
-    audit.record(
-        "search",
-        screen="seals.search",
-        search=audit.search_shape(query.terms(), result.total if result else 0),
-        outcome="ok" if result else "failed",
-    )
-    return result, errors
-
-
 @require("seals.view")
 def index():
     """Search a resident, look up a 登録番号, and the register list (paged)."""
@@ -94,7 +52,7 @@ def index():
     form, list_form = SearchForm(request.args), ListForm(request.args)
     result, errors, status = None, [], 200
     if any(request.args.get(k) for k in SEARCH_KEYS):
-        result, errors = _search(form)
+        result, errors = search_from_form(form, screen="seals.search", per_page=PER_PAGE)
         status = 422 if (errors or form.errors) and result is None else 200
     number = (list_form.no.data or "").strip()
     if number:
@@ -153,7 +111,7 @@ def register():
         try:
             reg = services.register(get_session(), form.atena_no.data, data, by=g.user.operator_id)
         except SealError as exc:
-            errors = _show_errors(form, exc.errors)
+            errors = show_errors(form, exc.errors)
             audit.record(
                 "change",
                 screen="seals.register",
@@ -221,7 +179,7 @@ def _change(registration_no: str, kind: str):
                 on=on,
             )
         except SealError as exc:
-            errors = _show_errors(form, exc.errors)
+            errors = show_errors(form, exc.errors)
         else:
             audit.record("change", screen=f"seals.{kind}", target=f"seal:{reg.registration_no}", detail=kind)
             flash("亡失届を受け付けました。" if kind == "lost" else "印鑑登録を廃止しました。")
