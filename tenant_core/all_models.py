@@ -3,14 +3,7 @@
 from tenant_core import models  # noqa: F401
 from tenant_core.audit import models as audit_models  # noqa: F401
 from tenant_core.auth import models as auth_models  # noqa: F401
-from tenant_core.optional import optional_module
+from tenant_core.modules import load_models
+from tenant_core.params import models as params_models  # noqa: F401
 
-# Parts built beside the core declare their tables here once they exist.
-for _path in (
-    "tenant_core.params.models",
-    "modules.costs.models",
-    "modules.residents.models",
-    "modules.seals.models",
-    "modules.certificates.models",
-):
-    optional_module(_path)
+load_models()

@@ -340,21 +340,15 @@ def users_create(slug: str, login: str, display_name: str, roles: tuple[str, ...
         click.echo(f"created {user.operator_id} with roles {', '.join(user.role_names)}")
 
 
-# Command groups of the parts built beside the core; each appears once its module exists.
-MODULE_COMMANDS = (
-    "modules.costs.cli:costs",
-    "tenant_core.params.cli:params",
-    "modules.residents.cli:demo",
-)
-
-
 def _add_module_commands() -> None:
-    from tenant_core.optional import optional_attr
+    """The parameter commands, then each installed module's own commands (manifest ``commands``)."""
+    from tenant_core.modules import import_part, iter_modules
+    from tenant_core.params.cli import params
 
-    for spec in MODULE_COMMANDS:
-        command = optional_attr(spec)
-        if command is not None:
-            main.add_command(command)
+    main.add_command(params)
+    for info in iter_modules():
+        for spec in info.commands:
+            main.add_command(import_part(info, spec))
 
 
 _add_module_commands()

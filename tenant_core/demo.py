@@ -14,21 +14,27 @@ from tenant_core.config import Settings
 from tenant_core.db import Database
 from tenant_core.declarations import load_declarations
 from tenant_core.models import Notice, Tenant
-from tenant_core.optional import optional_attr
+from tenant_core.modules import import_part, iter_modules
+from tenant_core.params.demo import load_demo as load_params_demo
 from tenant_core.provisioning import TenantSpec, sync_tenants
 
 DEMO_PASSWORD = "kyodo-demo-2026"
-DEMO_HOOKS = (
-    "tenant_core.params.demo:load_demo",
-    "modules.costs.demo:load_demo",
-    "modules.residents.demo:load_demo",
-)
-MODULE_EDITORS = ["residents.editor", "seals.editor", "certificates.editor", "inquiry.editor"]
+# The demo accounts and their duties; each module adds its own role to them (manifest ``demo_roles``).
 DEMO_STAFF = (
-    ("admin", "管理 花子", [CITY_ADMIN, SECRETARIAT, *MODULE_EDITORS, "costs.editor"]),
-    ("clerk", "窓口 太郎", ["residents.editor", "seals.editor", "certificates.editor", "inquiry.viewer"]),
-    ("finance", "財政 次郎", [FINANCE, "costs.viewer"]),
+    ("admin", "管理 花子", [CITY_ADMIN, SECRETARIAT]),
+    ("clerk", "窓口 太郎", []),
+    ("finance", "財政 次郎", [FINANCE]),
 )
+
+
+def demo_roles(login: str, duties: list[str]) -> list[str]:
+    """The duties of a demo account, then the role each installed module gives it."""
+    roles = list(duties)
+    for info in iter_modules():
+        kind = info.demo_roles.get(login)
+        if kind:
+            roles.append(f"{info.name}.{kind}")
+    return roles
 
 
 class DemoModeError(RuntimeError):
@@ -42,11 +48,10 @@ def load_demo(db: Database, settings: Settings) -> Iterator[str]:
         yield f"{action:<8} {slug}"
     for spec in specs:
         _first_notices(db, spec)
-    # Each module that has demo data provides load_demo(db, settings, slugs) in its demo.py.
-    for path in DEMO_HOOKS:
-        hook = optional_attr(path)
-        if hook is not None:
-            yield from hook(db, settings, [s.slug for s in specs]) or ()
+    yield from load_params_demo(db, settings, [s.slug for s in specs])
+    for info in iter_modules():
+        if info.demo:
+            yield from import_part(info, info.demo)(db, settings, [s.slug for s in specs]) or ()
     if settings.demo and settings.env != "production":
         yield from create_demo_accounts(db, settings, [s.slug for s in specs])
     else:
@@ -59,7 +64,8 @@ def create_demo_accounts(db: Database, settings: Settings, slugs: list[str]) -> 
     with db.session() as session:
         for slug in slugs:
             tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
-            for login, name, roles in DEMO_STAFF:
+            for login, name, duties in DEMO_STAFF:
+                roles = demo_roles(login, duties)
                 if not session.scalar(
                     sa.select(User.id).where(User.tenant_id == tenant.id, User.login == login)
                 ):

@@ -1,82 +1,162 @@
-"""The business and common modules the platform knows, and how they join the app."""
+"""The module contract: what a business module tells the core, and the one loader that reads it.
+
+Each package under ``modules/`` declares ``MODULE = ModuleInfo(...)`` in its ``__init__.py``. The core
+never names a module: it iterates over the manifests of the installed ones (``modules.INSTALLED``, in
+that order, plus the packages named in ``KYODO_EXTRA_MODULES``). A manifest refers to the module's
+parts by import path so that reading it is cheap; the loader imports every part once, at start-up, and
+a part that fails to import stops the start with the module's name: no module is ever silently absent.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import importlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from types import ModuleType
+from typing import Any
 
 from flask import Flask
 
-from tenant_core.optional import optional_attr
+# The package that holds the platform's own modules, and its list of the installed ones.
+MODULE_PACKAGE = "modules"
+EXTRA_MODULES_VARIABLE = "KYODO_EXTRA_MODULES"
 
 
-@dataclass(frozen=True)
+class ModuleLoadError(RuntimeError):
+    """A module's manifest or one of its parts cannot be loaded; the message names the module."""
+
+
+# eq=False: manifests are singletons compared by identity, and hashable although they hold mappings.
+@dataclass(frozen=True, eq=False)
 class ModuleInfo:
-    name: str
+    """Everything the core needs to know of one module."""
+
+    name: str  # the prefix of its permissions, parameters, endpoints and templates
     label_ja: str
     label_en: str
     summary_ja: str
-    # "package.module:attribute" of the module's blueprint; pages appear once that module exists.
-    blueprint: str | None = None
+    # "package.module:attribute" of each Flask blueprint; the first one's name must equal ``name``.
+    blueprints: tuple[str, ...] = ()
+    # Modules whose import declares the module's tables (tenant or shared metadata).
+    models: tuple[str, ...] = ()
+    # The module that holds ``PARAMETERS``, a list of ``Param`` whose keys start with ``name.``.
+    parameters: str | None = None
+    # "package.module:attribute" of click commands or groups added to the ``kyodo`` command.
+    commands: tuple[str, ...] = ()
+    # "package.module:function" called as ``f(db, settings, slugs)`` by ``kyodo init --demo``; yields lines.
+    demo: str | None = None
+    # Which role of this module each demo account gets: ``{"clerk": "editor", "finance": "viewer"}``.
+    demo_roles: Mapping[str, str] = field(default_factory=dict)
+    # Permissions beyond ``<name>.view``/``<name>.edit`` that the module's editor role carries.
+    editor_permissions: frozenset[str] = frozenset()
+    # Permissions this module adds to the core's duties (``finance``, ``secretariat``, ``city_admin``).
+    duty_permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Endpoints open to guessing (codes, passwords), throttled per address like sign-in.
+    throttled_endpoints: tuple[str, ...] = ()
+    # A template the city portal includes when the city has enabled the module.
+    portal_panel: str | None = None
+    # Modules that must be installed for this one to work.
+    requires: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_ja
 
+    @property
+    def blueprint_names(self) -> tuple[str, ...]:
+        return tuple(bp.name for bp in load_blueprints(self))
 
-MODULES: dict[str, ModuleInfo] = {
-    m.name: m
-    for m in (
-        ModuleInfo(
-            "residents",
-            "住民記録",
-            "Resident records",
-            "住民の異動・世帯・共通宛名の管理",
-            "modules.residents.blueprint:bp",
-        ),
-        ModuleInfo(
-            "seals", "印鑑登録", "Seal registration", "印鑑の登録・亡失・廃止", "modules.seals.blueprint:bp"
-        ),
-        ModuleInfo(
-            "certificates",
-            "証明書交付",
-            "Certificates",
-            "住民票の写し・印鑑登録証明書の交付",
-            "modules.certificates.blueprint:bp",
-        ),
-        ModuleInfo(
-            "inquiry",
-            "個人状況照会",
-            "Personal status inquiry",
-            "業務横断での個人の状況確認",
-            "modules.inquiry.blueprint:bp",
-        ),
-        ModuleInfo(
-            "costs",
-            "負担金算定",
-            "Cost allocation",
-            "共同運営費の各市負担額の算定と説明",
-            "modules.costs.blueprint:bp",
-        ),
-    )
-}
+
+def import_part(module: ModuleInfo | str, spec: str) -> Any:
+    """``"package.module"`` or ``"package.module:attribute"``; a failure names the module that asked."""
+    owner = module.name if isinstance(module, ModuleInfo) else module
+    path, _, attr = spec.partition(":")
+    try:
+        imported: ModuleType = importlib.import_module(path)
+        return getattr(imported, attr) if attr else imported
+    except Exception as exc:
+        raise ModuleLoadError(f"module {owner!r}: cannot load {spec}: {exc}") from exc
+
+
+def _package_paths() -> list[str]:
+    listed = import_part(MODULE_PACKAGE, MODULE_PACKAGE)
+    paths = [f"{MODULE_PACKAGE}.{name}" for name in getattr(listed, "INSTALLED", ())]
+    extra = os.environ.get(EXTRA_MODULES_VARIABLE, "")
+    paths += [p.strip() for p in extra.split(",") if p.strip()]
+    return paths
+
+
+@cache
+def installed() -> dict[str, ModuleInfo]:
+    """The installed modules by name, in their declared order; checked once per process."""
+    found: dict[str, ModuleInfo] = {}
+    for path in _package_paths():
+        info = import_part(path, f"{path}:MODULE")
+        if not isinstance(info, ModuleInfo):
+            raise ModuleLoadError(f"{path}.MODULE is not a ModuleInfo")
+        if info.name in found:
+            raise ModuleLoadError(f"module {info.name!r} is installed twice")
+        found[info.name] = info
+    for info in found.values():
+        missing = [name for name in info.requires if name not in found]
+        if missing:
+            raise ModuleLoadError(f"module {info.name!r} requires {', '.join(missing)}, not installed")
+    return found
+
+
+def iter_modules() -> Iterator[ModuleInfo]:
+    return iter(installed().values())
+
+
+def get_module(name: str) -> ModuleInfo | None:
+    return installed().get(name)
+
+
+def is_installed(name: str) -> bool:
+    return name in installed()
 
 
 def check_module_names(names: list[str] | tuple[str, ...]) -> list[str]:
-    unknown = [n for n in names if n not in MODULES]
+    known = installed()
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown modules: {', '.join(unknown)} (known: {', '.join(MODULES)})")
+        raise ValueError(f"unknown modules: {', '.join(unknown)} (known: {', '.join(known)})")
     return list(names)
 
 
-def blueprint_of(info: ModuleInfo) -> object | None:
-    return optional_attr(info.blueprint) if info.blueprint else None
+@cache
+def load_blueprints(info: ModuleInfo) -> tuple[Any, ...]:
+    return tuple(import_part(info, spec) for spec in info.blueprints)
+
+
+def load_models() -> None:
+    """Import every installed module's models so that both metadata objects are complete."""
+    for info in iter_modules():
+        for spec in info.models:
+            import_part(info, spec)
+
+
+def module_of_blueprint(blueprint: str | None) -> ModuleInfo | None:
+    """The module that owns a blueprint (None for the core's own pages)."""
+    if blueprint is None:
+        return None
+    for info in iter_modules():
+        if blueprint in info.blueprint_names:
+            return info
+    return None
 
 
 def register_modules(app: Flask) -> None:
-    """Register the blueprint of every module that has pages; record which ones do."""
-    built = set()
-    for info in MODULES.values():
-        bp = blueprint_of(info)
-        if bp is not None:
+    """Register the blueprints of every installed module; each module's parts are imported here."""
+    load_models()
+    for info in iter_modules():
+        blueprints = load_blueprints(info)
+        if blueprints and blueprints[0].name != info.name:
+            raise ModuleLoadError(
+                f"module {info.name!r}: its first blueprint is named {blueprints[0].name!r}"
+            )
+        for bp in blueprints:
             app.register_blueprint(bp)
-            built.add(info.name)
-    app.extensions["kyodo.modules_built"] = built
+    # The portal shows an "open" button only for modules that have pages.
+    app.extensions["kyodo.modules_built"] = {i.name for i in iter_modules() if i.blueprints}

@@ -8,15 +8,16 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from tenant_core.extensions import get_settings
+from tenant_core.modules import iter_modules
 
 csrf = CSRFProtect()
-# Forms open to guessing (passwords, one-time codes, certificate verification codes), throttled per address.
+# Forms open to guessing (passwords, one-time codes), throttled per address; modules add their own
+# (manifest ``throttled_endpoints``).
 GUESSABLE_ENDPOINTS = (
     "auth.login",
     "auth.login_totp",
     "platform_auth.login",
     "platform_auth.login_totp",
-    "certificates.verify",
 )
 
 CONTENT_SECURITY_POLICY = (
@@ -39,10 +40,9 @@ def limit_guessable_forms(app: Flask) -> None:
     limiter: Limiter = app.extensions["kyodo.limiter"]
     rate = get_settings(app).login_rate_limit
     wrapped: dict[object, object] = {}
-    for endpoint in GUESSABLE_ENDPOINTS:
-        view = app.view_functions.get(endpoint)
-        if view is None:  # a module that is not installed
-            continue
+    module_endpoints = [e for info in iter_modules() for e in info.throttled_endpoints]
+    for endpoint in (*GUESSABLE_ENDPOINTS, *module_endpoints):
+        view = app.view_functions[endpoint]  # a declared endpoint that does not exist is a bug: fail loudly
         # City and platform sign-in share one view function: wrap it once so it is counted once.
         if view not in wrapped:
             wrapped[view] = limiter.limit(rate, methods=["POST"])(view)

@@ -1,1 +1,18 @@
 """証明書交付 (certificates): 住民票の写し and 印鑑登録証明書."""
+
+from tenant_core.modules import ModuleInfo
+
+MODULE = ModuleInfo(
+    name="certificates",
+    label_ja="証明書交付",
+    label_en="Certificates",
+    summary_ja="住民票の写し・印鑑登録証明書の交付",
+    blueprints=("modules.certificates.blueprint:bp",),
+    models=("modules.certificates.models",),
+    parameters="modules.certificates.parameters",
+    demo_roles={"admin": "editor", "clerk": "editor"},
+    # The public verification form takes a code anyone could try to guess.
+    throttled_endpoints=("certificates.verify",),
+    portal_panel="certificates/_portal.html",
+    requires=("residents", "seals"),
+)

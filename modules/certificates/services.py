@@ -22,8 +22,8 @@ from modules.certificates.pdf import render_pdf
 from modules.residents import services as residents
 from modules.residents.models import Person, Status
 from modules.residents.mynumber import Vault
+from modules.residents.public import MYNUMBER_PERMISSION
 from tenant_core.auth.current import CurrentUser
-from tenant_core.auth.fields import MYNUMBER_PERMISSION
 from tenant_core.japanese import JST, fiscal_year_of
 from tenant_core.tenancy import TenantRef
 
@@ -374,7 +374,7 @@ def issue_inkan(
     render: bool = True,
 ) -> Issuance:
     """印鑑登録証明書 of a resident's registered seal, recorded in the register with its fee."""
-    from modules.seals import services as seals
+    from modules.seals import public as seals
 
     person = _person(session, atena_no)
     errors: dict[str, str] = {}

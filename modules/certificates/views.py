@@ -16,9 +16,9 @@ from modules.residents import services as residents
 from modules.residents.display import HELPERS
 from modules.residents.forms import SearchForm
 from modules.residents.mynumber import vault_for
+from modules.residents.public import MYNUMBER_PERMISSION
 from modules.residents.views import search_from_form
 from tenant_core.audit import services as audit
-from tenant_core.auth.fields import MYNUMBER_PERMISSION
 from tenant_core.boundary import get_session
 from tenant_core.pagination import Page
 from tenant_core.permissions import public, require

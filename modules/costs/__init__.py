@@ -1,0 +1,20 @@
+"""負担金算定: each member city's share of the consortium's joint operating cost."""
+
+from tenant_core.modules import ModuleInfo
+
+MODULE = ModuleInfo(
+    name="costs",
+    label_ja="負担金算定",
+    label_en="Cost allocation",
+    summary_ja="共同運営費の各市負担額の算定と説明",
+    blueprints=("modules.costs.blueprint:bp",),
+    models=("modules.costs.models",),
+    commands=("modules.costs.cli:costs",),
+    demo="modules.costs.demo:load_demo",
+    demo_roles={"admin": "editor", "finance": "viewer"},
+    # The finance department reads and exports its city's share; the secretariat enters the joint costs.
+    duty_permissions={
+        "finance": frozenset({"costs.view", "costs.export"}),
+        "secretariat": frozenset({"costs.view", "costs.edit"}),
+    },
+)

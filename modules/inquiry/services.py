@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,10 +10,7 @@ from sqlalchemy.orm import Session
 
 from modules.residents import services as residents
 from modules.residents.models import Household, Person
-from tenant_core.optional import optional_module
-
-# The certificate module's reading function, by the first of these names that it provides:
-# ``f(session, atena_no) -> list`` of issued certificates, newest first.
+from tenant_core.modules import get_module, import_part
 
 
 @dataclass
@@ -26,16 +24,21 @@ class Situation:
     notes: list[str] = field(default_factory=list)
 
 
+def _installed_reader(module: str, function: str) -> Callable[..., list[Any]] | None:
+    """``function(session, atena_no)`` of another module's public interface; None when that module is not
+    installed here (a module that is installed but broken has already stopped the start-up)."""
+    info = get_module(module)
+    return None if info is None else import_part(info, f"modules.{module}.public:{function}")
+
+
 def _certificates(session: Session, atena_no: int) -> list[Any] | None:
-    module = optional_module("modules.certificates.services")
-    if module is None:
-        return None
-    return module.issuances_of(session, atena_no)
+    reader = _installed_reader("certificates", "issuances_of")
+    return None if reader is None else reader(session, atena_no)
 
 
 def _seals(session: Session, atena_no: int) -> list[Any] | None:
-    module = optional_module("modules.seals.services")
-    return None if module is None else module.registrations_of(session, atena_no)
+    reader = _installed_reader("seals", "registrations_of")
+    return None if reader is None else reader(session, atena_no)
 
 
 def situation(session: Session, atena_no: int) -> Situation | None:

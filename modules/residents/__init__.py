@@ -1,0 +1,17 @@
+"""住民記録・共通宛名: persons, households and their dated history; the person look-up other modules use."""
+
+from tenant_core.modules import ModuleInfo
+
+MODULE = ModuleInfo(
+    name="residents",
+    label_ja="住民記録",
+    label_en="Resident records",
+    summary_ja="住民の異動・世帯・共通宛名の管理",
+    blueprints=("modules.residents.blueprint:bp",),
+    models=("modules.residents.models",),
+    commands=("modules.residents.cli:demo",),
+    demo="modules.residents.demo:load_demo",
+    demo_roles={"admin": "editor", "clerk": "editor"},
+    # Only editors of resident data may see the 個人番号.
+    editor_permissions=frozenset({"residents.view_mynumber"}),
+)

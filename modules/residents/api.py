@@ -16,9 +16,9 @@ from modules.residents import services
 from modules.residents.errors import ResidentError
 from modules.residents.models import Household
 from modules.residents.mynumber import vault_for
+from modules.residents.public import mynumber_for
 from modules.residents.schemas import PersonSchema, SearchArgsSchema, SearchRowSchema, clean_args
 from tenant_core.audit import services as audit
-from tenant_core.auth.fields import mynumber_for
 from tenant_core.boundary import get_session
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant

@@ -14,8 +14,8 @@ from modules.residents.errors import ResidentError
 from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
 from modules.residents.models import EventKind, Household, Person
 from modules.residents.mynumber import vault_for
+from modules.residents.public import MYNUMBER_PERMISSION, mynumber_for
 from tenant_core.audit import services as audit
-from tenant_core.auth.fields import MYNUMBER_PERMISSION, mynumber_for
 from tenant_core.boundary import get_session
 from tenant_core.pagination import Page
 from tenant_core.permissions import require

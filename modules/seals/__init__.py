@@ -1,1 +1,15 @@
 """印鑑登録: seal registration, loss of the registration card, abolition."""
+
+from tenant_core.modules import ModuleInfo
+
+MODULE = ModuleInfo(
+    name="seals",
+    label_ja="印鑑登録",
+    label_en="Seal registration",
+    summary_ja="印鑑の登録・亡失・廃止",
+    blueprints=("modules.seals.blueprint:bp",),
+    models=("modules.seals.models",),
+    parameters="modules.seals.parameters",
+    demo_roles={"admin": "editor", "clerk": "editor"},
+    requires=("residents",),
+)

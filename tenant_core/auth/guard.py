@@ -11,7 +11,7 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request, sess
 from tenant_core.audit import services as audit
 from tenant_core.auth import services
 from tenant_core.extensions import get_db
-from tenant_core.modules import MODULES
+from tenant_core.modules import module_of_blueprint
 from tenant_core.permissions import declared_permission, is_public
 
 SESSION_KEY = "sid"
@@ -73,7 +73,8 @@ def enforce():
         return _refuse("city staff cannot open platform pages")
     if user.must_enrol_totp and request.endpoint not in _ENROLMENT_ENDPOINTS:
         return redirect(url_for("auth.totp"))
-    if tenant is not None and request.blueprint in MODULES and not _module_enabled(request.blueprint):
+    module = module_of_blueprint(request.blueprint)
+    if tenant is not None and module is not None and not _module_enabled(module.name):
         # A module the city has not enabled does not exist for it, whatever the person's roles.
         abort(404)
     if not user.can(permission):

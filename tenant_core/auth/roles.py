@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenant_core.modules import MODULES
+from tenant_core.modules import iter_modules
 
 PLATFORM_OPERATOR = "platform_operator"
 CITY_ADMIN = "city_admin"
@@ -21,34 +21,31 @@ class Role:
 
 
 def _module_roles() -> list[Role]:
+    """A viewer and an editor role per installed module, as its manifest describes them."""
     roles = []
-    for m in MODULES.values():
+    for m in iter_modules():
         roles.append(Role(f"{m.name}.viewer", f"{m.label_ja}（照会）", frozenset({f"{m.name}.view"})))
-        editor = {f"{m.name}.view", f"{m.name}.edit"}
-        if m.name in ("residents", "inquiry"):
-            editor.add("residents.view_mynumber")  # only editors of resident data may see the 個人番号
+        editor = {f"{m.name}.view", f"{m.name}.edit", *m.editor_permissions}
         roles.append(Role(f"{m.name}.editor", f"{m.label_ja}（更新）", frozenset(editor)))
     return roles
+
+
+def _duty(name: str, label_ja: str, own: set[str]) -> Role:
+    """A core duty with what each installed module adds to it (manifest ``duty_permissions``)."""
+    added = {p for m in iter_modules() for p in m.duty_permissions.get(name, ())}
+    return Role(name, label_ja, frozenset(own | added))
 
 
 ROLES: dict[str, Role] = {
     r.name: r
     for r in (
-        Role(
+        _duty(
             CITY_ADMIN,
             "団体管理者",
-            frozenset(
-                {"users.manage", "audit.view", "audit.export", "params.view", "params.edit", "jobs.run"}
-            ),
+            {"users.manage", "audit.view", "audit.export", "params.view", "params.edit", "jobs.run"},
         ),
-        Role(FINANCE, "財政担当", frozenset({"costs.view", "costs.export"})),
-        Role(
-            SECRETARIAT,
-            "協議会事務局",
-            frozenset(
-                {"costs.view", "costs.edit", "params.view", "params.compare", "params.edit_consortium"}
-            ),
-        ),
+        _duty(FINANCE, "財政担当", set()),
+        _duty(SECRETARIAT, "協議会事務局", {"params.view", "params.compare", "params.edit_consortium"}),
         *_module_roles(),
         Role(PLATFORM_OPERATOR, "運用事業者", frozenset({"platform.manage"}), platform=True),
     )

@@ -6,7 +6,7 @@ tenants are synced, and from the administrator's pages afterwards.
 
 from __future__ import annotations
 
-from tenant_core.modules import MODULES
+from tenant_core.modules import iter_modules
 from tenant_core.params.declare import CITY, CONSORTIUM, Boolean, Integer, MultiChoice, Option, Param
 
 PARAMETERS = [
@@ -82,7 +82,7 @@ PARAMETERS = [
     ),
     Param(
         "core.modules_enabled",
-        MultiChoice(options=tuple(Option(m.name, m.label_ja, m.label_en) for m in MODULES.values())),
+        MultiChoice(options=tuple(Option(m.name, m.label_ja, m.label_en) for m in iter_modules())),
         [],
         "利用する業務",
         "Modules enabled",

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tenant_core.modules import MODULES
-from tenant_core.optional import optional_module
+from tenant_core.modules import import_part, iter_modules
 from tenant_core.params.declare import Param, check_declaration
 
 CORE = "core"
@@ -63,21 +62,22 @@ class Registry:
     def modules(self) -> list[str]:
         """Module names in the platform's order, the core first."""
         present = {p.module for p in self}
-        return [m for m in (CORE, *MODULES) if m in present]
+        return [m for m in (CORE, *(i.name for i in iter_modules())) if m in present]
 
     def of_module(self, module: str | None) -> list[Param]:
         return [p for p in self if module in (None, "", p.module)]
 
 
 def _collect() -> list[Param]:
+    from tenant_core.params.core_parameters import PARAMETERS as core
+
+    sources = [(CORE, "tenant_core.params.core_parameters", core)]
+    for info in iter_modules():
+        if info.parameters:
+            sources.append((info.name, info.parameters, import_part(info, f"{info.parameters}:PARAMETERS")))
     found: list[Param] = []
-    sources = [("tenant_core.params.core_parameters", CORE)]
-    sources += [(f"modules.{name}.parameters", name) for name in MODULES]
-    for path, prefix in sources:
-        module = optional_module(path)
-        if module is None:
-            continue
-        for p in getattr(module, "PARAMETERS", []):
+    for prefix, path, params in sources:
+        for p in params:
             if p.module != prefix:
                 raise DeclarationProblem(f"{path} declares {p.key}: its keys must start with {prefix}.")
             found.append(p)

@@ -10,17 +10,22 @@ from sqlalchemy.orm import Session
 from tenant_core.auth.current import CurrentUser
 from tenant_core.jobs import JobContext
 from tenant_core.models import JobRecord, Notice
-from tenant_core.modules import MODULES, ModuleInfo
+from tenant_core.modules import ModuleInfo, get_module
 from tenant_core.tenancy import TenantRef
 
 
-def enabled_modules(tenant: TenantRef, user: CurrentUser) -> list[ModuleInfo]:
-    """The modules this city has enabled (parameter ``core.modules_enabled``) and this person's roles open."""
+def enabled_modules(tenant: TenantRef) -> list[ModuleInfo]:
+    """The installed modules this city has enabled (parameter ``core.modules_enabled``), in its order."""
     from tenant_core.boundary import get_session
     from tenant_core.params.services import param_set_for
 
     names = param_set_for(get_session(), tenant.id, tenant.consortium_id).value("core.modules_enabled")
-    return [MODULES[n] for n in names if n in MODULES and user.can(f"{n}.view")]
+    return [m for m in (get_module(n) for n in names) if m is not None]
+
+
+def modules_for(tenant: TenantRef, user: CurrentUser) -> list[ModuleInfo]:
+    """The enabled modules this person's roles open."""
+    return [m for m in enabled_modules(tenant) if user.can(f"{m.name}.view")]
 
 
 def published_notices(session: Session, limit: int = 10) -> list[Notice]:

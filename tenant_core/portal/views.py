@@ -17,7 +17,8 @@ def index():
     session = get_session()
     return render_template(
         "portal/index.html",
-        modules=services.enabled_modules(current_tenant, g.user),
+        modules=services.modules_for(current_tenant, g.user),
+        panels=[m.portal_panel for m in services.enabled_modules(current_tenant) if m.portal_panel],
         notices=services.published_notices(session),
         pending=services.pending_notice_count(session),
         built=current_app.extensions["kyodo.modules_built"],

@@ -6,9 +6,9 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
+from modules.residents.public import mynumber_for
 from tenant_core.audit.models import AccessLog
 from tenant_core.auth.current import CurrentUser
-from tenant_core.auth.fields import mynumber_for
 from tenant_core.auth.models import User, UserSession
 from tenant_core.extensions import get_db
 from tenant_core.models import Tenant

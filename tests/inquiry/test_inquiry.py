@@ -68,16 +68,18 @@ def test_certificates_section_follows_the_module(monkeypatch, staff_client, peop
         def issuances_of(session, atena_no):
             return [Issued()] if atena_no == atena else []
 
-    real = services.optional_module
+    real = services._installed_reader
     monkeypatch.setattr(
         services,
-        "optional_module",
-        lambda path: FakeCertificates if path == "modules.certificates.services" else real(path),
+        "_installed_reader",
+        lambda module, fn: FakeCertificates.issuances_of if module == "certificates" else real(module, fn),
     )
     body = _ask(client, atena_no=str(atena), purpose="counter").get_data(as_text=True)
     assert "2026-000123" in body and "印鑑登録証明書" in body and "令和8年11月23日" in body
     monkeypatch.setattr(
-        services, "optional_module", lambda path: None if "certificates" in path else real(path)
+        services,
+        "_installed_reader",
+        lambda module, fn: None if module == "certificates" else real(module, fn),
     )
     body = _ask(client, atena_no=str(atena), purpose="counter").get_data(as_text=True)
     assert "証明書交付の記録はこのシステムにありません" in body
