@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def main() -> None:
     """Kyodo: one shared application for the cities of a joint municipal cloud."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"エラー / error: {message}", err=True)
     sys.exit(1)
 
@@ -280,7 +280,7 @@ def audit_verify(slug: str | None, platform: bool) -> None:
 
     if not slug and not platform:
         _fail("name a city, or pass --platform")
-    tenant = None if platform else _tenant_ref(slug)[0]
+    tenant = None if platform or not slug else _tenant_ref(slug)[0]
     with get_db().session(tenant.schema if tenant else None) as session:
         result = verify_chain(session, tenant)
     name = tenant.slug if tenant else "platform"

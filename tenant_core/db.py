@@ -12,6 +12,7 @@ the pool.
 from __future__ import annotations
 
 import os
+import sqlite3
 import weakref
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,14 @@ def sqlite_tenant_file(engine: Engine, schema: str) -> Path:
     return sqlite_tenant_dir(engine) / f"{schema}.db"
 
 
+def _sqlite3(conn: Connection) -> sqlite3.Connection:
+    """The driver's own connection under a SQLAlchemy connection (ATTACH must run on it directly)."""
+    raw = conn.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        raise TypeError("not a SQLite connection")
+    return raw
+
+
 def _attached(dbapi_conn: Any) -> set[str]:
     return {row[1] for row in dbapi_conn.execute("PRAGMA database_list").fetchall()}
 
@@ -82,7 +91,7 @@ def _install_sqlite_events(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         # ATTACH is refused inside a transaction, so it happens here, just before BEGIN.
         schemas = conn.get_execution_options().get("schema_translate_map") or {}
-        dbapi_conn = conn.connection.dbapi_connection
+        dbapi_conn = _sqlite3(conn)
         present = _attached(dbapi_conn)
         for schema in {s for s in schemas.values() if s and s != SHARED}:
             if schema not in present:
@@ -178,7 +187,7 @@ class Database:
     def attach_for_tests(self, connection: Connection, schemas: list[str]) -> None:
         """SQLite only: attach tenant files up front on a connection that tests keep in one transaction."""
         if self.is_sqlite:
-            dbapi_conn = connection.connection.dbapi_connection
+            dbapi_conn = _sqlite3(connection)
             for schema in schemas:
                 path = sqlite_tenant_file(self.engine, schema)
                 dbapi_conn.execute("ATTACH DATABASE ? AS " + _quote(schema), (str(path),))

@@ -20,7 +20,7 @@ from tenant_core.provisioning import TenantSpec, sync_tenants
 
 DEMO_PASSWORD = "kyodo-demo-2026"
 # The demo accounts and their duties; each module adds its own role to them (manifest ``demo_roles``).
-DEMO_STAFF = (
+DEMO_STAFF: tuple[tuple[str, str, list[str]], ...] = (
     ("admin", "管理 花子", [CITY_ADMIN, SECRETARIAT]),
     ("clerk", "窓口 太郎", []),
     ("finance", "財政 次郎", [FINANCE]),
@@ -63,7 +63,7 @@ def create_demo_accounts(db: Database, settings: Settings, slugs: list[str]) -> 
         raise DemoModeError("demo accounts exist only in demo mode (KYODO_DEMO=1, not in production)")
     with db.session() as session:
         for slug in slugs:
-            tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
+            tenant = session.scalars(sa.select(Tenant).where(Tenant.slug == slug)).one()
             for login, name, duties in DEMO_STAFF:
                 roles = demo_roles(login, duties)
                 if not session.scalar(

@@ -43,7 +43,10 @@ def alembic_config(history: History, extra_locations: Sequence[Path] = ()) -> Co
 
 
 def head_revision(history: History, extra_locations: Sequence[Path] = ()) -> str:
-    return ScriptDirectory.from_config(alembic_config(history, extra_locations)).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config(history, extra_locations)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"the {history} migration history has no head revision")
+    return head
 
 
 def _run(cfg: Config, connection: Connection, schema: str | None, action: str, revision: str) -> None:
@@ -196,14 +199,17 @@ def migrate_tenants(
     if not pending:
         return report
     if jobs <= 1 or len(pending) == 1:
-        stop = threading.Event()
+        stop = threading.Event()  # shared by the whole run: the "stop" policy skips what follows a failure
         report.outcomes = [_migrate_one(db, i, head, extra_locations, on_error, stop) for i in pending]
         return report
     ctx = multiprocessing.get_context("fork")
-    stop = ctx.Event()
+    process_stop = ctx.Event()
     url = db.engine.url.render_as_string(hide_password=False)
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(pending)), mp_context=ctx, initializer=_init_worker, initargs=(url, stop)
+        max_workers=min(jobs, len(pending)),
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(url, process_stop),
     ) as pool:
         futures = [pool.submit(_migrate_in_worker, i, head, extra_locations, on_error) for i in pending]
         report.outcomes = [f.result() for f in futures]

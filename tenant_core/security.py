@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, Response, render_template
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -39,7 +42,7 @@ def limit_guessable_forms(app: Flask) -> None:
     """Throttle POSTs to forms open to guessing, per address, across every city (after the routes exist)."""
     limiter: Limiter = app.extensions["kyodo.limiter"]
     rate = get_settings(app).login_rate_limit
-    wrapped: dict[object, object] = {}
+    wrapped: dict[Callable[..., Any], Callable[..., Any]] = {}
     module_endpoints = [e for info in iter_modules() for e in info.throttled_endpoints]
     for endpoint in (*GUESSABLE_ENDPOINTS, *module_endpoints):
         view = app.view_functions[endpoint]  # a declared endpoint that does not exist is a bug: fail loudly

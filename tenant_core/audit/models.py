@@ -15,6 +15,8 @@ from tenant_core.models import utcnow
 class AccessLogColumns:
     """What the national standard asks a resident system to record for every access."""
 
+    __tablename__: str  # set by each table that takes these columns
+
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     operator: Mapped[str] = mapped_column(

@@ -218,8 +218,9 @@ def purge_expired(session: Session, retention_years: int, today: dt.date | None 
     ).first()
     if last is None:
         return 0
-    head = session.get(AccessLogHead, 1)
-    removed = session.execute(sa.delete(AccessLog).where(AccessLog.seq <= last.seq)).rowcount
+    head = session.get_one(AccessLogHead, 1)
+    result = session.execute(sa.delete(AccessLog).where(AccessLog.seq <= last.seq))
+    removed = getattr(result, "rowcount", 0)  # a DML result; Result's type does not say so
     head.base_seq, head.base_hash = last.seq, last.hash
     session.flush()
     return removed or 0
