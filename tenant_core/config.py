@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     demo: bool = False
     # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
     extra_tenant_migrations: list[Path] = Field(default_factory=list)
+    # Module packages installed beside those of ``modules.INSTALLED``, comma-separated import paths.
+    extra_modules: str = ""
+
+    @property
+    def extra_module_packages(self) -> list[str]:
+        return [p.strip() for p in self.extra_modules.split(",") if p.strip()]
 
     @field_validator("database_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 Each package under ``modules/`` declares ``MODULE = ModuleInfo(...)`` in its ``__init__.py``. The core
 never names a module: it iterates over the manifests of the installed ones (``modules.INSTALLED``, in
-that order, plus the packages named in ``KYODO_EXTRA_MODULES``). A manifest refers to the module's
+that order, plus the packages named in ``KYODO_EXTRA_MODULES``; fixed for the life of a process). A manifest refers to the module's
 parts by import path so that reading it is cheap; the loader imports every part once, at start-up, and
 a part that fails to import stops the start with the module's name: no module is ever silently absent.
 """
@@ -10,7 +10,6 @@ a part that fails to import stops the start with the module's name: no module is
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -21,7 +20,6 @@ from flask import Flask
 
 # The package that holds the platform's own modules, and its list of the installed ones.
 MODULE_PACKAGE = "modules"
-EXTRA_MODULES_VARIABLE = "KYODO_EXTRA_MODULES"
 
 
 class ModuleLoadError(RuntimeError):
@@ -82,9 +80,9 @@ def import_part(module: ModuleInfo | str, spec: str) -> Any:
 def _package_paths() -> list[str]:
     listed = import_part(MODULE_PACKAGE, MODULE_PACKAGE)
     paths = [f"{MODULE_PACKAGE}.{name}" for name in getattr(listed, "INSTALLED", ())]
-    extra = os.environ.get(EXTRA_MODULES_VARIABLE, "")
-    paths += [p.strip() for p in extra.split(",") if p.strip()]
-    return paths
+    from tenant_core.config import load_settings
+
+    return paths + load_settings().extra_module_packages
 
 
 @cache

@@ -68,7 +68,7 @@ def tenant(db: Database, slug: str | None = None, **overrides: object):
         code=overrides.pop("code", None) or valid_code(),  # type: ignore[arg-type]
         consortium_slug="fuji_area",
         consortium_name="富士地区電子自治体推進協議会",
-        modules=("residents",),
+        modules=overrides.pop("modules", ("residents",)),  # type: ignore[arg-type]
         **overrides,  # type: ignore[arg-type]
     )
     return create_tenant(db, spec)

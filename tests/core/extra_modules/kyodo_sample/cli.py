@@ -1,0 +1,7 @@
+import click
+
+
+@click.command("sample")
+def sample() -> None:
+    """The sample module's command."""
+    click.echo("sample command ran")
