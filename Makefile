@@ -5,12 +5,15 @@ KYODO := $(VENV)/bin/kyodo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench i18n clean
+.PHONY: install run test lint format typecheck bench i18n lock clean
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies come from requirements.lock (exact versions with hashes, what the tests passed with);
+# the project itself is then installed on top without resolving anything again.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q --require-hashes -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,7 +31,17 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+# Refresh requirements.lock after changing the dependencies in pyproject.toml (then commit both).
+lock: install
+	$(VENV)/bin/pip install -q pip-tools
+	$(VENV)/bin/pip-compile -q --upgrade --generate-hashes --allow-unsafe --extra test --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 lint: install
 	$(VENV)/bin/ruff check --fix .
