@@ -7,7 +7,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from tenant_core.params.services import Comparison
+from tenant_core.params.comparison import Comparison
 
 _DIFFERS = PatternFill("solid", fgColor="FDE8E8")
 _HEADER = Font(bold=True)

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from tenant_core.params.services import ParamError
+from tenant_core.params.changes import ParamError
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
-from tenant_core.params import forms, openapi, schemas, services
+from tenant_core.params import changes, comparison, forms, openapi, resolution, schemas
 from tenant_core.params.declare import CITY, CONSORTIUM, Param
 from tenant_core.params.excel import comparison_workbook
 from tenant_core.params.registry import UnknownParameter, registry
@@ -28,12 +28,12 @@ def _param_or_404(key: str) -> Param:
         abort(404)
 
 
-def _actor(scope: str) -> services.Actor | None:
+def _actor(scope: str) -> changes.Actor | None:
     """The signed-in person acting at ``scope``, or None when their roles do not allow it."""
     needed = "params.edit" if scope == CITY else CONSORTIUM_PERMISSION
     if scope not in (CITY, CONSORTIUM) or not g.user.can(needed):
         return None
-    return services.Actor(g.user.operator_id, scope)
+    return changes.Actor(g.user.operator_id, scope)
 
 
 def _levels(p: Param) -> list[str]:
@@ -64,7 +64,7 @@ def _module_arg() -> str | None:
 @require("params.view")
 def index():
     module = _module_arg()
-    lines = services.overview(services.current_param_set(), module)
+    lines = resolution.overview(resolution.current_param_set(), module)
     audit.record("view", screen="params.index", target="params", detail=f"module={module or 'all'}")
     return render_template(
         "params/index.html",
@@ -78,17 +78,17 @@ def index():
 @require("params.view")
 def detail(key: str):
     p = _param_or_404(key)
-    ps = services.current_param_set()
-    versions = services.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    ps = resolution.current_param_set()
+    versions = changes.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
     audit.record("view", screen="params.detail", target=f"param:{key}")
     return render_template(
         "params/detail.html",
         p=p,
-        line=services.line(ps, p),
+        line=resolution.line(ps, p),
         city=ps.own(key),
         consortium=ps.own(key, scope="consortium"),
         versions=versions,
-        today=services.today(),
+        today=resolution.today(),
         levels=_levels(p),
         sources=SOURCE_LABELS,
     )
@@ -100,7 +100,7 @@ def edit(key: str):
     levels = _levels(p)
     if not levels:
         abort(403)
-    ps = services.current_param_set()
+    ps = resolution.current_param_set()
     errors: list[str] = []
     submitted: dict[str, Any] = {
         "value": forms.form_value(p, ps.value(key)),
@@ -126,8 +126,8 @@ def edit(key: str):
         when, date_problem = forms.parse_date(submitted["effective_from"])
         try:
             if date_problem:
-                raise services.ParamError.one(key, date_problem)
-            version = services.change(
+                raise changes.ParamError.one(key, date_problem)
+            version = changes.change(
                 get_session(),
                 key,
                 submitted["value"],
@@ -139,7 +139,7 @@ def edit(key: str):
                 effective_from=when,
                 reset=submitted["reset"],
             )
-        except services.ParamError as exc:
+        except changes.ParamError as exc:
             errors = [m for messages in exc.problems.values() for m in messages]
         else:
             audit.record(
@@ -152,7 +152,7 @@ def edit(key: str):
             when_text = version.effective_from.isoformat()
             flash(
                 f"「{p.label_ja}」の変更を登録しました（{when_text} から適用）。"
-                if version.effective_from > services.today()
+                if version.effective_from > resolution.today()
                 else f"「{p.label_ja}」を変更しました。"
             )
             return redirect(url_for(".detail", key=key))
@@ -165,7 +165,7 @@ def edit(key: str):
         submitted=submitted,
         errors=errors,
         levels=levels,
-        today=services.today(),
+        today=resolution.today(),
         current=ps.resolve(key),
         sources=SOURCE_LABELS,
     )
@@ -174,7 +174,7 @@ def edit(key: str):
 
 @require("params.view")
 def cancel(version_id: int):
-    version = services.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
+    version = changes.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
     if version is None:
         abort(404)
     scope = CITY if version.tenant_id is not None else CONSORTIUM
@@ -182,8 +182,8 @@ def cancel(version_id: int):
     if actor is None:
         abort(403)
     try:
-        services.cancel(get_session(), version, actor, request.form.get("reason", ""))
-    except services.ParamError as exc:
+        changes.cancel(get_session(), version, actor, request.form.get("reason", ""))
+    except changes.ParamError as exc:
         flash(" ".join(m for messages in exc.problems.values() for m in messages))
     else:
         audit.record(
@@ -200,12 +200,12 @@ def cancel(version_id: int):
 def compare():
     module = _module_arg()
     only_diff = request.args.get("diff") == "1"
-    comparison = services.compare(get_session(), current_tenant.consortium_id, module, _on())
+    table = comparison.compare(get_session(), current_tenant.consortium_id, module, _on())
     audit.record("view", screen="params.compare", target="params:compare", detail=f"module={module or 'all'}")
-    shown = [p for p in comparison.params if not only_diff or comparison.differs(p.key)]
+    shown = [p for p in table.params if not only_diff or table.differs(p.key)]
     return render_template(
         "params/compare.html",
-        comparison=comparison,
+        comparison=table,
         shown=shown,
         modules=registry().modules(),
         module=module,
@@ -216,13 +216,13 @@ def compare():
 @require("params.compare")
 def compare_xlsx():
     module = _module_arg()
-    comparison = services.compare(get_session(), current_tenant.consortium_id, module, _on())
+    table = comparison.compare(get_session(), current_tenant.consortium_id, module, _on())
     audit.record(
         "export", screen="params.compare.xlsx", target="params:compare", detail=f"module={module or 'all'}"
     )
-    title = f"パラメータ比較（FIT&GAP） {services.today().isoformat()}"
+    title = f"パラメータ比較（FIT&GAP） {resolution.today().isoformat()}"
     return Response(
-        comparison_workbook(comparison, title),
+        comparison_workbook(table, title),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": "attachment; filename=params-compare.xlsx"},
     )
@@ -231,7 +231,7 @@ def compare_xlsx():
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def _resolved_json(ps: services.ParamSet, p: Param, on: dt.date | None) -> dict[str, Any]:
+def _resolved_json(ps: resolution.ParamSet, p: Param, on: dt.date | None) -> dict[str, Any]:
     r = ps.resolve(p.key, on)
     default = p.parse(p.default)
     return {
@@ -273,12 +273,12 @@ def _problems(errors: dict[str, list[str]], status: int = 422):
 @require("params.view")
 def api_list():
     module, on = _module_arg(), _on()
-    ps = services.current_param_set()
+    ps = resolution.current_param_set()
     items = [_resolved_json(ps, p, on) for p in registry().of_module(module)]
     audit.record("view", screen="params.api_list", target="params", detail=f"module={module or 'all'}")
     return jsonify(
         schemas.ResolvedListSchema().dump(
-            {"tenant": current_tenant.slug, "on": on or services.today(), "params": items}
+            {"tenant": current_tenant.slug, "on": on or resolution.today(), "params": items}
         )
     )
 
@@ -289,14 +289,16 @@ def api_get(key: str):
         return _not_found()
     p = registry().get(key)
     audit.record("view", screen="params.api_get", target=f"param:{key}")
-    return jsonify(schemas.ResolvedParamSchema().dump(_resolved_json(services.current_param_set(), p, _on())))
+    return jsonify(
+        schemas.ResolvedParamSchema().dump(_resolved_json(resolution.current_param_set(), p, _on()))
+    )
 
 
 @require("params.view")
 def api_history(key: str):
     if key not in registry():
         return _not_found()
-    versions = services.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    versions = changes.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
     audit.record("view", screen="params.api_history", target=f"param:{key}")
     return jsonify(schemas.HistorySchema().dump({"key": key, "versions": versions}))
 
@@ -316,7 +318,7 @@ def api_change(key: str):
     if actor is None or data["scope"] not in p.editable_by:
         return jsonify(error="forbidden", message="この設定を変更する権限がありません。"), 403
     try:
-        version = services.change(
+        version = changes.change(
             get_session(),
             key,
             data["value"],
@@ -328,7 +330,7 @@ def api_change(key: str):
             effective_from=data["effective_from"],
             reset=data["reset"],
         )
-    except services.ParamError as exc:
+    except changes.ParamError as exc:
         return _problems(exc.problems)
     audit.record("setting", screen="params.api_change", target=f"param:{key}", detail=f"version {version.id}")
     return jsonify(schemas.VersionSchema().dump(version)), 201
@@ -336,7 +338,7 @@ def api_change(key: str):
 
 @require("params.view")
 def api_cancel(version_id: int):
-    version = services.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
+    version = changes.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
     if version is None:
         return jsonify(error="not_found", message="該当する変更がありません。"), 404
     try:
@@ -347,8 +349,8 @@ def api_cancel(version_id: int):
     if actor is None:
         return jsonify(error="forbidden", message="この変更予定を取り消す権限がありません。"), 403
     try:
-        services.cancel(get_session(), version, actor, data["reason"])
-    except services.ParamError as exc:
+        changes.cancel(get_session(), version, actor, data["reason"])
+    except changes.ParamError as exc:
         return _problems(exc.problems)
     audit.record(
         "setting", screen="params.api_cancel", target=f"param:{version.key}", detail=f"cancelled {version.id}"
