@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
@@ -102,24 +101,9 @@ def edit(key: str):
         abort(403)
     ps = resolution.current_param_set()
     errors: list[str] = []
-    submitted: dict[str, Any] = {
-        "value": forms.form_value(p, ps.value(key)),
-        "scope": levels[0],
-        "effective_from": "",
-        "reason": "",
-        "legal_basis": "",
-        "reset": False,
-    }
+    submitted = forms.initial(p, ps.value(key), levels[0])
     if request.method == "POST":
-        form = request.form
-        submitted = {
-            "value": forms.raw_from_form(p, form),
-            "scope": form.get("scope", CITY),
-            "effective_from": form.get("effective_from", ""),
-            "reason": form.get("reason", ""),
-            "legal_basis": form.get("legal_basis", ""),
-            "reset": form.get("reset") == "1",
-        }
+        submitted = forms.submitted(p, request.form)
         actor = _actor(submitted["scope"])
         if actor is None or submitted["scope"] not in levels:
             abort(403)
@@ -140,7 +124,7 @@ def edit(key: str):
                 reset=submitted["reset"],
             )
         except changes.ParamError as exc:
-            errors = [m for messages in exc.problems.values() for m in messages]
+            errors = exc.messages
         else:
             audit.record(
                 "setting",
@@ -156,8 +140,7 @@ def edit(key: str):
                 else f"「{p.label_ja}」を変更しました。"
             )
             return redirect(url_for(".detail", key=key))
-    if isinstance(submitted["value"], list) and forms.widget(p) == "table":
-        submitted["value"] = list(submitted["value"]) + [{} for _ in range(forms.BLANK_ROWS)]
+    submitted = forms.with_blank_rows(p, submitted)
     page = render_template(
         "params/edit.html",
         p=p,
@@ -184,7 +167,7 @@ def cancel(version_id: int):
     try:
         changes.cancel(get_session(), version, actor, request.form.get("reason", ""))
     except changes.ParamError as exc:
-        flash(" ".join(m for messages in exc.problems.values() for m in messages))
+        flash(" ".join(exc.messages))
     else:
         audit.record(
             "setting",
@@ -231,35 +214,6 @@ def compare_xlsx():
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def _resolved_json(ps: resolution.ParamSet, p: Param, on: dt.date | None) -> dict[str, Any]:
-    r = ps.resolve(p.key, on)
-    default = p.parse(p.default)
-    return {
-        "key": p.key,
-        "module": p.module,
-        "type": p.type.name,
-        "label_ja": p.label_ja,
-        "label_en": p.label_en,
-        "unit": p.unit,
-        "value": p.to_json(r.value),
-        "display": p.display(r.value),
-        "source": r.source,
-        "effective_from": r.effective_from,
-        "default": p.to_json(default),
-        "differs_from_default": p.to_json(r.value) != p.to_json(default),
-        "pending": [
-            {
-                "id": row.id,
-                "level": "city" if row.scope == "tenant" else "consortium",
-                "value": row.value,
-                "reset": row.reset,
-                "effective_from": row.effective_from,
-            }
-            for row in ps.pending(p.key, on)
-        ],
-    }
-
-
 def _not_found():
     return jsonify(error="not_found", message="未定義のパラメータです。"), 404
 
@@ -274,7 +228,7 @@ def _problems(errors: dict[str, list[str]], status: int = 422):
 def api_list():
     module, on = _module_arg(), _on()
     ps = resolution.current_param_set()
-    items = [_resolved_json(ps, p, on) for p in registry().of_module(module)]
+    items = [resolution.describe(ps, p, on) for p in registry().of_module(module)]
     audit.record("view", screen="params.api_list", target="params", detail=f"module={module or 'all'}")
     return jsonify(
         schemas.ResolvedListSchema().dump(
@@ -290,7 +244,7 @@ def api_get(key: str):
     p = registry().get(key)
     audit.record("view", screen="params.api_get", target=f"param:{key}")
     return jsonify(
-        schemas.ResolvedParamSchema().dump(_resolved_json(resolution.current_param_set(), p, _on()))
+        schemas.ResolvedParamSchema().dump(resolution.describe(resolution.current_param_set(), p, _on()))
     )
 
 
