@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from tenant_core.params import declare
@@ -101,11 +102,11 @@ def with_blank_rows(p: Param, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_date(text: str | None) -> tuple[dt.date | None, str | None]:
-    """A date field: (date, None), (None, None) when empty, or (None, the Japanese problem)."""
+    """A date field: (date, None), (None, None) when empty, or (None, the problem)."""
     text = (text or "").strip()
     if not text:
         return None, None
     try:
         return dt.date.fromisoformat(text), None
     except ValueError:
-        return None, f"適用開始日は 2027-04-01 の形で入力してください（入力値: {text}）。"
+        return None, _("適用開始日は 2027-04-01 の形で入力してください（入力値: %(value)s）。", value=text)

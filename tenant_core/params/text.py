@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_babel import gettext
 
 
-def _(message: str, **variables: Any) -> str:
+def _(message: str, /, **variables: Any) -> str:
     """``gettext`` in a request; the msgid itself (with its placeholders filled) outside one."""
     if has_request_context():
         return gettext(message, **variables)
     return message % variables if variables else message
+
+
+def request_lang() -> str:
+    """The request's language for a declared bilingual label (a column's, a parameter's); else Japanese."""
+    return g.get("lang", "ja") if has_request_context() else "ja"

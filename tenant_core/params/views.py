@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from tenant_core.audit import services as audit
@@ -16,7 +18,8 @@ from tenant_core.params.registry import UnknownParameter, registry
 from tenant_core.permissions import public, require
 from tenant_core.tenancy import current_tenant
 
-SOURCE_LABELS = {"default": "既定値", "consortium": "協議会", "city": "団体"}
+# Where a value comes from (``Resolved.source``), as the pages name it.
+SOURCE_LABELS = {"default": _l("既定値"), "consortium": _l("協議会"), "city": _l("団体")}
 CONSORTIUM_PERMISSION = "params.edit_consortium"
 
 
@@ -133,11 +136,15 @@ def edit(key: str):
                 detail=f"{submitted['scope']} version {version.id} from {version.effective_from}"
                 + (" (reset)" if version.reset else ""),
             )
-            when_text = version.effective_from.isoformat()
+            label = p.label(g.get("lang", "ja"))
             flash(
-                f"「{p.label_ja}」の変更を登録しました（{when_text} から適用）。"
+                _(
+                    "「%(label)s」の変更を登録しました（%(date)s から適用）。",
+                    label=label,
+                    date=version.effective_from.isoformat(),
+                )
                 if version.effective_from > resolution.today()
-                else f"「{p.label_ja}」を変更しました。"
+                else _("「%(label)s」を変更しました。", label=label)
             )
             return redirect(url_for(".detail", key=key))
     submitted = forms.with_blank_rows(p, submitted)
@@ -175,7 +182,7 @@ def cancel(version_id: int):
             target=f"param:{version.key}",
             detail=f"cancelled version {version.id}",
         )
-        flash("変更予定を取り消しました。")
+        flash(_("変更予定を取り消しました。"))
     return redirect(url_for(".detail", key=version.key))
 
 
@@ -203,7 +210,7 @@ def compare_xlsx():
     audit.record(
         "export", screen="params.compare.xlsx", target="params:compare", detail=f"module={module or 'all'}"
     )
-    title = f"パラメータ比較（FIT&GAP） {resolution.today().isoformat()}"
+    title = _("パラメータ比較（FIT&GAP） %(date)s", date=resolution.today().isoformat())
     return Response(
         comparison_workbook(table, title),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -215,13 +222,21 @@ def compare_xlsx():
 
 
 def _not_found():
-    return jsonify(error="not_found", message="未定義のパラメータです。"), 404
+    return jsonify(error="not_found", message=_("未定義のパラメータです。")), 404
 
 
 def _problems(errors: dict[str, list[str]], status: int = 422):
     return jsonify(
-        error="invalid", message="入力に誤りがあります。何も変更していません。", errors=errors
+        error="invalid", message=_("入力に誤りがあります。何も変更していません。"), errors=errors
     ), status
+
+
+def _invalid(exc: ValidationError):
+    """A request the schema refused; its messages may be lazy strings, made text here."""
+    messages = exc.normalized_messages()
+    return _problems(
+        {name: [str(m) for m in (ms if isinstance(ms, list) else [ms])] for name, ms in messages.items()}
+    )
 
 
 @require("params.view")
@@ -265,12 +280,10 @@ def api_change(key: str):
     try:
         data = schemas.ChangeRequestSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
-        return _problems(
-            {name: list(m) if isinstance(m, list) else [str(m)] for name, m in exc.messages.items()}
-        )
+        return _invalid(exc)
     actor = _actor(data["scope"])
     if actor is None or data["scope"] not in p.editable_by:
-        return jsonify(error="forbidden", message="この設定を変更する権限がありません。"), 403
+        return jsonify(error="forbidden", message=_("この設定を変更する権限がありません。")), 403
     try:
         version = changes.change(
             get_session(),
@@ -294,14 +307,14 @@ def api_change(key: str):
 def api_cancel(version_id: int):
     version = changes.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
     if version is None:
-        return jsonify(error="not_found", message="該当する変更がありません。"), 404
+        return jsonify(error="not_found", message=_("該当する変更がありません。")), 404
     try:
         data = schemas.CancelRequestSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
-        return _problems({name: list(m) for name, m in exc.messages.items()})
+        return _invalid(exc)
     actor = _actor(CITY if version.tenant_id is not None else CONSORTIUM)
     if actor is None:
-        return jsonify(error="forbidden", message="この変更予定を取り消す権限がありません。"), 403
+        return jsonify(error="forbidden", message=_("この変更予定を取り消す権限がありません。")), 403
     try:
         changes.cancel(get_session(), version, actor, data["reason"])
     except changes.ParamError as exc:
