@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from tenant_core.params.changes import Actor, ParamError
 from tenant_core.params.registry import registry
 
 
-def _fail(message: str, status: int = 1) -> None:
+def _fail(message: str, status: int = 1) -> NoReturn:
     click.echo(f"エラー / error: {message}", err=True)
     sys.exit(status)
 

@@ -19,6 +19,8 @@ from tenant_core.params.resolution import ParamSet, Resolved, load_rows, today
 
 @dataclass(frozen=True)
 class Comparison:
+    """The resolved value of each parameter (rows) for each active city (columns) on one date."""
+
     tenants: list[tuple[int, str, str]]  # id, slug, name
     params: list[Param]
     cells: dict[tuple[str, int], Resolved]
