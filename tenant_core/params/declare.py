@@ -2,6 +2,7 @@
 
 Each type turns raw input (JSON, TOML, a form field) into a typed value, or names every problem
 in the language of the request; values are stored as JSON and read back with ``from_json``.
+One file on purpose: it is what a module author reads to declare a parameter, types and all.
 """
 
 from __future__ import annotations
