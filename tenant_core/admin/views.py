@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from tenant_core.audit import services as audit
 from tenant_core.auth import services as accounts
@@ -57,7 +58,7 @@ def user_new():
             audit.record(
                 "change", target=f"user:{user.id}", detail=f"account created with roles {form.roles.data}"
             )
-            flash(f"{user.display_name}（{user.login}）を登録しました。")
+            flash(_("%(name)s（%(login)s）を登録しました。", name=user.display_name, login=user.login))
             return redirect(url_for(".users"))
     return render_template("admin/user_new.html", form=form), 422 if request.method == "POST" else 200
 
@@ -84,7 +85,7 @@ def user_roles(user_id: int):
     if form.validate_on_submit():
         accounts.set_roles(get_session(), user, form.roles.data)
         audit.record("change", target=f"user:{user.id}", detail=f"roles set to {form.roles.data}")
-        flash("役割を更新しました。")
+        flash(_("役割を更新しました。"))
     return redirect(url_for(".user_detail", user_id=user.id))
 
 
@@ -93,14 +94,14 @@ def user_status(user_id: int):
     user = _user_or_404(user_id)
     form = UserStatusForm(prefix="status")
     if not form.validate_on_submit():
-        flash("確認欄にチェックを入れてから実行してください。")
+        flash(_("確認欄にチェックを入れてから実行してください。"))
         return redirect(url_for(".user_detail", user_id=user.id))
     accounts.set_active(get_session(), user, not user.active)
     audit.record("change", target=f"user:{user.id}", detail="enabled" if user.active else "disabled")
     flash(
-        "アカウントを有効にしました。"
+        _("アカウントを有効にしました。")
         if user.active
-        else "アカウントを無効にし、ログイン中のセッションを終了しました。"
+        else _("アカウントを無効にし、ログイン中のセッションを終了しました。")
     )
     return redirect(url_for(".user_detail", user_id=user.id))
 
@@ -116,7 +117,7 @@ def user_reset(user_id: int):
             flash(str(exc))
         else:
             audit.record("change", target=f"user:{user.id}", detail="password reset by administrator")
-            flash("パスワードを再設定しました。")
+            flash(_("パスワードを再設定しました。"))
     return redirect(url_for(".user_detail", user_id=user.id))
 
 

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, Flask
 
-from tenant_core.params import services, views
+from tenant_core.params import views
 from tenant_core.params.registry import registry
+from tenant_core.params.resolution import param
 from tenant_core.permissions import public
 
 bp = Blueprint("params", __name__, url_prefix="/<tenant>")
@@ -42,7 +43,5 @@ def _set_up(state) -> None:
     app: Flask = state.app
     registry()  # a bad declaration stops the start, not the first request that reads it
     app.register_blueprint(docs_bp)
-    app.jinja_env.globals["param"] = services.param
-    app.jinja_env.globals["param_display"] = lambda key, on=None: (
-        registry().get(key).display(services.param(key, on))
-    )
+    app.jinja_env.globals["param"] = param
+    app.jinja_env.globals["param_display"] = lambda key, on=None: registry().get(key).display(param(key, on))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -12,11 +13,12 @@ from flask.cli import with_appcontext
 
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.models import Tenant
-from tenant_core.params import services, tomlfile
+from tenant_core.params import files, resolution, tomlfile
+from tenant_core.params.changes import Actor, ParamError
 from tenant_core.params.registry import registry
 
 
-def _fail(message: str, status: int = 1) -> None:
+def _fail(message: str, status: int = 1) -> NoReturn:
     click.echo(f"エラー / error: {message}", err=True)
     sys.exit(status)
 
@@ -48,9 +50,9 @@ def show(slug: str, module: str | None, on: dt.datetime | None) -> None:
     """Each parameter's value for the city and where it comes from."""
     with get_db().session() as session:
         tenant = _tenant(session, slug)
-        ps = services.load_param_set(session, tenant.id, tenant.consortium_id)
+        ps = resolution.load_param_set(session, tenant.id, tenant.consortium_id)
     day = on.date() if on else None
-    for line in services.overview(ps, module, day):
+    for line in resolution.overview(ps, module, day):
         p = line.param
         click.echo(f"{p.key:<34} {p.display(line.resolved.value):<30} ({line.resolved.source})")
 
@@ -68,7 +70,7 @@ def export(slug: str, output: Path | None) -> None:
     """Write the city's own values (and its scheduled changes) to tenants/<slug>/params.toml."""
     with get_db().session() as session:
         tenant = _tenant(session, slug)
-        data = services.export_city(session, tenant.id, tenant.consortium_id)
+        data = files.export_city(session, tenant.id, tenant.consortium_id)
         header = (
             f"{tenant.name} ({slug}): the city's own parameter values, written by `kyodo params export {slug}`.\n"
             "Parameters not listed follow the consortium's value or the default. "
@@ -100,13 +102,13 @@ def import_(slug: str, path: Path | None, dry_run: bool, prune: bool, reason: st
     source = path or params_path(slug)
     try:
         data = tomlfile.read(source)
-    except services.ParamError as exc:
+    except ParamError as exc:
         _fail(str(exc), 2)
     with get_db().session() as session:
         tenant = _tenant(session, slug)
         try:
-            plan = services.plan_import(session, tenant.id, tenant.consortium_id, data, prune=prune)
-        except services.ParamError as exc:
+            plan = files.plan_import(session, tenant.id, tenant.consortium_id, data, prune=prune)
+        except ParamError as exc:
             for key, messages in exc.problems.items():
                 for message in messages:
                     click.echo(f"  {key}: {message}", err=True)
@@ -124,12 +126,12 @@ def import_(slug: str, path: Path | None, dry_run: bool, prune: bool, reason: st
         if dry_run:
             click.echo(f"{slug}: {len(plan)} change(s) would be made (dry run: nothing changed)")
             return
-        services.apply_import(
+        files.apply_import(
             session,
             tenant.id,
             tenant.consortium_id,
             plan,
-            services.Actor.platform("kyodo-cli"),
+            Actor.platform("kyodo-cli"),
             reason or f"{source.name} の取込",
         )
         session.commit()

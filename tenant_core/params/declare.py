@@ -1,7 +1,8 @@
 """How a module declares a parameter: the ``Param`` dataclass and the value types.
 
 Each type turns raw input (JSON, TOML, a form field) into a typed value, or names every problem
-in Japanese; values are stored as JSON and read back with ``from_json``.
+in the language of the request; values are stored as JSON and read back with ``from_json``.
+One file on purpose: it is what a module author reads to declare a parameter, types and all.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError
 
+from tenant_core.params.text import _, request_lang
+
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 # Who may set a value (besides the platform operator, who may always set one from the command line).
@@ -24,7 +27,7 @@ EVERYONE = frozenset({CITY, CONSORTIUM})
 
 
 class ValueProblem(ValueError):
-    """A raw value that a type refuses; the messages are Japanese and name no key (the caller adds it)."""
+    """A raw value that a type refuses; the messages are translated and name no key (the caller adds it)."""
 
     def __init__(self, *messages: str) -> None:
         super().__init__(" ".join(messages))
@@ -79,11 +82,33 @@ class ParamType:
 
 def _range_problem(value: Any, low: Any, high: Any, unit: str = "") -> None:
     if low is not None and high is not None and not low <= value <= high:
-        raise ValueProblem(f"{low}{unit}以上{high}{unit}以下で入力してください（入力値: {value}{unit}）。")
+        raise ValueProblem(
+            _(
+                "%(low)s%(unit)s以上%(high)s%(unit)s以下で入力してください（入力値: %(value)s%(unit)s）。",
+                low=low,
+                high=high,
+                value=value,
+                unit=unit,
+            )
+        )
     if low is not None and value < low:
-        raise ValueProblem(f"{low}{unit}以上で入力してください（入力値: {value}{unit}）。")
+        raise ValueProblem(
+            _(
+                "%(low)s%(unit)s以上で入力してください（入力値: %(value)s%(unit)s）。",
+                low=low,
+                value=value,
+                unit=unit,
+            )
+        )
     if high is not None and value > high:
-        raise ValueProblem(f"{high}{unit}以下で入力してください（入力値: {value}{unit}）。")
+        raise ValueProblem(
+            _(
+                "%(high)s%(unit)s以下で入力してください（入力値: %(value)s%(unit)s）。",
+                high=high,
+                value=value,
+                unit=unit,
+            )
+        )
 
 
 def _as_text(raw: Any) -> str | None:
@@ -98,13 +123,13 @@ class Integer(ParamType):
 
     def parse(self, raw: Any) -> int:
         if isinstance(raw, bool):
-            raise ValueProblem("整数で入力してください。")
+            raise ValueProblem(_("整数で入力してください。"))
         if isinstance(raw, int):
             value = raw
         else:
             text = _as_text(raw)
             if text is None or not re.fullmatch(r"[+-]?\d+", text):
-                raise ValueProblem(f"整数で入力してください（入力値: {raw}）。")
+                raise ValueProblem(_("整数で入力してください（入力値: %(value)s）。", value=raw))
             value = int(text)
         _range_problem(value, self.min, self.max)
         return value
@@ -132,13 +157,15 @@ class Money(Integer):
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
         if isinstance(raw, bool) or not isinstance(raw, int | str):
-            raise ValueProblem(f"金額は円単位の整数で入力してください（入力値: {raw}）。")
+            raise ValueProblem(_("金額は円単位の整数で入力してください（入力値: %(value)s）。", value=raw))
         if isinstance(raw, str):
             text = raw.strip().replace(",", "").removesuffix("円")
             if not re.fullmatch(r"[+-]?\d+", text):
-                raise ValueProblem(f"金額は円単位の整数で入力してください（入力値: {raw}）。")
+                raise ValueProblem(
+                    _("金額は円単位の整数で入力してください（入力値: %(value)s）。", value=raw)
+                )
             raw = int(text)
-        _range_problem(raw, self.min, self.max, "円")
+        _range_problem(raw, self.min, self.max, _("円"))
         return raw
 
     def display(self, value: Any, lang: str = "ja") -> str:
@@ -154,15 +181,21 @@ class Decimal(ParamType):
 
     def parse(self, raw: Any) -> decimal.Decimal:
         if isinstance(raw, bool) or raw is None:
-            raise ValueProblem("数値で入力してください。")
+            raise ValueProblem(_("数値で入力してください。"))
         try:
             value = decimal.Decimal(_as_text(raw) if isinstance(raw, str) else str(raw))
         except decimal.InvalidOperation:
-            raise ValueProblem(f"数値で入力してください（入力値: {raw}）。") from None
+            raise ValueProblem(_("数値で入力してください（入力値: %(value)s）。", value=raw)) from None
         if not value.is_finite():
-            raise ValueProblem(f"数値で入力してください（入力値: {raw}）。")
+            raise ValueProblem(_("数値で入力してください（入力値: %(value)s）。", value=raw))
         if self.places is not None and -value.as_tuple().exponent > self.places:  # type: ignore[operator]
-            raise ValueProblem(f"小数点以下{self.places}桁までで入力してください（入力値: {raw}）。")
+            raise ValueProblem(
+                _(
+                    "小数点以下%(places)s桁までで入力してください（入力値: %(value)s）。",
+                    places=self.places,
+                    value=raw,
+                )
+            )
         _range_problem(value, self.min, self.max)
         return value
 
@@ -189,7 +222,7 @@ class Boolean(ParamType):
             return raw
         if isinstance(raw, str) and raw.strip().lower() in _TRUE | _FALSE:
             return raw.strip().lower() in _TRUE
-        raise ValueProblem(f"「はい」か「いいえ」で指定してください（入力値: {raw}）。")
+        raise ValueProblem(_("「はい」か「いいえ」で指定してください（入力値: %(value)s）。", value=raw))
 
     def display(self, value: Any, lang: str = "ja") -> str:
         if lang == "en":
@@ -209,18 +242,24 @@ class Text(ParamType):
 
     def parse(self, raw: Any) -> str:
         if not isinstance(raw, str):
-            raise ValueProblem("文字列で入力してください。")
+            raise ValueProblem(_("文字列で入力してください。"))
         value = raw.replace("\r\n", "\n").strip()
         if not self.multiline and "\n" in value:
-            raise ValueProblem("改行を含めないでください。")
+            raise ValueProblem(_("改行を含めないでください。"))
         if len(value) < self.min_length:
             raise ValueProblem(
-                "入力してください。"
+                _("入力してください。")
                 if self.min_length == 1
-                else f"{self.min_length}文字以上で入力してください。"
+                else _("%(count)s文字以上で入力してください。", count=self.min_length)
             )
         if len(value) > self.max_length:
-            raise ValueProblem(f"{self.max_length}文字以内で入力してください（{len(value)}文字）。")
+            raise ValueProblem(
+                _(
+                    "%(max)s文字以内で入力してください（%(count)s文字）。",
+                    max=self.max_length,
+                    count=len(value),
+                )
+            )
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -235,7 +274,13 @@ class Choice(ParamType):
     def _check(self, value: Any) -> str:
         allowed = [o.value for o in self.options]
         if value not in allowed:
-            raise ValueProblem(f"選択肢にない値です（{value}）。選べる値: {', '.join(allowed)}。")
+            raise ValueProblem(
+                _(
+                    "選択肢にない値です（%(value)s）。選べる値: %(allowed)s。",
+                    value=value,
+                    allowed=", ".join(allowed),
+                )
+            )
         return value
 
     def parse(self, raw: Any) -> str:
@@ -261,7 +306,7 @@ class MultiChoice(Choice):
         if isinstance(raw, str):
             raw = [p for p in (s.strip() for s in raw.split(",")) if p]
         if not isinstance(raw, list | tuple):
-            raise ValueProblem("選択肢の一覧で指定してください。")
+            raise ValueProblem(_("選択肢の一覧で指定してください。"))
         chosen = [self._check(v) for v in raw]
         # Keep the declared order, once each: two spellings of one set are one value.
         return [o.value for o in self.options if o.value in chosen]
@@ -288,7 +333,9 @@ class Date(ParamType):
             try:
                 value = dt.date.fromisoformat(str(raw).strip())
             except ValueError:
-                raise ValueProblem(f"日付は 2026-04-01 の形で入力してください（入力値: {raw}）。") from None
+                raise ValueProblem(
+                    _("日付は 2026-04-01 の形で入力してください（入力値: %(value)s）。", value=raw)
+                ) from None
         _range_problem(value, self.min, self.max)
         return value
 
@@ -302,14 +349,16 @@ class Date(ParamType):
         return {"type": "string", "format": "date"}
 
 
-# marshmallow's own messages, for the row schemas that do not give Japanese ones.
-_MARSHMALLOW_JA = {
-    "Missing data for required field.": "必須です。",
-    "Field may not be null.": "必須です。",
-    "Not a valid string.": "文字列で入力してください。",
-    "Not a valid integer.": "整数で入力してください。",
-    "Unknown field.": "不明な列です。",
-}
+def _marshmallow_message(message: str) -> str:
+    """marshmallow's own messages, for the row schemas that do not give their own."""
+    known = {
+        "Missing data for required field.": _("必須です。"),
+        "Field may not be null.": _("必須です。"),
+        "Not a valid string.": _("文字列で入力してください。"),
+        "Not a valid integer.": _("整数で入力してください。"),
+        "Unknown field.": _("不明な列です。"),
+    }
+    return known.get(message, message)
 
 
 @dataclass(frozen=True)
@@ -324,26 +373,34 @@ class Table(ParamType):
 
     def parse(self, raw: Any) -> list[dict[str, Any]]:
         if not isinstance(raw, list | tuple):
-            raise ValueProblem("表（行の一覧）で指定してください。")
+            raise ValueProblem(_("表（行の一覧）で指定してください。"))
         rows = [r for r in raw if not (isinstance(r, Mapping) and not any(_filled(v) for v in r.values()))]
         problems: list[str] = []
         if len(rows) < self.min_rows:
-            problems.append(f"{self.min_rows}行以上入力してください。")
+            problems.append(_("%(count)s行以上入力してください。", count=self.min_rows))
         if len(rows) > self.max_rows:
-            problems.append(f"{self.max_rows}行以内にしてください（{len(rows)}行）。")
+            problems.append(
+                _("%(max)s行以内にしてください（%(count)s行）。", max=self.max_rows, count=len(rows))
+            )
         loaded = []
-        labels = {c.name: c.label_ja for c in self.columns}
+        labels = {c.name: c.label(request_lang()) for c in self.columns}
         for number, row in enumerate(rows, start=1):
             if not isinstance(row, Mapping):
-                problems.append(f"{number}行目: 行の形式が正しくありません。")
+                problems.append(_("%(number)s行目: 行の形式が正しくありません。", number=number))
                 continue
             try:
                 loaded.append(self.schema().load(dict(row)))
             except ValidationError as exc:
                 for column, messages in sorted(_flatten(exc.messages)):
                     for message in messages:
-                        text = _MARSHMALLOW_JA.get(message, message)
-                        problems.append(f"{number}行目の「{labels.get(column, column)}」: {text}")
+                        problems.append(
+                            _(
+                                "%(number)s行目の「%(column)s」: %(message)s",
+                                number=number,
+                                column=labels.get(column, column),
+                                message=_marshmallow_message(message),
+                            )
+                        )
         if problems:
             raise ValueProblem(*problems)
         return [self.schema().dump(row) for row in loaded]
@@ -400,7 +457,7 @@ class Param:
         return self.help_en if lang == "en" else self.help_ja
 
     def parse(self, raw: Any) -> Any:
-        """The typed value of ``raw``; raises ValueProblem with Japanese messages."""
+        """The typed value of ``raw``; raises ValueProblem naming every problem."""
         return self.type.parse(raw)
 
     def to_json(self, value: Any) -> Any:

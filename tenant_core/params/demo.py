@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from tenant_core.config import Settings
 from tenant_core.db import Database
 from tenant_core.models import Tenant
-from tenant_core.params import services, tomlfile
+from tenant_core.params import files, tomlfile
+from tenant_core.params.changes import Actor
 
 
 def load_demo(db: Database, settings: Settings, slugs: list[str]) -> Iterator[str]:
@@ -22,9 +23,9 @@ def load_demo(db: Database, settings: Settings, slugs: list[str]) -> Iterator[st
             tenant = session.scalar(sa.select(Tenant).where(Tenant.slug == slug))
             if tenant is None:
                 continue
-            plan = services.plan_import(session, tenant.id, tenant.consortium_id, tomlfile.read(path))
-            services.apply_import(
-                session, tenant.id, tenant.consortium_id, plan, services.Actor.platform("demo"), "params.toml"
+            plan = files.plan_import(session, tenant.id, tenant.consortium_id, tomlfile.read(path))
+            files.apply_import(
+                session, tenant.id, tenant.consortium_id, plan, Actor.platform("demo"), "params.toml"
             )
             session.commit()
         yield f"params   {slug}: {len(plan)} change(s) from {path.name}"

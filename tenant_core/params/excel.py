@@ -4,33 +4,44 @@ from __future__ import annotations
 
 import io
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from tenant_core.params.services import Comparison
+from tenant_core.params.comparison import Comparison
+from tenant_core.params.text import request_lang
 
 _DIFFERS = PatternFill("solid", fgColor="FDE8E8")
 _HEADER = Font(bold=True)
 
 
 def comparison_workbook(comparison: Comparison, title: str) -> bytes:
+    """One sheet: a row per parameter, a column per city; the rows where cities differ are shaded."""
+    lang = request_lang()
     wb = Workbook()
     ws = wb.active
     ws.title = "FIT&GAP"
     ws.append([title])
     ws["A1"].font = Font(bold=True, size=13)
-    header = ["キー", "項目", "単位", "既定値", *[name for _id, _slug, name in comparison.tenants], "団体差"]
+    header = [
+        _("キー"),
+        _("項目"),
+        _("単位"),
+        _("既定値"),
+        *[name for _id, _slug, name in comparison.tenants],
+        _("団体差"),
+    ]
     ws.append(header)
     for cell in ws[2]:
         cell.font = _HEADER
     for p in comparison.params:
         differs = comparison.differs(p.key)
-        row = [p.key, p.label_ja, p.unit or "", p.display(p.parse(p.default))]
+        row = [p.key, p.label(lang), p.unit or "", p.display(p.parse(p.default), lang)]
         for tenant_id, _slug, _name in comparison.tenants:
             resolved = comparison.cells[(p.key, tenant_id)]
-            source = {"default": "", "consortium": "（協議会）", "city": ""}[resolved.source]
-            row.append(p.display(resolved.value) + source)
-        row.append("あり" if differs else "")
+            source = _("（協議会）") if resolved.source == "consortium" else ""
+            row.append(p.display(resolved.value, lang) + source)
+        row.append(_("あり") if differs else "")
         ws.append(row)
         if differs:
             for cell in ws[ws.max_row]:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from tenant_core.params import declare
@@ -69,12 +70,43 @@ def form_value(p: Param, value: Any) -> Any:
     return str(value)
 
 
+def initial(p: Param, value: Any, scope: str) -> dict[str, Any]:
+    """The edit form before anything is sent: the value in force, at the first level allowed."""
+    return {
+        "value": form_value(p, value),
+        "scope": scope,
+        "effective_from": "",
+        "reason": "",
+        "legal_basis": "",
+        "reset": False,
+    }
+
+
+def submitted(p: Param, form: MultiDict) -> dict[str, Any]:
+    """What the browser sent, kept as typed so that a refused form is shown again unchanged."""
+    return {
+        "value": raw_from_form(p, form),
+        "scope": form.get("scope", declare.CITY),
+        "effective_from": form.get("effective_from", ""),
+        "reason": form.get("reason", ""),
+        "legal_basis": form.get("legal_basis", ""),
+        "reset": form.get("reset") == "1",
+    }
+
+
+def with_blank_rows(p: Param, fields: dict[str, Any]) -> dict[str, Any]:
+    """A table's rows and ``BLANK_ROWS`` empty ones to fill in."""
+    if isinstance(fields["value"], list) and widget(p) == "table":
+        return {**fields, "value": list(fields["value"]) + [{} for _ in range(BLANK_ROWS)]}
+    return fields
+
+
 def parse_date(text: str | None) -> tuple[dt.date | None, str | None]:
-    """A date field: (date, None), (None, None) when empty, or (None, the Japanese problem)."""
+    """A date field: (date, None), (None, None) when empty, or (None, the problem)."""
     text = (text or "").strip()
     if not text:
         return None, None
     try:
         return dt.date.fromisoformat(text), None
     except ValueError:
-        return None, f"適用開始日は 2027-04-01 の形で入力してください（入力値: {text}）。"
+        return None, _("適用開始日は 2027-04-01 の形で入力してください（入力値: %(value)s）。", value=text)

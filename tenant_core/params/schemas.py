@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-_REQ = {"required": "必須です。", "null": "必須です。"}
+# Lazy: the schemas are built at import, the messages are read in the request's language.
+_REQ = {"required": _l("必須です。"), "null": _l("必須です。")}
 
 
 class ChangeRequestSchema(Schema):
@@ -19,25 +21,25 @@ class ChangeRequestSchema(Schema):
     )
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=500, error="1文字以上500文字以内で入力してください。"),
+        validate=validate.Length(min=1, max=500, error=_l("1文字以上500文字以内で入力してください。")),
         error_messages=_REQ,
         metadata={"description": "変更理由（必須）"},
     )
     legal_basis = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=300, error="300文字以内で入力してください。"),
+        validate=validate.Length(max=300, error=_l("300文字以内で入力してください。")),
         metadata={"description": "根拠（条例・規則など）"},
     )
     effective_from = fields.Date(
         load_default=None,
         allow_none=True,
-        error_messages={"invalid": "日付は 2027-04-01 の形で指定してください。"},
+        error_messages={"invalid": _l("日付は 2027-04-01 の形で指定してください。")},
         metadata={"description": "適用開始日（省略時は今日）"},
     )
     scope = fields.String(
         load_default="city",
-        validate=validate.OneOf(["city", "consortium"], error="city か consortium を指定してください。"),
+        validate=validate.OneOf(["city", "consortium"], error=_l("city か consortium を指定してください。")),
         metadata={"description": "city: この団体の値, consortium: 協議会共通の値"},
     )
 
@@ -45,7 +47,7 @@ class ChangeRequestSchema(Schema):
 class CancelRequestSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=500, error="1文字以上500文字以内で入力してください。"),
+        validate=validate.Length(min=1, max=500, error=_l("1文字以上500文字以内で入力してください。")),
         error_messages=_REQ,
     )
 

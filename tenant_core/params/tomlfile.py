@@ -7,16 +7,17 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from tenant_core.params.services import ParamError
+from tenant_core.params.changes import ParamError
+from tenant_core.params.text import _
 
 
 def read(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ParamError.one(str(path), "ファイルがありません。") from None
+        raise ParamError.one(str(path), _("ファイルがありません。")) from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ParamError.one(str(path), f"TOML として読めません: {exc}") from None
+        raise ParamError.one(str(path), _("TOML として読めません: %(problem)s", problem=exc)) from None
 
 
 def _string(text: str) -> str:

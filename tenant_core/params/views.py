@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from flask import Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
-from tenant_core.params import forms, openapi, schemas, services
+from tenant_core.params import changes, comparison, forms, openapi, resolution, schemas
 from tenant_core.params.declare import CITY, CONSORTIUM, Param
 from tenant_core.params.excel import comparison_workbook
 from tenant_core.params.registry import UnknownParameter, registry
 from tenant_core.permissions import public, require
 from tenant_core.tenancy import current_tenant
 
-SOURCE_LABELS = {"default": "既定値", "consortium": "協議会", "city": "団体"}
+# Where a value comes from (``Resolved.source``), as the pages name it.
+SOURCE_LABELS = {"default": _l("既定値"), "consortium": _l("協議会"), "city": _l("団体")}
 CONSORTIUM_PERMISSION = "params.edit_consortium"
 
 
@@ -28,12 +30,12 @@ def _param_or_404(key: str) -> Param:
         abort(404)
 
 
-def _actor(scope: str) -> services.Actor | None:
+def _actor(scope: str) -> changes.Actor | None:
     """The signed-in person acting at ``scope``, or None when their roles do not allow it."""
     needed = "params.edit" if scope == CITY else CONSORTIUM_PERMISSION
     if scope not in (CITY, CONSORTIUM) or not g.user.can(needed):
         return None
-    return services.Actor(g.user.operator_id, scope)
+    return changes.Actor(g.user.operator_id, scope)
 
 
 def _levels(p: Param) -> list[str]:
@@ -64,7 +66,7 @@ def _module_arg() -> str | None:
 @require("params.view")
 def index():
     module = _module_arg()
-    lines = services.overview(services.current_param_set(), module)
+    lines = resolution.overview(resolution.current_param_set(), module)
     audit.record("view", screen="params.index", target="params", detail=f"module={module or 'all'}")
     return render_template(
         "params/index.html",
@@ -78,17 +80,17 @@ def index():
 @require("params.view")
 def detail(key: str):
     p = _param_or_404(key)
-    ps = services.current_param_set()
-    versions = services.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    ps = resolution.current_param_set()
+    versions = changes.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
     audit.record("view", screen="params.detail", target=f"param:{key}")
     return render_template(
         "params/detail.html",
         p=p,
-        line=services.line(ps, p),
+        line=resolution.line(ps, p),
         city=ps.own(key),
         consortium=ps.own(key, scope="consortium"),
         versions=versions,
-        today=services.today(),
+        today=resolution.today(),
         levels=_levels(p),
         sources=SOURCE_LABELS,
     )
@@ -100,34 +102,19 @@ def edit(key: str):
     levels = _levels(p)
     if not levels:
         abort(403)
-    ps = services.current_param_set()
+    ps = resolution.current_param_set()
     errors: list[str] = []
-    submitted: dict[str, Any] = {
-        "value": forms.form_value(p, ps.value(key)),
-        "scope": levels[0],
-        "effective_from": "",
-        "reason": "",
-        "legal_basis": "",
-        "reset": False,
-    }
+    submitted = forms.initial(p, ps.value(key), levels[0])
     if request.method == "POST":
-        form = request.form
-        submitted = {
-            "value": forms.raw_from_form(p, form),
-            "scope": form.get("scope", CITY),
-            "effective_from": form.get("effective_from", ""),
-            "reason": form.get("reason", ""),
-            "legal_basis": form.get("legal_basis", ""),
-            "reset": form.get("reset") == "1",
-        }
+        submitted = forms.submitted(p, request.form)
         actor = _actor(submitted["scope"])
         if actor is None or submitted["scope"] not in levels:
             abort(403)
         when, date_problem = forms.parse_date(submitted["effective_from"])
         try:
             if date_problem:
-                raise services.ParamError.one(key, date_problem)
-            version = services.change(
+                raise changes.ParamError.one(key, date_problem)
+            version = changes.change(
                 get_session(),
                 key,
                 submitted["value"],
@@ -139,8 +126,8 @@ def edit(key: str):
                 effective_from=when,
                 reset=submitted["reset"],
             )
-        except services.ParamError as exc:
-            errors = [m for messages in exc.problems.values() for m in messages]
+        except changes.ParamError as exc:
+            errors = exc.messages
         else:
             audit.record(
                 "setting",
@@ -149,15 +136,18 @@ def edit(key: str):
                 detail=f"{submitted['scope']} version {version.id} from {version.effective_from}"
                 + (" (reset)" if version.reset else ""),
             )
-            when_text = version.effective_from.isoformat()
+            label = p.label(g.get("lang", "ja"))
             flash(
-                f"「{p.label_ja}」の変更を登録しました（{when_text} から適用）。"
-                if version.effective_from > services.today()
-                else f"「{p.label_ja}」を変更しました。"
+                _(
+                    "「%(label)s」の変更を登録しました（%(date)s から適用）。",
+                    label=label,
+                    date=version.effective_from.isoformat(),
+                )
+                if version.effective_from > resolution.today()
+                else _("「%(label)s」を変更しました。", label=label)
             )
             return redirect(url_for(".detail", key=key))
-    if isinstance(submitted["value"], list) and forms.widget(p) == "table":
-        submitted["value"] = list(submitted["value"]) + [{} for _ in range(forms.BLANK_ROWS)]
+    submitted = forms.with_blank_rows(p, submitted)
     page = render_template(
         "params/edit.html",
         p=p,
@@ -165,7 +155,7 @@ def edit(key: str):
         submitted=submitted,
         errors=errors,
         levels=levels,
-        today=services.today(),
+        today=resolution.today(),
         current=ps.resolve(key),
         sources=SOURCE_LABELS,
     )
@@ -174,7 +164,7 @@ def edit(key: str):
 
 @require("params.view")
 def cancel(version_id: int):
-    version = services.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
+    version = changes.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
     if version is None:
         abort(404)
     scope = CITY if version.tenant_id is not None else CONSORTIUM
@@ -182,9 +172,9 @@ def cancel(version_id: int):
     if actor is None:
         abort(403)
     try:
-        services.cancel(get_session(), version, actor, request.form.get("reason", ""))
-    except services.ParamError as exc:
-        flash(" ".join(m for messages in exc.problems.values() for m in messages))
+        changes.cancel(get_session(), version, actor, request.form.get("reason", ""))
+    except changes.ParamError as exc:
+        flash(" ".join(exc.messages))
     else:
         audit.record(
             "setting",
@@ -192,7 +182,7 @@ def cancel(version_id: int):
             target=f"param:{version.key}",
             detail=f"cancelled version {version.id}",
         )
-        flash("変更予定を取り消しました。")
+        flash(_("変更予定を取り消しました。"))
     return redirect(url_for(".detail", key=version.key))
 
 
@@ -200,12 +190,12 @@ def cancel(version_id: int):
 def compare():
     module = _module_arg()
     only_diff = request.args.get("diff") == "1"
-    comparison = services.compare(get_session(), current_tenant.consortium_id, module, _on())
+    table = comparison.compare(get_session(), current_tenant.consortium_id, module, _on())
     audit.record("view", screen="params.compare", target="params:compare", detail=f"module={module or 'all'}")
-    shown = [p for p in comparison.params if not only_diff or comparison.differs(p.key)]
+    shown = [p for p in table.params if not only_diff or table.differs(p.key)]
     return render_template(
         "params/compare.html",
-        comparison=comparison,
+        comparison=table,
         shown=shown,
         modules=registry().modules(),
         module=module,
@@ -216,13 +206,13 @@ def compare():
 @require("params.compare")
 def compare_xlsx():
     module = _module_arg()
-    comparison = services.compare(get_session(), current_tenant.consortium_id, module, _on())
+    table = comparison.compare(get_session(), current_tenant.consortium_id, module, _on())
     audit.record(
         "export", screen="params.compare.xlsx", target="params:compare", detail=f"module={module or 'all'}"
     )
-    title = f"パラメータ比較（FIT&GAP） {services.today().isoformat()}"
+    title = _("パラメータ比較（FIT&GAP） %(date)s", date=resolution.today().isoformat())
     return Response(
-        comparison_workbook(comparison, title),
+        comparison_workbook(table, title),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": "attachment; filename=params-compare.xlsx"},
     )
@@ -231,54 +221,33 @@ def compare_xlsx():
 # --- JSON API ------------------------------------------------------------------------------------
 
 
-def _resolved_json(ps: services.ParamSet, p: Param, on: dt.date | None) -> dict[str, Any]:
-    r = ps.resolve(p.key, on)
-    default = p.parse(p.default)
-    return {
-        "key": p.key,
-        "module": p.module,
-        "type": p.type.name,
-        "label_ja": p.label_ja,
-        "label_en": p.label_en,
-        "unit": p.unit,
-        "value": p.to_json(r.value),
-        "display": p.display(r.value),
-        "source": r.source,
-        "effective_from": r.effective_from,
-        "default": p.to_json(default),
-        "differs_from_default": p.to_json(r.value) != p.to_json(default),
-        "pending": [
-            {
-                "id": row.id,
-                "level": "city" if row.scope == "tenant" else "consortium",
-                "value": row.value,
-                "reset": row.reset,
-                "effective_from": row.effective_from,
-            }
-            for row in ps.pending(p.key, on)
-        ],
-    }
-
-
 def _not_found():
-    return jsonify(error="not_found", message="未定義のパラメータです。"), 404
+    return jsonify(error="not_found", message=_("未定義のパラメータです。")), 404
 
 
 def _problems(errors: dict[str, list[str]], status: int = 422):
     return jsonify(
-        error="invalid", message="入力に誤りがあります。何も変更していません。", errors=errors
+        error="invalid", message=_("入力に誤りがあります。何も変更していません。"), errors=errors
     ), status
+
+
+def _invalid(exc: ValidationError):
+    """A request the schema refused; its messages may be lazy strings, made text here."""
+    messages = exc.normalized_messages()
+    return _problems(
+        {name: [str(m) for m in (ms if isinstance(ms, list) else [ms])] for name, ms in messages.items()}
+    )
 
 
 @require("params.view")
 def api_list():
     module, on = _module_arg(), _on()
-    ps = services.current_param_set()
-    items = [_resolved_json(ps, p, on) for p in registry().of_module(module)]
+    ps = resolution.current_param_set()
+    items = [resolution.describe(ps, p, on) for p in registry().of_module(module)]
     audit.record("view", screen="params.api_list", target="params", detail=f"module={module or 'all'}")
     return jsonify(
         schemas.ResolvedListSchema().dump(
-            {"tenant": current_tenant.slug, "on": on or services.today(), "params": items}
+            {"tenant": current_tenant.slug, "on": on or resolution.today(), "params": items}
         )
     )
 
@@ -289,14 +258,16 @@ def api_get(key: str):
         return _not_found()
     p = registry().get(key)
     audit.record("view", screen="params.api_get", target=f"param:{key}")
-    return jsonify(schemas.ResolvedParamSchema().dump(_resolved_json(services.current_param_set(), p, _on())))
+    return jsonify(
+        schemas.ResolvedParamSchema().dump(resolution.describe(resolution.current_param_set(), p, _on()))
+    )
 
 
 @require("params.view")
 def api_history(key: str):
     if key not in registry():
         return _not_found()
-    versions = services.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    versions = changes.history(get_session(), key, current_tenant.id, current_tenant.consortium_id)
     audit.record("view", screen="params.api_history", target=f"param:{key}")
     return jsonify(schemas.HistorySchema().dump({"key": key, "versions": versions}))
 
@@ -309,14 +280,12 @@ def api_change(key: str):
     try:
         data = schemas.ChangeRequestSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
-        return _problems(
-            {name: list(m) if isinstance(m, list) else [str(m)] for name, m in exc.messages.items()}
-        )
+        return _invalid(exc)
     actor = _actor(data["scope"])
     if actor is None or data["scope"] not in p.editable_by:
-        return jsonify(error="forbidden", message="この設定を変更する権限がありません。"), 403
+        return jsonify(error="forbidden", message=_("この設定を変更する権限がありません。")), 403
     try:
-        version = services.change(
+        version = changes.change(
             get_session(),
             key,
             data["value"],
@@ -328,7 +297,7 @@ def api_change(key: str):
             effective_from=data["effective_from"],
             reset=data["reset"],
         )
-    except services.ParamError as exc:
+    except changes.ParamError as exc:
         return _problems(exc.problems)
     audit.record("setting", screen="params.api_change", target=f"param:{key}", detail=f"version {version.id}")
     return jsonify(schemas.VersionSchema().dump(version)), 201
@@ -336,19 +305,19 @@ def api_change(key: str):
 
 @require("params.view")
 def api_cancel(version_id: int):
-    version = services.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
+    version = changes.version_of(get_session(), version_id, current_tenant.id, current_tenant.consortium_id)
     if version is None:
-        return jsonify(error="not_found", message="該当する変更がありません。"), 404
+        return jsonify(error="not_found", message=_("該当する変更がありません。")), 404
     try:
         data = schemas.CancelRequestSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
-        return _problems({name: list(m) for name, m in exc.messages.items()})
+        return _invalid(exc)
     actor = _actor(CITY if version.tenant_id is not None else CONSORTIUM)
     if actor is None:
-        return jsonify(error="forbidden", message="この変更予定を取り消す権限がありません。"), 403
+        return jsonify(error="forbidden", message=_("この変更予定を取り消す権限がありません。")), 403
     try:
-        services.cancel(get_session(), version, actor, data["reason"])
-    except services.ParamError as exc:
+        changes.cancel(get_session(), version, actor, data["reason"])
+    except changes.ParamError as exc:
         return _problems(exc.problems)
     audit.record(
         "setting", screen="params.api_cancel", target=f"param:{version.key}", detail=f"cancelled {version.id}"

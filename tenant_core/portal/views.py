@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from tenant_core.boundary import get_session
 from tenant_core.jobs import enqueue
@@ -47,5 +48,5 @@ def publish_notices():
     job_id = enqueue(
         services.publish_due_notices, tenant=current_tenant, title="お知らせの公開 / publish notices"
     )
-    flash(f"ジョブを登録しました ({job_id[:8]})")
+    flash(_("ジョブを登録しました (%(job)s)", job=job_id[:8]))
     return redirect(url_for("portal.jobs"))

@@ -8,7 +8,7 @@ from flask import Flask
 
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.models import Tenant
-from tenant_core.params import services
+from tenant_core.params import changes
 from tenant_core.params.demo import load_demo
 from tests import factories
 
@@ -36,13 +36,13 @@ def set_param(app: Flask, slug: str, key: str, value, **kw):
     """A change through the service, as the administrator of ``slug``."""
     tenant = city(app, slug)
     with get_db(app).session() as s:
-        version = services.change(
+        version = changes.change(
             s,
             key,
             value,
             tenant_id=tenant.id,
             consortium_id=tenant.consortium_id,
-            actor=kw.pop("actor", services.Actor(f"{slug}:admin")),
+            actor=kw.pop("actor", changes.Actor(f"{slug}:admin")),
             reason=kw.pop("reason", "テスト"),
             **kw,
         )

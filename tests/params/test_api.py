@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tenant_core.params import services
+from tenant_core.params import resolution
 from tests.conftest import csrf_token
 
 
@@ -22,7 +22,7 @@ def test_read_the_resolved_values(staff_client, demo_params):
 
 def test_change_with_a_reason_then_read_the_history(staff_client, demo_params):
     client = staff_client("fuji", "admin")
-    later = (services.today() + dt.timedelta(days=20)).isoformat()
+    later = (resolution.today() + dt.timedelta(days=20)).isoformat()
     response = _post(
         client,
         "/fuji/api/params/certificates.fee.inkan",

@@ -6,12 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from tenant_core.extensions import get_db
-from tenant_core.params import services
+from tenant_core.params import changes, resolution
+from tenant_core.params.changes import Actor, ParamError
 from tenant_core.params.models import ParamVersion
-from tenant_core.params.services import Actor, ParamError
 from tests.params.conftest import city, set_param
 
-TODAY = services.today()
+TODAY = resolution.today()
 
 
 def _versions(app, key):
@@ -54,8 +54,8 @@ def test_history_keeps_every_version_and_a_revert_is_a_new_one(app, db_connectio
     set_param(app, "fuji", key, "富士市長職務代理者", reason="職務代理")
     set_param(app, "fuji", key, None, reset=True, reason="代理終了")
     with get_db(app).session() as s:
-        versions = services.history(s, key, fuji.id, fuji.consortium_id)
-        ps = services.load_param_set(s, fuji.id, fuji.consortium_id)
+        versions = changes.history(s, key, fuji.id, fuji.consortium_id)
+        ps = resolution.load_param_set(s, fuji.id, fuji.consortium_id)
     assert [v.reason for v in versions] == ["代理終了", "職務代理", "初期設定"]
     assert versions[-1].legal_basis == "富士市事務決裁規程" and versions[-1].created_by == "fuji:admin"
     assert versions[0].reset and ps.resolve(key).source == "default"
@@ -66,28 +66,28 @@ def test_a_scheduled_change_is_pending_and_can_be_cancelled_before_its_date(app,
     april = TODAY + dt.timedelta(days=40)
     version_id = set_param(app, "fuji", "certificates.fee.inkan", 400, effective_from=april)
     with get_db(app).session() as s:
-        ps = services.load_param_set(s, fuji.id, fuji.consortium_id)
+        ps = resolution.load_param_set(s, fuji.id, fuji.consortium_id)
         assert [r.id for r in ps.pending("certificates.fee.inkan")] == [version_id]
-        version = services.version_of(s, version_id, fuji.id, fuji.consortium_id)
+        version = changes.version_of(s, version_id, fuji.id, fuji.consortium_id)
         with pytest.raises(ParamError, match="取消理由"):
-            services.cancel(s, version, Actor("fuji:admin"), "")
-        services.cancel(s, version, Actor("fuji:admin"), "議会で否決")
+            changes.cancel(s, version, Actor("fuji:admin"), "")
+        changes.cancel(s, version, Actor("fuji:admin"), "議会で否決")
         s.commit()
     with get_db(app).session() as s:
-        ps = services.load_param_set(s, fuji.id, fuji.consortium_id)
+        ps = resolution.load_param_set(s, fuji.id, fuji.consortium_id)
         assert ps.pending("certificates.fee.inkan") == [] and ps.value("certificates.fee.inkan", april) == 300
         version = s.get(ParamVersion, version_id)
         assert version.cancelled and version.cancel_reason == "議会で否決"
         with pytest.raises(ParamError, match="既に取り消されています"):
-            services.cancel(s, version, Actor("fuji:admin"), "x")
+            changes.cancel(s, version, Actor("fuji:admin"), "x")
     # Once its date has come, a change is history: it cannot be cancelled.
     other = set_param(app, "fuji", "certificates.fee.inkan", 450, effective_from=april)
     with get_db(app).session() as s, pytest.raises(ParamError, match="適用開始日を迎えた"):
-        services.cancel(s, s.get(ParamVersion, other), Actor("fuji:admin"), "x", on=april)
+        changes.cancel(s, s.get(ParamVersion, other), Actor("fuji:admin"), "x", on=april)
 
 
 def test_another_citys_version_is_not_found(app, db_connection):
     nomiya_version = set_param(app, "fujinomiya", "certificates.fee.inkan", 350)
     fuji = city(app, "fuji")
     with get_db(app).session() as s:
-        assert services.version_of(s, nomiya_version, fuji.id, fuji.consortium_id) is None
+        assert changes.version_of(s, nomiya_version, fuji.id, fuji.consortium_id) is None

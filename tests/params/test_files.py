@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from tenant_core.cli import main
 from tenant_core.extensions import get_db
-from tenant_core.params import services, tomlfile
+from tenant_core.params import resolution, tomlfile
 from tenant_core.params.models import ParamVersion
 from tests.params.conftest import city, set_param
 
@@ -21,7 +21,7 @@ def _count(app):
 
 
 def test_export_then_import_round_trips(app, demo_params, tmp_path):
-    later = services.today() + dt.timedelta(days=60)
+    later = resolution.today() + dt.timedelta(days=60)
     set_param(app, "fujinomiya", "certificates.fee.inkan", 400, effective_from=later, reason="条例改正")
     target = tmp_path / "params.toml"
     result = _run(app, "params", "export", "fujinomiya", "--output", str(target))
@@ -72,7 +72,8 @@ def test_a_bad_file_names_each_problem_and_changes_nothing(app, demo_params, tmp
     fuji = city(app, "fuji")
     with get_db(app).session() as s:
         assert (
-            services.load_param_set(s, fuji.id, fuji.consortium_id).value("certificates.fee.juminhyo") == 300
+            resolution.load_param_set(s, fuji.id, fuji.consortium_id).value("certificates.fee.juminhyo")
+            == 300
         )
 
 

@@ -5,7 +5,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tenant_core.params import services
+from tenant_core.params import resolution
 from tests.conftest import post
 from tests.params.conftest import set_param
 
@@ -61,7 +61,7 @@ def test_an_edit_with_problems_names_each_one_and_changes_nothing(app, staff_cli
 
 def test_an_edit_with_a_date_becomes_a_pending_change_that_can_be_cancelled(staff_client, demo_params):
     client = staff_client("fuji", "admin")
-    april = (services.today() + dt.timedelta(days=30)).isoformat()
+    april = (resolution.today() + dt.timedelta(days=30)).isoformat()
     path = "/fuji/admin/params/certificates.fee.juminhyo/edit"
     data = {
         "value": "400",
@@ -97,7 +97,7 @@ def test_who_may_see_and_change(app, staff_client, demo_params):
 
 
 def test_another_citys_version_id_through_a_fuji_url_is_404(app, staff_client, demo_params):
-    future = services.today() + dt.timedelta(days=10)
+    future = resolution.today() + dt.timedelta(days=10)
     nomiya_version = set_param(app, "fujinomiya", "certificates.fee.inkan", 360, effective_from=future)
     client = staff_client("fuji", "admin")
     cancel = f"/fuji/admin/params/versions/{nomiya_version}/cancel"

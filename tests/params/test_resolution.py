@@ -7,10 +7,11 @@ import sqlalchemy as sa
 
 from tenant_core.auth.services import policy_for_tenant
 from tenant_core.extensions import get_db
-from tenant_core.params import services
+from tenant_core.params import changes, resolution
+from tenant_core.params.changes import Actor
 from tenant_core.params.models import ParamVersion
 from tenant_core.params.registry import UnknownParameter
-from tenant_core.params.services import Actor, ParamSet, Row, param, params_for
+from tenant_core.params.resolution import ParamSet, Row, param, params_for
 from tests.params.conftest import city, set_param
 
 TODAY = dt.date(2026, 2, 10)
@@ -20,7 +21,7 @@ APRIL = dt.date(2026, 4, 1)
 def _consortium_change(app, key, value, actor=None, **kw):
     fuji = city(app, "fuji")
     with get_db(app).session() as s:
-        services.change(
+        changes.change(
             s,
             key,
             value,
@@ -37,12 +38,12 @@ def test_default_then_consortium_then_city(app, db_connection):
     fuji, nomiya = city(app, "fuji"), city(app, "fujinomiya")
     key = "certificates.fee.inkan"
     with get_db(app).session() as s:
-        assert services.load_param_set(s, fuji.id, fuji.consortium_id).resolve(key).source == "default"
+        assert resolution.load_param_set(s, fuji.id, fuji.consortium_id).resolve(key).source == "default"
     _consortium_change(app, key, 320)
     set_param(app, "fujinomiya", key, 350)
     with get_db(app).session() as s:
-        a = services.load_param_set(s, fuji.id, fuji.consortium_id).resolve(key)
-        b = services.load_param_set(s, nomiya.id, nomiya.consortium_id).resolve(key)
+        a = resolution.load_param_set(s, fuji.id, fuji.consortium_id).resolve(key)
+        b = resolution.load_param_set(s, nomiya.id, nomiya.consortium_id).resolve(key)
     assert (a.value, a.source) == (320, "consortium")
     assert (b.value, b.source) == (350, "city")
 
@@ -51,7 +52,7 @@ def test_a_fee_decided_in_february_applies_from_april(app, db_connection):
     fuji = city(app, "fuji")
     key = "certificates.fee.juminhyo"
     with get_db(app).session() as s:
-        services.change(
+        changes.change(
             s,
             key,
             300,
@@ -61,7 +62,7 @@ def test_a_fee_decided_in_february_applies_from_april(app, db_connection):
             reason="現行額",
             on=TODAY,
         )
-        services.change(
+        changes.change(
             s,
             key,
             400,
@@ -73,7 +74,7 @@ def test_a_fee_decided_in_february_applies_from_april(app, db_connection):
             effective_from=APRIL,
             on=TODAY,
         )
-        ps = services.load_param_set(s, fuji.id, fuji.consortium_id)
+        ps = resolution.load_param_set(s, fuji.id, fuji.consortium_id)
     assert ps.value(key, TODAY) == 300
     assert ps.value(key, APRIL - dt.timedelta(days=1)) == 300
     assert ps.value(key, APRIL) == 400
