@@ -51,7 +51,7 @@ bench: install
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 i18n: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -o tenant_core/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o tenant_core/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i tenant_core/translations/messages.pot -d tenant_core/translations
 	$(VENV)/bin/pybabel compile -d tenant_core/translations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import Babel
 
 LANGUAGES = ("ja", "en")
@@ -10,8 +10,16 @@ _COOKIE = "kyodo_lang"
 
 
 def select_locale() -> str:
+    # Outside a request (command line, jobs) messages stay in Japanese, as the operator's output is.
+    if not has_request_context():
+        return "ja"
     chosen = request.args.get("lang") or request.cookies.get(_COOKIE)
     return chosen if chosen in LANGUAGES else "ja"
+
+
+def request_lang() -> str:
+    """The request's language, for labels declared in both languages (a column's, a parameter's)."""
+    return g.get("lang", "ja") if has_request_context() else "ja"
 
 
 def _remember_choice(response: Response) -> Response:

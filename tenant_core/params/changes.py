@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tenant_core.models import utcnow
@@ -18,7 +19,6 @@ from tenant_core.params.declare import CITY, CONSORTIUM, Param, ValueProblem
 from tenant_core.params.models import ParamVersion, Scope
 from tenant_core.params.registry import UnknownParameter, registry
 from tenant_core.params.resolution import forget_cached, today
-from tenant_core.params.text import _
 
 PLATFORM = "platform"  # the operator: tenant.toml, the command line
 

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from tenant_core.i18n import request_lang
 from tenant_core.params.comparison import Comparison
-from tenant_core.params.text import request_lang
 
 _DIFFERS = PatternFill("solid", fgColor="FDE8E8")
 _HEADER = Font(bold=True)

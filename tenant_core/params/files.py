@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tenant_core.params.changes import Actor, ParamError, change
@@ -20,7 +21,6 @@ from tenant_core.params.declare import ValueProblem
 from tenant_core.params.models import ParamVersion
 from tenant_core.params.registry import registry
 from tenant_core.params.resolution import ParamSet, load_param_set, today
-from tenant_core.params.text import _
 
 # --- tenant.toml ---------------------------------------------------------------------------------
 

@@ -7,8 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+
 from tenant_core.params.changes import ParamError
-from tenant_core.params.text import _
 
 
 def read(path: Path) -> dict[str, Any]:
