@@ -274,18 +274,25 @@ def resolve_session(session: Session, token: str, now: dt.datetime | None = None
         return SessionCheck(None, f"session ended ({reason})")
     if now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
+    return SessionCheck(_current_user(user, row.id, policy))
+
+
+def signed_in_user(user: User, token: str) -> CurrentUser:
+    """The user of a session just started, as the guard will resolve it (for Flask-Login's login_user)."""
+    return _current_user(user, _token_id(token), policy_for_tenant(user.tenant))
+
+
+def _current_user(user: User, session_id: str, policy: SecurityPolicy) -> CurrentUser:
     perms = permissions_for(user.role_names) | (STAFF_BASE if user.tenant_id is not None else frozenset())
-    return SessionCheck(
-        CurrentUser(
-            id=user.id,
-            login=user.login,
-            display_name=user.display_name,
-            tenant_id=user.tenant_id,
-            operator_id=user.operator_id,
-            roles=tuple(user.role_names),
-            permissions=perms,
-            session_id=row.id,
-            totp_enabled=user.totp_enabled,
-            must_enrol_totp=policy.totp_required and not user.totp_enabled,
-        )
+    return CurrentUser(
+        id=user.id,
+        login=user.login,
+        display_name=user.display_name,
+        tenant_id=user.tenant_id,
+        operator_id=user.operator_id,
+        roles=tuple(user.role_names),
+        permissions=perms,
+        session_id=session_id,
+        totp_enabled=user.totp_enabled,
+        must_enrol_totp=policy.totp_required and not user.totp_enabled,
     )

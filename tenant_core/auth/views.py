@@ -54,8 +54,8 @@ def _complete_sign_in(user: User):
     session[SESSION_KEY] = token
     # The rest of this request sees the new sign-in as Flask-Login's current_user; the next ones
     # find it again through the guard's request loader, from the token.
-    login_user(services.resolve_session(get_session(), token).user, force=True)
-    for key in _FLASK_LOGIN_KEYS:
+    login_user(services.signed_in_user(user, token), force=True)
+    for key in _FLASK_LOGIN_KEYS:  # its own cookie state is not kept: the token is the sign-in
         session.pop(key, None)
     audit.record("login", operator=user.operator_id, detail="signed in")
     return redirect(_safe_next())
