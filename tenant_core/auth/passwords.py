@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 
+from tenant_core.auth.messages import _
 from tenant_core.auth.policy import SecurityPolicy
 
 _PRODUCTION = PasswordHasher()  # argon2-cffi's recommended parameters
@@ -45,14 +46,18 @@ def burn_time(password: str) -> None:
 
 
 def password_problems(password: str, policy: SecurityPolicy, *, login: str, display_name: str) -> list[str]:
-    """Every rule the password breaks, in Japanese; empty when it is acceptable."""
+    """Every rule the password breaks, as messages for the person (translated); empty when acceptable."""
     problems = []
     if len(password) < policy.password_min_length:
-        problems.append(f"パスワードは{policy.password_min_length}文字以上にしてください。")
+        problems.append(
+            _("パスワードは%(length)s文字以上にしてください。", length=policy.password_min_length)
+        )
     lowered = password.casefold()
-    for label, value in (("ログインID", login), ("氏名", display_name.replace(" ", "").replace("　", ""))):
-        if value and len(value) >= 3 and value.casefold() in lowered:
-            problems.append(f"パスワードに{label}を含めないでください。")
+    name = display_name.replace(" ", "").replace("　", "")
+    if len(login) >= 3 and login.casefold() in lowered:
+        problems.append(_("パスワードにログインIDを含めないでください。"))
+    if len(name) >= 3 and name.casefold() in lowered:
+        problems.append(_("パスワードに氏名を含めないでください。"))
     if password.strip() != password:
-        problems.append("パスワードの先頭と末尾に空白は使えません。")
+        problems.append(_("パスワードの先頭と末尾に空白は使えません。"))
     return problems

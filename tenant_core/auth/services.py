@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from tenant_core.auth import passwords
 from tenant_core.auth.current import CurrentUser
+from tenant_core.auth.messages import _
 from tenant_core.auth.models import User, UserRole, UserSession
 from tenant_core.auth.policy import PLATFORM_POLICY, SecurityPolicy
 from tenant_core.auth.roles import STAFF_BASE, check_role_names, permissions_for
@@ -27,7 +28,7 @@ LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 
 
 class AccountError(ValueError):
-    """An account operation refused; the message is for the person who asked (Japanese)."""
+    """An account operation refused; the message is for the person who asked (translated)."""
 
 
 def policy_for_tenant(tenant: Tenant | None) -> SecurityPolicy:
@@ -59,7 +60,7 @@ def create_user(
 ) -> User:
     """A staff account of ``tenant`` (or a platform operator when ``tenant`` is None)."""
     if not LOGIN_PATTERN.fullmatch(login):
-        raise AccountError("ログインIDは半角英小文字・数字・記号(._-)の2〜64文字で入力してください。")
+        raise AccountError(_("ログインIDは半角英小文字・数字・記号(._-)の2〜64文字で入力してください。"))
     try:
         role_names = check_role_names(list(roles), platform=tenant is None)
     except ValueError as exc:
@@ -72,7 +73,7 @@ def create_user(
         )
     )
     if exists:
-        raise AccountError(f"ログインID {login} は既に使われています。")
+        raise AccountError(_("ログインID %(login)s は既に使われています。", login=login))
     _check_password(password, policy_for_tenant(tenant), login, display_name)
     user = User(
         tenant_id=tenant_id,
@@ -128,9 +129,9 @@ def set_active(session: Session, user: User, active: bool) -> None:
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
     if not passwords.verify_password(user.password_hash, current):
-        raise AccountError("現在のパスワードが正しくありません。")
+        raise AccountError(_("現在のパスワードが正しくありません。"))
     if current == new:
-        raise AccountError("新しいパスワードは現在のものと違うものにしてください。")
+        raise AccountError(_("新しいパスワードは現在のものと違うものにしてください。"))
     _check_password(new, policy_for_tenant(user.tenant), user.login, user.display_name)
     user.password_hash = passwords.hash_password(new)
     user.password_changed_at = utcnow()
@@ -150,14 +151,14 @@ def reset_password(session: Session, user: User, new: str) -> None:
 @dataclass
 class SignInResult:
     user: User | None
-    problem: str | None = None  # Japanese, for the sign-in page
+    problem: str | None = None  # for the sign-in page (translated)
     outcome: str = "ok"  # ok, failed, locked, disabled, totp
     detail: str = ""
 
 
 def authenticate(session: Session, tenant: Tenant | None, login: str, password: str) -> SignInResult:
     """Check a login and password for one city (or the platform); count failures and lock."""
-    generic = "ログインIDまたはパスワードが正しくありません。"
+    generic = _("ログインIDまたはパスワードが正しくありません。")
     tenant_clause = User.tenant_id.is_(None) if tenant is None else User.tenant_id == tenant.id
     user = session.scalar(sa.select(User).where(User.login == login, tenant_clause))
     if user is None:
@@ -167,7 +168,7 @@ def authenticate(session: Session, tenant: Tenant | None, login: str, password: 
     if user.locked_until and user.locked_until > now:
         return SignInResult(
             None,
-            "アカウントが一時的にロックされています。しばらくしてから再度お試しください。",
+            _("アカウントが一時的にロックされています。しばらくしてから再度お試しください。"),
             "locked",
             "locked",
         )
@@ -207,7 +208,7 @@ def totp_uri(secret: str, user: User, issuer: str) -> str:
 def enrol_totp(session: Session, user: User, secret: str, code: str) -> None:
     if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
         raise AccountError(
-            "確認コードが正しくありません。認証アプリに表示された6桁の数字を入力してください。"
+            _("確認コードが正しくありません。認証アプリに表示された6桁の数字を入力してください。")
         )
     user.totp_secret, user.totp_enabled = secret, True
     session.flush()
@@ -273,18 +274,25 @@ def resolve_session(session: Session, token: str, now: dt.datetime | None = None
         return SessionCheck(None, f"session ended ({reason})")
     if now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
+    return SessionCheck(_current_user(user, row.id, policy))
+
+
+def signed_in_user(user: User, token: str) -> CurrentUser:
+    """The user of a session just started, as the guard will resolve it (for Flask-Login's login_user)."""
+    return _current_user(user, _token_id(token), policy_for_tenant(user.tenant))
+
+
+def _current_user(user: User, session_id: str, policy: SecurityPolicy) -> CurrentUser:
     perms = permissions_for(user.role_names) | (STAFF_BASE if user.tenant_id is not None else frozenset())
-    return SessionCheck(
-        CurrentUser(
-            id=user.id,
-            login=user.login,
-            display_name=user.display_name,
-            tenant_id=user.tenant_id,
-            operator_id=user.operator_id,
-            roles=tuple(user.role_names),
-            permissions=perms,
-            session_id=row.id,
-            totp_enabled=user.totp_enabled,
-            must_enrol_totp=policy.totp_required and not user.totp_enabled,
-        )
+    return CurrentUser(
+        id=user.id,
+        login=user.login,
+        display_name=user.display_name,
+        tenant_id=user.tenant_id,
+        operator_id=user.operator_id,
+        roles=tuple(user.role_names),
+        permissions=perms,
+        session_id=session_id,
+        totp_enabled=user.totp_enabled,
+        must_enrol_totp=policy.totp_required and not user.totp_enabled,
     )

@@ -6,10 +6,13 @@ import time
 
 import segno
 from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
 from markupsafe import Markup
 
 from tenant_core.audit import services as audit
 from tenant_core.auth import services
+from tenant_core.auth.current import current_user
 from tenant_core.auth.forms import LoginForm, PasswordChangeForm, TotpForm
 from tenant_core.auth.guard import SESSION_KEY
 from tenant_core.auth.models import User
@@ -20,6 +23,8 @@ from tenant_core.tenancy import current_tenant
 
 _PENDING = "pending_totp"
 _PENDING_SECONDS = 300
+# What login_user writes into the cookie; Kyodo's cookie carries only the session token.
+_FLASK_LOGIN_KEYS = ("_user_id", "_fresh", "_id")
 
 
 def _tenant_row() -> Tenant | None:
@@ -45,9 +50,13 @@ def _complete_sign_in(user: User):
         services.end_session(get_session(), old, "signed in again")
     # A fresh cookie: nothing from before sign-in (or from another account) is carried over.
     session.clear()
-    session[SESSION_KEY] = services.start_session(
-        get_session(), user, request.remote_addr or "", request.user_agent.string
-    )
+    token = services.start_session(get_session(), user, request.remote_addr or "", request.user_agent.string)
+    session[SESSION_KEY] = token
+    # The rest of this request sees the new sign-in as Flask-Login's current_user; the next ones
+    # find it again through the guard's request loader, from the token.
+    login_user(services.signed_in_user(user, token), force=True)
+    for key in _FLASK_LOGIN_KEYS:  # its own cookie state is not kept: the token is the sign-in
+        session.pop(key, None)
     audit.record("login", operator=user.operator_id, detail="signed in")
     return redirect(_safe_next())
 
@@ -83,7 +92,7 @@ def login_totp():
     pending = session.get(_PENDING)
     if not pending or time.time() - pending[1] > _PENDING_SECONDS:
         session.pop(_PENDING, None)
-        flash("もう一度ログインIDとパスワードを入力してください。")
+        flash(_("もう一度ログインIDとパスワードを入力してください。"))
         return redirect(url_for(".login"))
     user = get_session().get(User, pending[0])
     tenant_id = current_tenant.id if g.get("tenant") else None
@@ -95,7 +104,7 @@ def login_totp():
         if services.verify_totp(user, form.code.data):
             return _complete_sign_in(user)
         audit.record("login", operator=user.operator_id, outcome="failed", detail="wrong one-time password")
-        flash("確認コードが正しくありません。")
+        flash(_("確認コードが正しくありません。"))
     return render_template("auth/login_totp.html", form=form)
 
 
@@ -105,8 +114,9 @@ def logout():
     if token:
         services.end_session(get_session(), token, "logout")
         audit.record("logout", detail="signed out")
+    logout_user()
     session.clear()
-    flash("ログアウトしました。")
+    flash(_("ログアウトしました。"))
     return redirect(url_for(".login"))
 
 
@@ -114,21 +124,21 @@ def logout():
 def password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        user = get_session().get(User, g.user.id)
+        user = get_session().get(User, current_user.id)
         try:
             services.change_password(get_session(), user, form.current.data, form.new.data)
         except services.AccountError as exc:
             flash(str(exc))
             return render_template("auth/password.html", form=form), 422
         audit.record("change", target=f"user:{user.id}", detail="password changed")
-        flash("パスワードを変更しました。")
+        flash(_("パスワードを変更しました。"))
         return redirect(url_for("portal.index"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
 @require("account.self")
 def totp():
-    user = get_session().get(User, g.user.id)
+    user = get_session().get(User, current_user.id)
     secret = session.get("totp_secret") or services.new_totp_secret()
     session["totp_secret"] = secret
     form = TotpForm()
@@ -140,7 +150,7 @@ def totp():
         else:
             session.pop("totp_secret", None)
             audit.record("setting", target=f"user:{user.id}", detail="TOTP enrolled")
-            flash("ワンタイムパスワードを設定しました。次回からログイン時に確認コードを入力します。")
+            flash(_("ワンタイムパスワードを設定しました。次回からログイン時に確認コードを入力します。"))
             return redirect(url_for("portal.index"))
     uri = services.totp_uri(secret, user, issuer=f"Kyodo {current_tenant.name}")
     qr = Markup(segno.make(uri).svg_inline(scale=4))  # inline SVG: no script, allowed by the CSP
