@@ -5,8 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
-from tenant_core.auth.messages import _
 from tenant_core.auth.policy import SecurityPolicy
 
 _PRODUCTION = PasswordHasher()  # argon2-cffi's recommended parameters

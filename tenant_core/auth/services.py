@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import pyotp
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, object_session
 
 from tenant_core.auth import passwords
 from tenant_core.auth.current import CurrentUser
-from tenant_core.auth.messages import _
 from tenant_core.auth.models import User, UserRole, UserSession
 from tenant_core.auth.policy import PLATFORM_POLICY, SecurityPolicy
 from tenant_core.auth.roles import STAFF_BASE, check_role_names, permissions_for
