@@ -12,6 +12,7 @@ from tenant_core.auth import services as accounts
 from tenant_core.auth.forms import PasswordResetForm, UserCreateForm, UserRolesForm, UserStatusForm
 from tenant_core.auth.roles import city_roles
 from tenant_core.boundary import get_session
+from tenant_core.i18n import request_lang
 from tenant_core.models import Tenant
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
@@ -19,7 +20,7 @@ from tenant_core.tenancy import current_tenant
 
 
 def _role_choices() -> list[tuple[str, str]]:
-    return [(r.name, r.label_ja) for r in city_roles()]
+    return [(r.name, r.label(request_lang())) for r in city_roles()]
 
 
 def _user_or_404(user_id: int):

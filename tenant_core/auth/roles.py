@@ -16,24 +16,38 @@ SECRETARIAT = "secretariat"
 class Role:
     name: str
     label_ja: str
+    label_en: str
     permissions: frozenset[str]
     platform: bool = False
+
+    def label(self, lang: str) -> str:
+        """Labels are declared in both languages, as modules and parameters declare theirs."""
+        return self.label_en if lang == "en" else self.label_ja
 
 
 def _module_roles() -> list[Role]:
     """A viewer and an editor role per installed module, as its manifest describes them."""
     roles = []
     for m in iter_modules():
-        roles.append(Role(f"{m.name}.viewer", f"{m.label_ja}（照会）", frozenset({f"{m.name}.view"})))
+        roles.append(
+            Role(
+                f"{m.name}.viewer",
+                f"{m.label_ja}（照会）",
+                f"{m.label_en} (view)",
+                frozenset({f"{m.name}.view"}),
+            )
+        )
         editor = {f"{m.name}.view", f"{m.name}.edit", *m.editor_permissions}
-        roles.append(Role(f"{m.name}.editor", f"{m.label_ja}（更新）", frozenset(editor)))
+        roles.append(
+            Role(f"{m.name}.editor", f"{m.label_ja}（更新）", f"{m.label_en} (update)", frozenset(editor))
+        )
     return roles
 
 
-def _duty(name: str, label_ja: str, own: set[str]) -> Role:
+def _duty(name: str, label_ja: str, label_en: str, own: set[str]) -> Role:
     """A core duty with what each installed module adds to it (manifest ``duty_permissions``)."""
     added = {p for m in iter_modules() for p in m.duty_permissions.get(name, ())}
-    return Role(name, label_ja, frozenset(own | added))
+    return Role(name, label_ja, label_en, frozenset(own | added))
 
 
 ROLES: dict[str, Role] = {
@@ -42,12 +56,24 @@ ROLES: dict[str, Role] = {
         _duty(
             CITY_ADMIN,
             "団体管理者",
+            "City administrator",
             {"users.manage", "audit.view", "audit.export", "params.view", "params.edit", "jobs.run"},
         ),
-        _duty(FINANCE, "財政担当", set()),
-        _duty(SECRETARIAT, "協議会事務局", {"params.view", "params.compare", "params.edit_consortium"}),
+        _duty(FINANCE, "財政担当", "Finance", set()),
+        _duty(
+            SECRETARIAT,
+            "協議会事務局",
+            "Consortium secretariat",
+            {"params.view", "params.compare", "params.edit_consortium"},
+        ),
         *_module_roles(),
-        Role(PLATFORM_OPERATOR, "運用事業者", frozenset({"platform.manage"}), platform=True),
+        Role(
+            PLATFORM_OPERATOR,
+            "運用事業者",
+            "Platform operator",
+            frozenset({"platform.manage"}),
+            platform=True,
+        ),
     )
 }
 
