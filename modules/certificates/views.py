@@ -26,14 +26,6 @@ PER_PAGE = 20
 _render = page_renderer(residents.HELPERS, {"kind_label": kind_label, "display_code": codes.display_code})
 
 
-def _atena(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**31 else None
-
-
 def _not_here(atena_no: Any, screen: str) -> tuple[str, int]:
     """A 宛名番号 this city does not hold (maybe another city's): refused, logged, nothing recorded."""
     audit.record(
@@ -117,7 +109,7 @@ def new():
     """The request form for a person (``?atena=``), and the issue itself."""
     form = IssueForm()
     raw = form.atena_no.data if request.method == "POST" else request.args.get("atena")
-    atena_no = _atena(raw)
+    atena_no = residents.parse_atena(raw)
     if atena_no is None:
         if request.method == "POST":
             return _not_here(raw, "certificates.new")

@@ -7,14 +7,8 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 
 from modules.residents.models import EventKind, Status
+from tenant_core.japanese import wareki_date
 
-_ERAS = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-    (dt.date(1926, 12, 25), "昭和"),
-    (dt.date(1912, 7, 30), "大正"),
-    (dt.date(1868, 1, 25), "明治"),
-)
 # Data stored as codes, shown as labels in the reader's language (the Japanese text is the msgid).
 SEX_LABELS = {"male": _l("男"), "female": _l("女")}
 STATUS_LABELS = {
@@ -72,14 +66,16 @@ def field_label(name: str) -> str:
 
 
 def wareki(day: dt.date | None) -> str:
-    """令和7年4月1日 (元年 for the first year of an era); the Western date before the eras above."""
+    """令和7年4月1日 (元年 for the first year of an era); "" for no date, the Western date before 明治.
+
+    The era arithmetic is the core's (``tenant_core.japanese``), shared with the printed certificates.
+    """
     if day is None:
         return ""
-    for start, name in _ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
+    try:
+        return wareki_date(day)
+    except ValueError:
+        return f"{day.year}年{day.month}月{day.day}日"
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

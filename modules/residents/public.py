@@ -6,7 +6,7 @@ never build queries on the register's tables, so the register may change its sto
 (``full_name``, ``address``, ``household_id``, ``status``...), not for querying.
 
 Services (a ``Session`` bound to the city):
-  ``get_person`` (None when absent), ``require_person`` (``PersonNotFound`` when absent),
+  ``parse_atena`` (text to 宛名番号), ``get_person`` (None when absent), ``require_person`` (``PersonNotFound`` when absent),
   ``get_persons`` (several at once, one query), ``is_resident``, ``household_of``,
   ``household_head``, ``household_members``, ``events_of``, ``search``.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
@@ -34,6 +34,7 @@ from modules.residents.services import (
     household_members,
     household_of,
     is_resident,
+    parse_atena,
     search,
 )
 from modules.residents.ui import (
@@ -67,6 +68,7 @@ __all__ = [
     "household_of",
     "is_resident",
     "mynumber_for",
+    "parse_atena",
     "person_or_404",
     "require_person",
     "search",

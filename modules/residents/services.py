@@ -58,6 +58,7 @@ __all__ = [
     "household_of",
     "is_resident",
     "move_out",
+    "parse_atena",
     "person_on",
     "record_death",
     "register_arrival",
@@ -82,6 +83,15 @@ _BATCH = 1000
 
 def _valid_atena(atena_no: object) -> bool:
     return isinstance(atena_no, int) and not isinstance(atena_no, bool) and 0 < atena_no <= _ATENA_MAX
+
+
+def parse_atena(text: object) -> int | None:
+    """A 宛名番号 as typed or sent (spaces around allowed); None when it cannot be one."""
+    try:
+        number = int(str(text or "").strip())
+    except ValueError:
+        return None
+    return number if _valid_atena(number) else None
 
 
 def get_person(session: Session, atena_no: int | None) -> Person | None:

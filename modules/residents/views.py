@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from modules.residents import services
-from modules.residents.display import HELPERS
+from modules.residents.display import HELPERS, atena
 from modules.residents.errors import ResidentError
 from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
 from modules.residents.models import EventKind, Person
@@ -111,7 +111,7 @@ def arrival():
                 _(
                     "%(name)s さんを登録しました（宛名番号 %(atena)s）。",
                     name=f"{row.family_name} {row.given_name}",
-                    atena=f"{row.atena_no:010d}",
+                    atena=atena(row.atena_no),
                 )
             )
             return redirect(url_for(".person", atena_no=row.atena_no))
