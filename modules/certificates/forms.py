@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from modules.certificates.models import KIND_LABELS
-from modules.certificates.services import RELATIONS, SCOPES
+from modules.certificates.services import RELATION_LABELS, SCOPES
 
 DATE = {"type": "date"}
 _KINDS = [SelectChoice(k.value, v) for k, v in KIND_LABELS.items()]
@@ -18,21 +19,26 @@ class IssueForm(FlaskForm):
     """The request (交付請求) for one certificate."""
 
     atena_no = HiddenField()
-    kind = SelectField("証明書の種類", choices=_KINDS)
-    scope = SelectField("記載の範囲（住民票の写し）", choices=[SelectChoice(k, v) for k, v in SCOPES.items()])
-    relationship = BooleanField("世帯主・続柄を記載する", default=True)
-    honseki = BooleanField("本籍・筆頭者を記載する")
-    mynumber = BooleanField("個人番号を記載する（本人または同一世帯の方の請求に限る）")
-    mynumber_condition = StringField(
-        "個人番号記載の条件（本人確認の方法など、記録されます）", validators=[Length(max=300)]
+    kind = SelectField(_l("証明書の種類"), choices=_KINDS)
+    scope = SelectField(
+        _l("記載の範囲（住民票の写し）"), choices=[SelectChoice(k, v) for k, v in SCOPES.items()]
     )
-    requester_name = StringField("請求者の氏名", validators=[Length(max=100)])
+    relationship = BooleanField(_l("世帯主・続柄を記載する"), default=True)
+    honseki = BooleanField(_l("本籍・筆頭者を記載する"))
+    mynumber = BooleanField(_l("個人番号を記載する（本人または同一世帯の方の請求に限る）"))
+    mynumber_condition = StringField(
+        _l("個人番号記載の条件（本人確認の方法など、記録されます）"), validators=[Length(max=300)]
+    )
+    requester_name = StringField(_l("請求者の氏名"), validators=[Length(max=100)])
     requester_relation = SelectField(
-        "請求者と対象者の関係",
-        choices=[SelectChoice("", "選択してください"), *(SelectChoice(r, r) for r in RELATIONS)],
+        _l("請求者と対象者の関係"),
+        choices=[
+            SelectChoice("", _l("選択してください")),
+            *(SelectChoice(r, v) for r, v in RELATION_LABELS.items()),
+        ],
         validate_choice=False,
     )
-    purpose = TextAreaField("請求事由（使用目的・提出先）", validators=[Length(max=300)])
+    purpose = TextAreaField(_l("請求事由（使用目的・提出先）"), validators=[Length(max=300)])
 
 
 class RegisterFilterForm(FlaskForm):
@@ -41,13 +47,13 @@ class RegisterFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("種類", choices=[SelectChoice("", "すべて"), *_KINDS], validate_choice=False)
-    date_from = StringField("交付日（から）", render_kw=DATE)
-    date_to = StringField("交付日（まで）", render_kw=DATE)
+    kind = SelectField(_l("種類"), choices=[SelectChoice("", _l("すべて")), *_KINDS], validate_choice=False)
+    date_from = StringField(_l("交付日（から）"), render_kw=DATE)
+    date_to = StringField(_l("交付日（まで）"), render_kw=DATE)
 
 
 class VerifyForm(FlaskForm):
     """The public check of a paper certificate."""
 
-    number = StringField("交付番号（例: 2026-000123）", validators=[Length(max=30)])
-    code = StringField("照合番号（例: ABCD-EFGH-JKMN-PQRS）", validators=[Length(max=40)])
+    number = StringField(_l("交付番号（例: 2026-000123）"), validators=[Length(max=30)])
+    code = StringField(_l("照合番号（例: ABCD-EFGH-JKMN-PQRS）"), validators=[Length(max=40)])

@@ -11,6 +11,7 @@ import enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenant_core.db import TenantBase
@@ -22,7 +23,8 @@ class Kind(enum.StrEnum):
     inkan = "inkan"  # 印鑑登録証明書
 
 
-KIND_LABELS = {Kind.juminhyo: "住民票の写し", Kind.inkan: "印鑑登録証明書"}
+# Shown in the reader's language; the printed certificate has its own, always Japanese, title (pdf.py).
+KIND_LABELS = {Kind.juminhyo: _l("住民票の写し"), Kind.inkan: _l("印鑑登録証明書")}
 
 
 class Issuance(TenantBase):
@@ -61,7 +63,12 @@ class Issuance(TenantBase):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(Kind(self.kind), self.kind)
+        return kind_label(self.kind)
+
+
+def kind_label(code: str) -> str:
+    """住民票の写し/印鑑登録証明書 for a stored kind (the code itself if unknown)."""
+    return str(KIND_LABELS.get(code, code))
 
 
 class CertificateCounter(TenantBase):

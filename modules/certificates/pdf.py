@@ -9,20 +9,34 @@ from __future__ import annotations
 import datetime as dt
 import io
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
+
+from flask_babel import force_locale
 
 from modules.certificates.codes import display_code
 from modules.certificates.glyphs import Printer
 from modules.certificates.models import Kind
-from modules.residents.display import SEX_LABELS
+from modules.residents.public import sex_label
 from tenant_core.japanese import wareki_date
+from tenant_core.pdf import GOTHIC, MINCHO, Margins, PageSetup, Styles, build_pdf
+from tenant_core.pdf import paragraph as _p
 
 if TYPE_CHECKING:
     from modules.certificates.models import Issuance
-    from modules.residents.mynumber import Vault
+    from modules.residents.public import Vault
 
-FONT = "HeiseiMin-W3"
-TITLE_FONT = "HeiseiKakuGo-W5"
+# 明朝 body, ゴシック title, A4 with 20 mm sides; invariant, so a reprint hashes as issued.
+SETUP = PageSetup(
+    font=MINCHO,
+    size=10,
+    leading=14,
+    small_size=8,
+    small_leading=11,
+    title_font=GOTHIC,
+    title_size=18,
+    title_leading=26,
+    margins=Margins(top=18, right=20, bottom=18, left=20),
+    invariant=True,
+)
 
 
 def _day(iso: str) -> str:
@@ -30,32 +44,14 @@ def _day(iso: str) -> str:
 
 
 def _styles() -> dict[str, Any]:
-    from reportlab.lib import colors
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    for name in (FONT, TITLE_FONT):
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(UnicodeCIDFont(name))
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
+    st: Styles = SETUP.styles()
     return {
-        "body": body,
-        "small": ParagraphStyle(
-            "small", parent=body, fontSize=8, leading=11, textColor=colors.HexColor("#333333")
-        ),
-        "title": ParagraphStyle(
-            "title", parent=body, fontName=TITLE_FONT, fontSize=18, leading=26, alignment=1
-        ),
-        "right": ParagraphStyle("right", parent=body, alignment=2),
-        "mayor": ParagraphStyle("mayor", parent=body, fontSize=13, leading=18, alignment=2),
+        "body": st.body,
+        "small": st.small,
+        "title": st.title,
+        "right": st.right,
+        "mayor": st.derive("mayor", fontSize=13, leading=18, alignment=2),
     }
-
-
-def _p(text: str, style: Any) -> Any:
-    from reportlab.platypus import Paragraph
-
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
 def _table(data: list[list[Any]], widths: list[float], header: bool = True) -> Any:
@@ -141,7 +137,7 @@ def _juminhyo_body(issuance: Issuance, out: Printer, st: dict[str, Any], vault: 
                 st["body"],
             ),
             _p(_day(e["birth_date"]), st["body"]),
-            _p(SEX_LABELS.get(e["sex"], e["sex"]), st["body"]),
+            _p(sex_label(e["sex"]), st["body"]),
         ]
         if items.get("relationship"):
             row.append(_p(out(e.get("relationship", "")), st["body"]))
@@ -167,7 +163,7 @@ def _inkan_body(issuance: Issuance, out: Printer, st: dict[str, Any]) -> list[An
         [_p("氏名", st["small"]), _p(f"{out(e['family_name'])}\u3000{out(e['given_name'])}", st["body"])],
         [_p("フリガナ", st["small"]), _p(f"{out(e['family_kana'])}\u3000{out(e['given_kana'])}", st["body"])],
         [_p("生年月日", st["small"]), _p(_day(e["birth_date"]), st["body"])],
-        [_p("性別", st["small"]), _p(SEX_LABELS.get(e["sex"], e["sex"]), st["body"])],
+        [_p("性別", st["small"]), _p(sex_label(e["sex"]), st["body"])],
         [
             _p("住所", st["small"]),
             _p(out(c["address"] + ("\u3000" + c["katagaki"] if c["katagaki"] else "")), st["body"]),
@@ -182,10 +178,18 @@ def _inkan_body(issuance: Issuance, out: Printer, st: dict[str, Any]) -> list[An
 
 
 def render_pdf(issuance: Issuance, vault: Vault | None = None) -> bytes:
-    """The certificate of a recorded issuance; ``vault`` (the city's) when it shows the 個人番号."""
-    from reportlab.lib.pagesizes import A4
+    """The certificate of a recorded issuance; ``vault`` (the city's) when it shows the 個人番号.
+
+    A 住民票の写し is a Japanese legal document: whatever language the clerk reads the pages in,
+    every label on it (男/女...) is drawn in Japanese, and a reprint gives the same bytes.
+    """
+    with force_locale("ja"):
+        return _render(issuance, vault)
+
+
+def _render(issuance: Issuance, vault: Vault | None) -> bytes:
     from reportlab.lib.units import mm
-    from reportlab.platypus import SimpleDocTemplate, Spacer
+    from reportlab.platypus import Spacer
 
     st = _styles()
     out = Printer()
@@ -225,18 +229,6 @@ def render_pdf(issuance: Issuance, vault: Vault | None = None) -> bytes:
             )
         )
     story += [_p(note, st["small"]) for note in out.notes()]
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"{title} {issuance.number}",
-        author=out(layout["city_name"]),
-        creator="Kyodo",
-        invariant=1,
+    return build_pdf(
+        story, SETUP, title=f"{title} {issuance.number}", author=out(layout["city_name"]), creator="Kyodo"
     )
-    doc.build(story)
-    return buffer.getvalue()

@@ -1,7 +1,7 @@
 """Business operations of 証明書交付: issue, read the register, verify; services flush only.
 
 An issue checks all of its input before it records anything and raises CertificateError
-(Japanese, by field) when something is wrong: nothing is then recorded. Each issuance keeps what
+(messages by field) when something is wrong: nothing is then recorded. Each issuance keeps what
 was printed (persons, layout, fee) so ``render_pdf`` gives the same certificate again.
 """
 
@@ -13,16 +13,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from modules.certificates import codes
 from modules.certificates.errors import CertificateError
 from modules.certificates.models import CertificateCounter, Issuance, Kind
 from modules.certificates.pdf import render_pdf
-from modules.residents import services as residents
-from modules.residents.models import Person, Status
-from modules.residents.mynumber import Vault
-from modules.residents.public import MYNUMBER_PERMISSION
+from modules.residents import public as residents
+from modules.residents.public import MYNUMBER_PERMISSION, Person, Vault
+from tenant_core import sequences
 from tenant_core.auth.current import CurrentUser
 from tenant_core.japanese import JST, fiscal_year_of
 from tenant_core.tenancy import TenantRef
@@ -39,8 +40,14 @@ __all__ = [
     "verify",
 ]
 
-SCOPES = {"person": "個人（請求のあった方のみ）", "household": "世帯全員"}
-RELATIONS = ("本人", "同一世帯", "代理人", "第三者")
+SCOPES = {"person": _l("個人（請求のあった方のみ）"), "household": _l("世帯全員")}
+RELATIONS = ("本人", "同一世帯", "代理人", "第三者")  # stored as written: the register's wording
+RELATION_LABELS = {
+    "本人": _l("本人"),
+    "同一世帯": _l("同一世帯"),
+    "代理人": _l("代理人"),
+    "第三者": _l("第三者"),
+}
 # 住民基本台帳法第12条第5項: the 個人番号 only on a request by the person or a member of the household.
 MYNUMBER_RELATIONS = ("本人", "同一世帯")
 
@@ -169,34 +176,20 @@ def verify(session: Session, number: str | None, code: str | None) -> Verificati
 
 
 def _reserve(session: Session, name: str) -> int:
-    """The next number of a sequence: one UPDATE ... RETURNING, the row made on first use."""
-    for _attempt in range(3):
-        value = session.execute(
-            sa.update(CertificateCounter)
-            .where(CertificateCounter.name == name)
-            .values(value=CertificateCounter.value + 1)
-            .returning(CertificateCounter.value)
-        ).scalar()
-        if value is not None:
-            return int(value)
-        try:
-            with session.begin_nested():
-                session.add(CertificateCounter(name=name, value=1))
-            return 1
-        except sa.exc.IntegrityError:
-            continue
-    raise RuntimeError(f"could not reserve a number of sequence {name}")
+    """The next serial of a fiscal year's 交付番号 (its counter row made on first use)."""
+    return sequences.reserve(session, CertificateCounter, name)
 
 
 def _person(session: Session, atena_no: int | None) -> Person:
-    person = residents.get_person(session, atena_no) if atena_no else None
-    if person is None:
+    try:
+        person = residents.require_person(session, atena_no)
+    except residents.PersonNotFound:
         raise CertificateError(
-            "指定された宛名番号の方は、この市の住民記録にありません。", "atena_no", not_found=True
-        )
-    if person.status != Status.resident:
+            _("指定された宛名番号の方は、この市の住民記録にありません。"), "atena_no", not_found=True
+        ) from None
+    if not residents.is_resident(person):
         raise CertificateError(
-            "この方は住民ではありません（転出・死亡による除票）。除票の写しはこの画面では交付できません。",
+            _("この方は住民ではありません（転出・死亡による除票）。除票の写しはこの画面では交付できません。"),
             "atena_no",
         )
     return person
@@ -204,14 +197,14 @@ def _person(session: Session, atena_no: int | None) -> Person:
 
 def _check_requester(errors: dict[str, str], requester: Requester, purpose_required: bool) -> None:
     if not (1 <= len(requester.name.strip()) <= 100):
-        errors["requester_name"] = "請求者の氏名を100文字以内で入力してください。"
+        errors["requester_name"] = _("請求者の氏名を100文字以内で入力してください。")
     if requester.relation not in RELATIONS:
-        errors["requester_relation"] = "請求者と対象者の関係を選択してください。"
+        errors["requester_relation"] = _("請求者と対象者の関係を選択してください。")
     purpose = requester.purpose.strip()
     if purpose_required and not purpose:
-        errors["purpose"] = "請求事由を入力してください（住民基本台帳法第12条）。"
+        errors["purpose"] = _("請求事由を入力してください（住民基本台帳法第12条）。")
     elif len(purpose) > 300:
-        errors["purpose"] = "請求事由は300文字以内で入力してください。"
+        errors["purpose"] = _("請求事由は300文字以内で入力してください。")
 
 
 def _person_entry(person: Any, options: JuminhyoOptions, token: str | None) -> dict[str, Any]:
@@ -296,23 +289,23 @@ def issue_juminhyo(
     person = _person(session, atena_no)
     errors: dict[str, str] = {}
     if options.scope not in SCOPES:
-        errors["scope"] = "記載の範囲（世帯全員または個人）を選択してください。"
+        errors["scope"] = _("記載の範囲（世帯全員または個人）を選択してください。")
     _check_requester(errors, requester, purpose_required=True)
     condition = options.mynumber_condition.strip()
     if options.mynumber:
         if not user.can(MYNUMBER_PERMISSION):
-            errors["mynumber"] = "個人番号を記載する権限がありません（個人番号の閲覧権限が必要です）。"
+            errors["mynumber"] = _("個人番号を記載する権限がありません（個人番号の閲覧権限が必要です）。")
         elif requester.relation not in MYNUMBER_RELATIONS:
-            errors["mynumber"] = (
+            errors["mynumber"] = _(
                 "個人番号を記載できるのは、本人または同一世帯の方からの請求に限られます"
                 "（住民基本台帳法第12条第5項）。"
             )
         elif not condition:
-            errors["mynumber_condition"] = (
+            errors["mynumber_condition"] = _(
                 "個人番号を記載する場合は、法令上の条件（本人確認の方法など）を記録してください。"
             )
         elif len(condition) > 300:
-            errors["mynumber_condition"] = "法令上の条件は300文字以内で入力してください。"
+            errors["mynumber_condition"] = _("法令上の条件は300文字以内で入力してください。")
         elif vault is None:
             raise RuntimeError("the city's vault is needed to print the 個人番号")
     if errors:
@@ -326,20 +319,12 @@ def issue_juminhyo(
         members = [residents.PersonState.of(person)]
     tokens = {}
     if options.mynumber:
-        rows = session.scalars(sa.select(Person).where(Person.id.in_([m.person_id for m in members])))
-        tokens = {p.id: p.mynumber_token for p in rows}
+        rows = residents.get_persons(session, [m.atena_no for m in members])
+        tokens = {p.id: p.mynumber_token for p in rows.values()}
     head = next((m for m in members if m.is_head), None)
     if head is None and options.relationship:
-        head_row = session.scalar(
-            sa.select(Person).where(
-                Person.household_id == person.household_id,
-                Person.relationship == "世帯主",
-                Person.status == Status.resident,
-            )
-        )
-        head_name = head_row.full_name if head_row else ""
-    else:
-        head_name = head.full_name if head else ""
+        head = residents.household_head(session, person.household_id)
+    head_name = head.full_name if head else ""
 
     issuance = _new_issuance(session, Kind.juminhyo, on, user, requester, layout)
     issuance.atena_no = person.atena_no
@@ -374,14 +359,16 @@ def issue_inkan(
     render: bool = True,
 ) -> Issuance:
     """印鑑登録証明書 of a resident's registered seal, recorded in the register with its fee."""
-    from modules.seals import public as seals
+    from modules.seals import public as seals  # the seal module is required by this one's manifest
 
     person = _person(session, atena_no)
     errors: dict[str, str] = {}
     _check_requester(errors, requester, purpose_required=False)
     registration = seals.active_registration(session, person.atena_no)
     if registration is None:
-        errors["atena_no"] = "この方には登録されている印鑑がありません（印鑑登録の画面で確認してください）。"
+        errors["atena_no"] = _(
+            "この方には登録されている印鑑がありません（印鑑登録の画面で確認してください）。"
+        )
     if errors:
         raise CertificateError(errors)
 

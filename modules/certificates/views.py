@@ -2,92 +2,51 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from flask import abort, flash, g, make_response, redirect, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from modules.certificates import codes, services
 from modules.certificates.errors import CertificateError
 from modules.certificates.forms import IssueForm, RegisterFilterForm, VerifyForm
-from modules.certificates.models import KIND_LABELS, Issuance, Kind
-from modules.residents import services as residents
-from modules.residents.display import HELPERS
-from modules.residents.forms import SearchForm
-from modules.residents.mynumber import vault_for
+from modules.certificates.models import KIND_LABELS, Issuance, Kind, kind_label
+from modules.residents import public as residents
 from modules.residents.public import MYNUMBER_PERMISSION
-from modules.residents.views import search_from_form
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.errors import place_errors
 from tenant_core.pagination import Page
 from tenant_core.permissions import public, require
 from tenant_core.tenancy import current_tenant
+from tenant_core.views import form_status, found_or_404, is_bad_date, page_renderer, parse_date
 
 PER_PAGE = 20
-NOT_HERE = "指定された宛名番号の方は、この市の住民記録にありません。宛名番号を確かめてください。"
+_render = page_renderer(residents.HELPERS, {"kind_label": kind_label, "display_code": codes.display_code})
 
 
-def _render(template: str, status: int = 200, **context: Any):
-    helpers = {
-        **HELPERS,
-        "kind_label": lambda k: KIND_LABELS.get(Kind(k), k),
-        "display_code": codes.display_code,
-    }
-    return render_template(template, **helpers, **context), status
-
-
-def _day(value: str | None) -> tuple[dt.date | None, bool]:
-    """The date, and whether the text was a valid date (an empty text is)."""
-    if not value:
-        return None, True
-    try:
-        return dt.date.fromisoformat(value), True
-    except ValueError:
-        return None, False
-
-
-def _atena(value: Any) -> int | None:
-    try:
-        number = int(str(value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 < number < 2**31 else None
-
-
-def _not_here(atena_no: Any, screen: str):
+def _not_here(atena_no: Any, screen: str) -> tuple[str, int]:
     """A 宛名番号 this city does not hold (maybe another city's): refused, logged, nothing recorded."""
     audit.record(
         "view", screen=screen, target=f"atena:{atena_no}", outcome="refused", detail="not in this city"
     )
-    return _render("certificates/not_found.html", 404, message=NOT_HERE)
-
-
-def _place_errors(form: FlaskForm, exc: CertificateError) -> list[str]:
-    general = []
-    for name, message in exc.errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is not None and hasattr(target, "errors") and name != "atena_no":
-            target.errors = [*target.errors, message]
-        else:
-            general.append(message)
-    return general
+    message = _("指定された宛名番号の方は、この市の住民記録にありません。宛名番号を確かめてください。")
+    return _render("certificates/not_found.html", 404, message=message)
 
 
 @require("certificates.view")
 def index():
     """The issuance register (交付簿), filtered and paged, with a resident search to start an issue."""
-    search_form = SearchForm(request.args)
-    result, search_errors = search_from_form(
+    search_form = residents.SearchForm(request.args)
+    result, search_errors = residents.search_from_form(
         search_form, screen="certificates.search", page=Page.from_request(request).number, per_page=PER_PAGE
     )
     filters = RegisterFilterForm(request.args)
-    date_from, ok_from = _day(filters.date_from.data)
-    date_to, ok_to = _day(filters.date_to.data)
-    if not ok_from:
-        filters.date_from.errors = ["日付は「2026-04-01」の形で入力してください。"]
-    if not ok_to:
-        filters.date_to.errors = ["日付は「2026-04-01」の形で入力してください。"]
+    date_from, date_to = parse_date(filters.date_from.data), parse_date(filters.date_to.data)
+    for dated in (filters.date_from, filters.date_to):
+        if is_bad_date(dated.data):
+            dated.errors = [_("日付は「2026-04-01」の形で入力してください。")]
     kind = filters.kind.data if filters.kind.data in KIND_LABELS else None
     listing = services.register_list(
         get_session(),
@@ -134,7 +93,14 @@ def _issue(form: IssueForm, atena_no: int) -> Issuance:
     )
     layout = services.Layout.current(tenant, Kind.juminhyo, services.japan_today(), verify_url)
     return services.issue_juminhyo(
-        session, tenant, atena_no, options, requester, g.user, vault=vault_for(tenant.slug), layout=layout
+        session,
+        tenant,
+        atena_no,
+        options,
+        requester,
+        g.user,
+        vault=residents.vault_for(tenant.slug),
+        layout=layout,
     )
 
 
@@ -143,11 +109,11 @@ def new():
     """The request form for a person (``?atena=``), and the issue itself."""
     form = IssueForm()
     raw = form.atena_no.data if request.method == "POST" else request.args.get("atena")
-    atena_no = _atena(raw)
+    atena_no = residents.parse_atena(raw)
     if atena_no is None:
         if request.method == "POST":
             return _not_here(raw, "certificates.new")
-        flash("証明書を交付する方を、住民検索で選んでください。")
+        flash(_("証明書を交付する方を、住民検索で選んでください。"))
         return redirect(url_for(".index"))
     session = get_session()
     person = residents.get_person(session, atena_no)
@@ -166,7 +132,8 @@ def new():
         except CertificateError as exc:
             if exc.not_found:
                 return _not_here(atena_no, "certificates.new")
-            errors = _place_errors(form, exc)
+            # The 宛名番号 travels in a hidden field: its message goes above the form.
+            errors = place_errors(form, exc.errors, general=("atena_no",))
         else:
             audit.record(
                 "change",
@@ -175,14 +142,19 @@ def new():
                 detail=f"{issuance.kind} atena:{atena_no} persons:{len(issuance.persons)}",
             )
             flash(
-                f"{issuance.kind_label}を交付しました（交付番号 {issuance.number}、手数料 {issuance.fee:,}円）。"
+                _(
+                    "%(kind)sを交付しました（交付番号 %(number)s、手数料 %(fee)s円）。",
+                    kind=issuance.kind_label,
+                    number=issuance.number,
+                    fee=f"{issuance.fee:,}",
+                )
             )
             return redirect(url_for(".issuance", number=issuance.number))
     members = residents.household_members(session, person.household_id)
     audit.record("view", screen="certificates.new", target=f"atena:{atena_no}")
     return _render(
         "certificates/new.html",
-        422 if request.method == "POST" else 200,
+        form_status(),
         form=form,
         person=person,
         members=members,
@@ -192,13 +164,12 @@ def new():
 
 
 def _issuance_or_404(number: str, screen: str, function: str = "view") -> Issuance:
-    row = services.get_issuance(get_session(), number)
-    if row is None:
-        audit.record(
-            function, screen=screen, target=f"certificate:{number[:30]}", outcome="failed", detail="not found"
-        )
-        abort(404)
-    return row
+    return found_or_404(
+        services.get_issuance(get_session(), number),
+        screen=screen,
+        target=f"certificate:{number[:30]}",
+        function=function,
+    )
 
 
 @require("certificates.view")
@@ -223,7 +194,7 @@ def download(number: str):
             detail="個人番号を含む証明書: 閲覧権限なし",
         )
         abort(403)
-    pdf = services.render_pdf(row, vault_for(current_tenant.slug) if shows_number else None)
+    pdf = services.render_pdf(row, residents.vault_for(current_tenant.slug) if shows_number else None)
     audit.record(
         "print", screen="certificates.download", target=f"certificate:{number}", mynumber_shown=shows_number
     )
@@ -232,9 +203,7 @@ def download(number: str):
     return response
 
 
-def _pdf_response(pdf: bytes):
-    from flask import make_response
-
+def _pdf_response(pdf: bytes) -> Response:
     response = make_response(pdf)
     response.mimetype = "application/pdf"
     response.headers["Cache-Control"] = "no-store"

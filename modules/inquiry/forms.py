@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -9,25 +10,28 @@ from wtforms.validators import Length, Optional
 
 OTHER = "other"
 PURPOSES = {
-    "counter": "窓口での本人・届出内容の確認",
-    "certificate": "証明書交付の確認",
-    "tax": "税・保険料の賦課に関する確認",
-    "welfare": "福祉・給付の資格確認",
-    "request": "他課・他機関からの照会への回答",
-    OTHER: "その他（理由を記入）",
+    "counter": _l("窓口での本人・届出内容の確認"),
+    "certificate": _l("証明書交付の確認"),
+    "tax": _l("税・保険料の賦課に関する確認"),
+    "welfare": _l("福祉・給付の資格確認"),
+    "request": _l("他課・他機関からの照会への回答"),
+    OTHER: _l("その他（理由を記入）"),
 }
 
 
 class InquiryForm(FlaskForm):
     atena_no = IntegerField(
-        "宛名番号", validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+        _l("宛名番号"), validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
     )
     kana = StringField(
-        "カナ氏名で探す（前方一致）", validators=[Length(max=60)], render_kw={"autocomplete": "off"}
+        _l("カナ氏名で探す（前方一致）"), validators=[Length(max=60)], render_kw={"autocomplete": "off"}
     )
     purpose = SelectField(
-        "照会の目的",
-        choices=[SelectChoice("", "選択してください"), *(SelectChoice(k, v) for k, v in PURPOSES.items())],
+        _l("照会の目的"),
+        choices=[
+            SelectChoice("", _l("選択してください")),
+            *(SelectChoice(k, v) for k, v in PURPOSES.items()),
+        ],
         validate_choice=False,
     )
-    reason = TextAreaField("照会理由（具体的に）", validators=[Length(max=200)])
+    reason = TextAreaField(_l("照会理由（具体的に）"), validators=[Length(max=200)])

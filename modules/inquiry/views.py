@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from modules.inquiry import services
 from modules.inquiry.forms import OTHER, PURPOSES, InquiryForm
-from modules.residents import services as residents
-from modules.residents.display import HELPERS
-from modules.residents.errors import ResidentError
+from modules.residents import public as residents
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.permissions import require
@@ -20,23 +20,32 @@ SCREEN = "inquiry.index"
 MAX_CANDIDATES = 50
 
 
-def _render(status: int = 200, **context: Any):
-    return render_template("inquiry/index.html", **HELPERS, today=dt.date.today(), **context), status
+def _render(status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(
+        "inquiry/index.html", **residents.HELPERS, today=dt.date.today(), **context
+    ), status
 
 
-def _stated_reason(form: InquiryForm) -> str | None:
-    """The reason as logged ("目的: 具体的な理由"), or None after putting the message under the field."""
+def _reason_text(purpose: str, text: str) -> str:
+    return f"{PURPOSES[purpose]}: {text}" if text else str(PURPOSES[purpose])
+
+
+def _stated_reason(form: InquiryForm) -> tuple[str, str] | None:
+    """The reason as shown and as logged ("目的: 具体的な理由"), or None after putting the message
+    under the field. The log keeps the purpose in Japanese whatever the clerk reads: it is a record."""
     purpose, text = form.purpose.data or "", (form.reason.data or "").strip()
     if purpose not in PURPOSES:
         form.purpose.errors = [
             *form.purpose.errors,
-            "照会の目的を選択してください（理由のない照会はできません）。",
+            _("照会の目的を選択してください（理由のない照会はできません）。"),
         ]
         return None
     if purpose == OTHER and not text:
-        form.reason.errors = [*form.reason.errors, "「その他」の場合は照会理由を入力してください。"]
+        form.reason.errors = [*form.reason.errors, _("「その他」の場合は照会理由を入力してください。")]
         return None
-    return f"{PURPOSES[purpose]}: {text}" if text else PURPOSES[purpose]
+    with force_locale("ja"):
+        logged = _reason_text(purpose, text)
+    return _reason_text(purpose, text), logged
 
 
 @require("inquiry.view")
@@ -45,35 +54,40 @@ def index():
     form = InquiryForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _render(422 if request.method == "POST" else 200, form=form)
-    reason = _stated_reason(form)
+    stated = _stated_reason(form)
     target = f"atena:{form.atena_no.data}" if form.atena_no.data else None
-    if reason is None:
+    if stated is None:
         audit.record("view", screen=SCREEN, target=target, outcome="refused", detail="照会理由なし")
         return _render(422, form=form)
+    reason, logged_reason = stated
     session = get_session()
     if not form.atena_no.data:
         if not (form.kana.data or "").strip():
-            form.atena_no.errors = ["宛名番号を入力するか、カナ氏名で探してください。"]
+            form.atena_no.errors = [_("宛名番号を入力するか、カナ氏名で探してください。")]
             return _render(422, form=form)
         query = residents.SearchQuery(kana=form.kana.data, include_removed=True)
         try:
             result = residents.search(session, query, 1, MAX_CANDIDATES)
-        except ResidentError as exc:
+        except residents.ResidentError as exc:
             form.kana.errors = list(exc.errors.values())
             return _render(422, form=form)
         audit.record(
             "search",
             screen=SCREEN,
             search=audit.search_shape(query.terms(), result.total),
-            detail=f"照会理由: {reason}",
+            detail=f"照会理由: {logged_reason}",
         )
         return _render(form=form, candidates=result)
     found = services.situation(session, form.atena_no.data)
     if found is None:
         audit.record(
-            "view", screen=SCREEN, target=target, outcome="failed", detail=f"not found; 照会理由: {reason}"
+            "view",
+            screen=SCREEN,
+            target=target,
+            outcome="failed",
+            detail=f"not found; 照会理由: {logged_reason}",
         )
-        form.atena_no.errors = ["この宛名番号の方はこの団体の住民記録にいません。"]
+        form.atena_no.errors = [_("この宛名番号の方はこの団体の住民記録にいません。")]
         return _render(404, form=form)
-    audit.record("view", screen=SCREEN, target=target, detail=f"照会理由: {reason}")
+    audit.record("view", screen=SCREEN, target=target, detail=f"照会理由: {logged_reason}")
     return _render(form=form, found=found, reason=reason)

@@ -10,13 +10,12 @@ import dataclasses
 import datetime as dt
 
 from flask import g, jsonify, request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from modules.residents import services
 from modules.residents.errors import ResidentError
-from modules.residents.models import Household
-from modules.residents.mynumber import vault_for
-from modules.residents.public import mynumber_for
+from modules.residents.mynumber import mynumber_for, vault_for
 from modules.residents.schemas import PersonSchema, SearchArgsSchema, SearchRowSchema, clean_args
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
@@ -28,7 +27,7 @@ _PERSON = PersonSchema()
 
 
 def _bad_request(errors: dict):
-    return jsonify(error="bad_request", message="検索条件が正しくありません。", errors=errors), 400
+    return jsonify(error="bad_request", message=_("検索条件が正しくありません。"), errors=errors), 400
 
 
 @require("residents.view")
@@ -78,24 +77,24 @@ def person(atena_no: int):
     row = services.get_person(session, atena_no)
     if row is None:
         audit.record("view", screen="residents.api.person", target=f"atena:{atena_no}", outcome="failed")
-        return jsonify(error="not_found", message="指定された宛名番号の方は見つかりません。"), 404
+        return jsonify(error="not_found", message=_("指定された宛名番号の方は見つかりません。")), 404
     on = None
     if request.args.get("on"):
         try:
             on = dt.date.fromisoformat(request.args["on"])
         except ValueError:
-            return _bad_request({"on": ["日付は「2001-04-01」の形で指定してください。"]})
+            return _bad_request({"on": [_("日付は「2001-04-01」の形で指定してください。")]})
     state = services.person_on(session, row.id, on) if on else services.PersonState.of(row)
     if state is None:
         audit.record("view", screen="residents.api.person", target=f"atena:{atena_no}")
         return jsonify(
-            error="not_found", message="その日にはまだ住民ではありません。", atena_no=atena_no
+            error="not_found", message=_("その日にはまだ住民ではありません。"), atena_no=atena_no
         ), 404
     body = _PERSON.dump(
         {
             **dataclasses.asdict(state),
             "address": state.address,
-            "household_no": session.get(Household, state.household_id).household_no,
+            "household_no": services.household_of(session, state).household_no,
         }
     )
     shown = False

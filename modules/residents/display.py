@@ -1,58 +1,81 @@
-"""How the register's values read on screen: era dates (和暦), sex and event names in Japanese."""
+"""How the register's values read on screen: era dates (和暦), and the labels of its coded values."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from modules.residents.models import EventKind, Status
+from flask_babel import lazy_gettext as _l
 
-_ERAS = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-    (dt.date(1926, 12, 25), "昭和"),
-    (dt.date(1912, 7, 30), "大正"),
-    (dt.date(1868, 1, 25), "明治"),
-)
-SEX_LABELS = {"male": "男", "female": "女"}
-STATUS_LABELS = {Status.resident: "住民", Status.moved_out: "転出（除票）", Status.deceased: "死亡（除票）"}
+from modules.residents.models import EventKind, Status
+from tenant_core.japanese import wareki_date
+
+# Data stored as codes, shown as labels in the reader's language (the Japanese text is the msgid).
+SEX_LABELS = {"male": _l("男"), "female": _l("女")}
+STATUS_LABELS = {
+    Status.resident: _l("住民"),
+    Status.moved_out: _l("転出（除票）"),
+    Status.deceased: _l("死亡（除票）"),
+}
 EVENT_LABELS = {
-    EventKind.move_in: "転入",
-    EventKind.birth: "出生",
-    EventKind.move_out: "転出",
-    EventKind.relocation: "転居",
-    EventKind.death: "死亡",
-    EventKind.household_change: "世帯変更",
-    EventKind.correction: "記載事項修正",
+    EventKind.move_in: _l("転入"),
+    EventKind.birth: _l("出生"),
+    EventKind.move_out: _l("転出"),
+    EventKind.relocation: _l("転居"),
+    EventKind.death: _l("死亡"),
+    EventKind.household_change: _l("世帯変更"),
+    EventKind.correction: _l("記載事項修正"),
 }
+# The names of the register's fields: in the history of a person and in the input messages.
 FIELD_LABELS = {
-    "household_id": "世帯",
-    "family_name": "氏",
-    "given_name": "名",
-    "family_kana": "氏（カナ）",
-    "given_kana": "名（カナ）",
-    "birth_date": "生年月日",
-    "sex": "性別",
-    "relationship": "続柄",
-    "town": "町名",
-    "banchi": "番地",
-    "katagaki": "方書",
-    "resident_since": "住民となった日",
-    "status": "状態",
-    "left_on": "除票日",
-    "honseki": "本籍",
-    "hitto_sha": "筆頭者",
+    "household_id": _l("世帯"),
+    "family_name": _l("氏"),
+    "given_name": _l("名"),
+    "family_kana": _l("氏（カナ）"),
+    "given_kana": _l("名（カナ）"),
+    "birth_date": _l("生年月日"),
+    "sex": _l("性別"),
+    "relationship": _l("続柄"),
+    "town": _l("町名"),
+    "banchi": _l("番地"),
+    "katagaki": _l("方書"),
+    "resident_since": _l("住民となった日"),
+    "status": _l("状態"),
+    "left_on": _l("除票日"),
+    "honseki": _l("本籍"),
+    "hitto_sha": _l("筆頭者"),
+    "effective_on": _l("異動日"),
+    "mynumber": _l("個人番号"),
 }
+
+
+def sex_label(code: str) -> str:
+    """男/女 in the reader's language (inside ``force_locale("ja")``: the words of the register)."""
+    return str(SEX_LABELS.get(code, code))
+
+
+def status_label(code: str) -> str:
+    return str(STATUS_LABELS.get(code, code))
+
+
+def event_label(code: str) -> str:
+    return str(EVENT_LABELS.get(code, code))
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
 
 
 def wareki(day: dt.date | None) -> str:
-    """令和7年4月1日 (元年 for the first year of an era); the Western date before the eras above."""
+    """令和7年4月1日 (元年 for the first year of an era); "" for no date, the Western date before 明治.
+
+    The era arithmetic is the core's (``tenant_core.japanese``), shared with the printed certificates.
+    """
     if day is None:
         return ""
-    for start, name in _ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            return f"{name}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
+    try:
+        return wareki_date(day)
+    except ValueError:
+        return f"{day.year}年{day.month}月{day.day}日"
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -68,8 +91,8 @@ HELPERS = {
     "wareki": wareki,
     "age_on": age_on,
     "atena": atena,
-    "sex_label": SEX_LABELS.get,
-    "status_label": lambda s: STATUS_LABELS.get(s, s),
-    "event_label": lambda k: EVENT_LABELS.get(k, k),
-    "field_label": lambda f: FIELD_LABELS.get(f, f),
+    "sex_label": sex_label,
+    "status_label": status_label,
+    "event_label": event_label,
+    "field_label": field_label,
 }

@@ -1,25 +1,17 @@
-"""The error every resident operation raises for bad input: messages in Japanese, by field."""
+"""The error every resident operation raises for bad input: the core's ``InputError`` by its name here."""
 
 from __future__ import annotations
 
+from typing import ClassVar
 
-class ResidentError(ValueError):
+from tenant_core import errors as core
+
+
+class ResidentError(core.InputError):
     """Input refused; nothing was changed. ``errors`` maps a field name (or ``""``) to its message."""
 
-    def __init__(self, errors: dict[str, str] | str, field: str = "") -> None:
-        self.errors = {field: errors} if isinstance(errors, str) else dict(errors)
-        super().__init__(" ".join(self.errors.values()))
 
+class Collector(core.Collector):
+    """Gathers every problem of one resident input; raises ``ResidentError``."""
 
-class Collector:
-    """Gathers every problem of one input so that the clerk sees them all at once."""
-
-    def __init__(self) -> None:
-        self.errors: dict[str, str] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.errors.setdefault(field, message)
-
-    def raise_if_any(self) -> None:
-        if self.errors:
-            raise ResidentError(self.errors)
+    error_class: ClassVar[type[core.InputError]] = ResidentError

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from modules.residents.display import SEX_LABELS
 from modules.residents.validation import RELATIONSHIPS, SEXES
 
 DATE = {"type": "date"}
-_SEX_CHOICES = [SelectChoice("", "選択してください"), *(SelectChoice(k, v) for k, v in SEXES.items())]
-_REL_CHOICES = [SelectChoice("", "選択してください"), *(SelectChoice(r, r) for r in RELATIONSHIPS)]
+_SEX_CHOICES = [SelectChoice("", _l("選択してください")), *(SelectChoice(k, SEX_LABELS[k]) for k in SEXES)]
+_REL_CHOICES = [SelectChoice("", _l("選択してください")), *(SelectChoice(r, r) for r in RELATIONSHIPS)]
 
 
 class SearchForm(FlaskForm):
@@ -20,61 +22,63 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    kana = StringField("カナ氏名（前方一致）", validators=[Length(max=60)])
-    name = StringField("漢字氏名（前方一致）", validators=[Length(max=60)])
-    birth_date = StringField("生年月日", render_kw=DATE)
-    address = StringField("住所（町名から前方一致）", validators=[Length(max=100)])
-    include_removed = BooleanField("除票（転出・死亡）も含める")
+    kana = StringField(_l("カナ氏名（前方一致）"), validators=[Length(max=60)])
+    name = StringField(_l("漢字氏名（前方一致）"), validators=[Length(max=60)])
+    birth_date = StringField(_l("生年月日"), render_kw=DATE)
+    address = StringField(_l("住所（町名から前方一致）"), validators=[Length(max=100)])
+    include_removed = BooleanField(_l("除票（転出・死亡）も含める"))
 
 
 class ArrivalForm(FlaskForm):
     """転入・出生の届出."""
 
-    kind = SelectField("異動の種類", choices=[SelectChoice("move_in", "転入"), SelectChoice("birth", "出生")])
-    household_no = IntegerField("入る世帯の世帯番号（新しい世帯なら空欄）", validators=[Optional()])
-    family_name = StringField("氏", validators=[Length(max=60)])
-    given_name = StringField("名", validators=[Length(max=60)])
-    family_kana = StringField("氏（カナ）", validators=[Length(max=60)])
-    given_kana = StringField("名（カナ）", validators=[Length(max=60)])
-    birth_date = StringField("生年月日", render_kw=DATE)
-    sex = SelectField("性別", choices=_SEX_CHOICES, validate_choice=False)
-    relationship = SelectField("続柄", choices=_REL_CHOICES, validate_choice=False)
-    town = StringField("町名（世帯に入る場合、空欄なら世帯主と同じ住所）", validators=[Length(max=60)])
-    banchi = StringField("番地", validators=[Length(max=60)])
-    katagaki = StringField("方書（アパート名・部屋番号など）", validators=[Length(max=110)])
-    honseki = StringField("本籍（外国人住民は空欄）", validators=[Length(max=110)])
-    hitto_sha = StringField("筆頭者の氏名（外国人住民は空欄）", validators=[Length(max=60)])
-    effective_on = StringField("異動日（住民となった日）", render_kw=DATE)
-    mynumber = StringField("個人番号（12桁、分かる場合）", validators=[Length(max=20)])
-    note = StringField("備考（前住所など）", validators=[Length(max=200)])
+    kind = SelectField(
+        _l("異動の種類"), choices=[SelectChoice("move_in", _l("転入")), SelectChoice("birth", _l("出生"))]
+    )
+    household_no = IntegerField(_l("入る世帯の世帯番号（新しい世帯なら空欄）"), validators=[Optional()])
+    family_name = StringField(_l("氏"), validators=[Length(max=60)])
+    given_name = StringField(_l("名"), validators=[Length(max=60)])
+    family_kana = StringField(_l("氏（カナ）"), validators=[Length(max=60)])
+    given_kana = StringField(_l("名（カナ）"), validators=[Length(max=60)])
+    birth_date = StringField(_l("生年月日"), render_kw=DATE)
+    sex = SelectField(_l("性別"), choices=_SEX_CHOICES, validate_choice=False)
+    relationship = SelectField(_l("続柄"), choices=_REL_CHOICES, validate_choice=False)
+    town = StringField(_l("町名（世帯に入る場合、空欄なら世帯主と同じ住所）"), validators=[Length(max=60)])
+    banchi = StringField(_l("番地"), validators=[Length(max=60)])
+    katagaki = StringField(_l("方書（アパート名・部屋番号など）"), validators=[Length(max=110)])
+    honseki = StringField(_l("本籍（外国人住民は空欄）"), validators=[Length(max=110)])
+    hitto_sha = StringField(_l("筆頭者の氏名（外国人住民は空欄）"), validators=[Length(max=60)])
+    effective_on = StringField(_l("異動日（住民となった日）"), render_kw=DATE)
+    mynumber = StringField(_l("個人番号（12桁、分かる場合）"), validators=[Length(max=20)])
+    note = StringField(_l("備考（前住所など）"), validators=[Length(max=200)])
 
 
 class EventForm(FlaskForm):
     """One form for the events of an existing person; each kind shows the fields it needs."""
 
-    effective_on = StringField("異動日", render_kw=DATE)
-    destination = StringField("転出先", validators=[Length(max=200)])
-    whole_household = BooleanField("世帯全員が同じ異動をする")
-    town = StringField("町名", validators=[Length(max=60)])
-    banchi = StringField("番地", validators=[Length(max=60)])
-    katagaki = StringField("方書", validators=[Length(max=110)])
-    household_no = IntegerField("移る先の世帯番号（新しい世帯を作るなら空欄）", validators=[Optional()])
-    relationship = SelectField("続柄", choices=_REL_CHOICES, validate_choice=False)
-    new_head = IntegerField("新しい世帯主の宛名番号", validators=[Optional()])
+    effective_on = StringField(_l("異動日"), render_kw=DATE)
+    destination = StringField(_l("転出先"), validators=[Length(max=200)])
+    whole_household = BooleanField(_l("世帯全員が同じ異動をする"))
+    town = StringField(_l("町名"), validators=[Length(max=60)])
+    banchi = StringField(_l("番地"), validators=[Length(max=60)])
+    katagaki = StringField(_l("方書"), validators=[Length(max=110)])
+    household_no = IntegerField(_l("移る先の世帯番号（新しい世帯を作るなら空欄）"), validators=[Optional()])
+    relationship = SelectField(_l("続柄"), choices=_REL_CHOICES, validate_choice=False)
+    new_head = IntegerField(_l("新しい世帯主の宛名番号"), validators=[Optional()])
     former_head_relationship = SelectField(
-        "元の世帯主の新しい続柄", choices=_REL_CHOICES, validate_choice=False
+        _l("元の世帯主の新しい続柄"), choices=_REL_CHOICES, validate_choice=False
     )
-    family_name = StringField("氏（修正する場合）", validators=[Length(max=60)])
-    given_name = StringField("名（修正する場合）", validators=[Length(max=60)])
-    family_kana = StringField("氏（カナ）（修正する場合）", validators=[Length(max=60)])
-    given_kana = StringField("名（カナ）（修正する場合）", validators=[Length(max=60)])
-    birth_date = StringField("生年月日（修正する場合）", render_kw=DATE)
-    sex = SelectField("性別（修正する場合）", choices=_SEX_CHOICES, validate_choice=False)
-    honseki = StringField("本籍（空欄にすると削除）", validators=[Length(max=110)])
-    hitto_sha = StringField("筆頭者の氏名（空欄にすると削除）", validators=[Length(max=60)])
-    mynumber = StringField("個人番号（修正する場合）", validators=[Length(max=20)])
-    note = TextAreaField("備考・修正理由", validators=[Length(max=300)])
-    confirm = BooleanField("内容を確認しました（この異動は取り消せません）")
+    family_name = StringField(_l("氏（修正する場合）"), validators=[Length(max=60)])
+    given_name = StringField(_l("名（修正する場合）"), validators=[Length(max=60)])
+    family_kana = StringField(_l("氏（カナ）（修正する場合）"), validators=[Length(max=60)])
+    given_kana = StringField(_l("名（カナ）（修正する場合）"), validators=[Length(max=60)])
+    birth_date = StringField(_l("生年月日（修正する場合）"), render_kw=DATE)
+    sex = SelectField(_l("性別（修正する場合）"), choices=_SEX_CHOICES, validate_choice=False)
+    honseki = StringField(_l("本籍（空欄にすると削除）"), validators=[Length(max=110)])
+    hitto_sha = StringField(_l("筆頭者の氏名（空欄にすると削除）"), validators=[Length(max=60)])
+    mynumber = StringField(_l("個人番号（修正する場合）"), validators=[Length(max=20)])
+    note = TextAreaField(_l("備考・修正理由"), validators=[Length(max=300)])
+    confirm = BooleanField(_l("内容を確認しました（この異動は取り消せません）"))
 
 
 # The fields each event form shows, in order; "confirm" asks for a deliberate tick.
@@ -109,10 +113,10 @@ EVENT_FIELDS = {
     ),
 }
 EVENT_TITLES = {
-    "move_out": "転出",
-    "relocation": "転居（世帯全員）",
-    "death": "死亡",
-    "household_change": "世帯変更（世帯の移動・世帯分離）",
-    "head_change": "世帯主変更（この方を世帯主にする）",
-    "correction": "記載事項修正",
+    "move_out": _l("転出"),
+    "relocation": _l("転居（世帯全員）"),
+    "death": _l("死亡"),
+    "household_change": _l("世帯変更（世帯の移動・世帯分離）"),
+    "head_change": _l("世帯主変更（この方を世帯主にする）"),
+    "correction": _l("記載事項修正"),
 }

@@ -19,6 +19,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from tenant_core.auth.fields import HasPermissions, masked_for
+
 _DIGITS = re.compile(r"^\d{12}$")
 
 
@@ -86,3 +88,12 @@ def vault_for(slug: str) -> Vault:
     from flask import current_app
 
     return Vault.for_city(current_app.config["SECRET_KEY"], slug)
+
+
+# Field-level: the 個人番号 is shown in full only to holders of this permission.
+MYNUMBER_PERMISSION = "residents.view_mynumber"
+
+
+def mynumber_for(user: HasPermissions | None, value: str | None) -> tuple[str, bool]:
+    """The 個人番号 as ``user`` may see it, and whether it was shown (the access log records that)."""
+    return masked_for(user, value, MYNUMBER_PERMISSION)

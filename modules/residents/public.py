@@ -1,15 +1,100 @@
-"""What other modules may use of the resident register; they import this module, never views or models.
+"""What other modules may use of the resident register; they import this module, never its others.
 
-Field-level: the 個人番号 is shown in full only to holders of ``residents.view_mynumber``.
+Other modules name a person by the 宛名番号 and read them only through the functions here: they
+never build queries on the register's tables, so the register may change its storage freely.
+``Person`` and ``Household`` are exported for type annotations and for reading attributes
+(``full_name``, ``address``, ``household_id``, ``status``...), not for querying.
+
+Services (a ``Session`` bound to the city):
+  ``parse_atena`` (text to 宛名番号), ``get_person`` (None when absent), ``require_person`` (``PersonNotFound`` when absent),
+  ``get_persons`` (several at once, one query), ``is_resident``, ``household_of``,
+  ``household_head``, ``household_members``, ``events_of``, ``search``.
+Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
+Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
+``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
+(``wareki``, ``atena``, ``sex_label``, ``status_label``...) for ``tenant_core.views.page_renderer``.
 """
 
 from __future__ import annotations
 
-from tenant_core.auth.fields import HasPermissions, masked_for
+from sqlalchemy.orm import Session
 
-MYNUMBER_PERMISSION = "residents.view_mynumber"
+from modules.residents.display import HELPERS, age_on, sex_label, status_label, wareki
+from modules.residents.errors import ResidentError
+from modules.residents.forms import SearchForm
+from modules.residents.history import PersonState
+from modules.residents.models import Household, Person
+from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
+from modules.residents.search import SearchQuery, SearchResult
+from modules.residents.services import (
+    events_of,
+    get_person,
+    get_persons,
+    household_head,
+    household_members,
+    household_of,
+    is_resident,
+    parse_atena,
+    search,
+)
+from modules.residents.ui import (
+    SEARCH_FORM_TEMPLATE,
+    SEARCH_KEYS,
+    person_or_404,
+    search_asked,
+    search_from_form,
+)
+
+__all__ = [
+    "HELPERS",
+    "MYNUMBER_PERMISSION",
+    "SEARCH_FORM_TEMPLATE",
+    "SEARCH_KEYS",
+    "Household",
+    "Person",
+    "PersonNotFound",
+    "PersonState",
+    "ResidentError",
+    "SearchForm",
+    "SearchQuery",
+    "SearchResult",
+    "Vault",
+    "age_on",
+    "events_of",
+    "get_person",
+    "get_persons",
+    "household_head",
+    "household_members",
+    "household_of",
+    "is_resident",
+    "mynumber_for",
+    "parse_atena",
+    "person_or_404",
+    "require_person",
+    "search",
+    "search_asked",
+    "search_from_form",
+    "sex_label",
+    "status_label",
+    "vault_for",
+    "wareki",
+]
 
 
-def mynumber_for(user: HasPermissions | None, value: str | None) -> tuple[str, bool]:
-    """The 個人番号 as ``user`` may see it, and whether it was shown (the access log records that)."""
-    return masked_for(user, value, MYNUMBER_PERMISSION)
+class PersonNotFound(LookupError):
+    """No person with this 宛名番号 in the session's city (perhaps another city's number).
+
+    Callers answer as if the number did not exist and log a refusal; the message says no more.
+    """
+
+    def __init__(self, atena_no: int | None) -> None:
+        self.atena_no = atena_no
+        super().__init__(f"no person with atena_no {atena_no} in this city")
+
+
+def require_person(session: Session, atena_no: int | None) -> Person:
+    """The person with this 宛名番号 in the session's city; ``PersonNotFound`` when there is none."""
+    person = get_person(session, atena_no)
+    if person is None:
+        raise PersonNotFound(atena_no)
+    return person

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-_DATE_ERROR = {"invalid": "日付は「2001-04-01」の形で指定してください。"}
-_INT_ERROR = {"invalid": "整数で指定してください。"}
+# Lazy: the schemas are built at import, the messages read in the requester's language.
+_DATE_ERROR = {"invalid": _l("日付は「2001-04-01」の形で指定してください。")}
+_INT_ERROR = {"invalid": _l("整数で指定してください。")}
 
 
 class SearchArgsSchema(Schema):
-    """?kana=&name=&birth_date=&address=&include_removed=&page=&per_page= (unknown keys ignored)."""
+    """?kana=&name=&birth_date=&address=&include_removed=&page=&per_page= (unknown keys ignored).
+
+    Built per request: the lazy messages become text in the requester's language here, because
+    marshmallow wraps only real strings in a list of messages.
+    """
 
     class Meta:
         unknown = EXCLUDE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages = {k: str(v) for k, v in field.error_messages.items()}
 
     kana = fields.String(load_default="", validate=validate.Length(max=60))
     name = fields.String(load_default="", validate=validate.Length(max=60))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from modules.residents import kana
@@ -77,7 +78,7 @@ def conditions(session: Session, query: SearchQuery) -> list[sa.ColumnElement[bo
         normalised = kana.normalize_kana(query.kana)
         key = kana.kana_search_key(query.kana)
         if not kana.is_katakana(normalised) or not key:
-            c.add("kana", "カナ氏名はカタカナまたはひらがなで入力してください。")
+            c.add("kana", _("カナ氏名はカタカナまたはひらがなで入力してください。"))
         else:
             where.append(prefix_match(session, Person.kana_key, key))
     if query.name.strip():
@@ -91,7 +92,7 @@ def conditions(session: Session, query: SearchQuery) -> list[sa.ColumnElement[bo
         if key:
             where.append(prefix_match(session, Person.address_key, key))
     if not where and not c.errors:
-        c.add("", "検索条件を1つ以上入力してください（カナ氏名、漢字氏名、生年月日、住所）。")
+        c.add("", _("検索条件を1つ以上入力してください（カナ氏名、漢字氏名、生年月日、住所）。"))
     c.raise_if_any()
     if not query.include_removed:
         where.append(Person.status == Status.resident)

@@ -2,17 +2,18 @@
 
 Every operation checks all of its input before it changes anything, and raises ResidentError
 (messages in Japanese, by field) when something is wrong: the request then rolls back and the
-register is as it was. Other modules read people through ``get_person``, ``person_on``,
-``household_members`` and ``search``, by the 宛名番号.
+register is as it was. Other modules read people through ``modules.residents.public``, by the
+宛名番号, never through this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from modules.residents import numbers
@@ -51,8 +52,13 @@ __all__ = [
     "events_of",
     "get_household",
     "get_person",
+    "get_persons",
+    "household_head",
     "household_members",
+    "household_of",
+    "is_resident",
     "move_out",
+    "parse_atena",
     "person_on",
     "record_death",
     "register_arrival",
@@ -68,13 +74,68 @@ def _today(today: dt.date | None) -> dt.date:
 # --- reading -------------------------------------------------------------------------------
 
 
-def get_person(session: Session, atena_no: int) -> Person | None:
-    """The person with this 宛名番号 in the session's city (None if there is none)."""
+# 宛名番号 are stored as 32-bit integers: anything outside cannot name a person, and asking the
+# database about it would fail on PostgreSQL instead of finding no one.
+_ATENA_MAX = 2**31 - 1
+# Well under the bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+_BATCH = 1000
+
+
+def _valid_atena(atena_no: object) -> bool:
+    return isinstance(atena_no, int) and not isinstance(atena_no, bool) and 0 < atena_no <= _ATENA_MAX
+
+
+def parse_atena(text: object) -> int | None:
+    """A 宛名番号 as typed or sent (spaces around allowed); None when it cannot be one."""
+    try:
+        number = int(str(text or "").strip())
+    except ValueError:
+        return None
+    return number if _valid_atena(number) else None
+
+
+def get_person(session: Session, atena_no: int | None) -> Person | None:
+    """The person with this 宛名番号 in the session's city (None if there is none, or no number)."""
+    if not _valid_atena(atena_no):
+        return None
     return session.scalar(sa.select(Person).where(Person.atena_no == atena_no))
+
+
+def get_persons(session: Session, atena_nos: Iterable[int]) -> dict[int, Person]:
+    """The persons of these 宛名番号 in the session's city, by number, in one query per thousand;
+    numbers the city does not hold are simply absent (another city's stay invisible)."""
+    wanted = list(dict.fromkeys(n for n in atena_nos if _valid_atena(n)))
+    found: dict[int, Person] = {}
+    for i in range(0, len(wanted), _BATCH):
+        chunk = wanted[i : i + _BATCH]
+        found.update(
+            (p.atena_no, p) for p in session.scalars(sa.select(Person).where(Person.atena_no.in_(chunk)))
+        )
+    return found
+
+
+def is_resident(person: Person | PersonState) -> bool:
+    """Whether the person is on the register now (not moved out, not deceased: not a 除票)."""
+    return person.status == Status.resident
 
 
 def get_household(session: Session, household_no: int) -> Household | None:
     return session.scalar(sa.select(Household).where(Household.household_no == household_no))
+
+
+def household_of(session: Session, person: Person | PersonState) -> Household | None:
+    """The household the person belongs to (now, or in the state given)."""
+    return session.get(Household, person.household_id)
+
+
+def household_head(session: Session, household_id: int) -> PersonState | None:
+    """The resident whose 続柄 is 世帯主 in this household now (None if it has none)."""
+    row = session.scalar(
+        sa.select(Person).where(
+            Person.household_id == household_id, Person.relationship == HEAD, Person.status == Status.resident
+        )
+    )
+    return PersonState.of(row) if row is not None else None
 
 
 def _order(states: list[PersonState]) -> list[PersonState]:
@@ -155,14 +216,20 @@ def _check_effective(c: Collector, session: Session, person: Person, on: dt.date
         sa.select(sa.func.max(ResidentEvent.effective_on)).where(ResidentEvent.person_id == person.id)
     )
     if on < person.resident_since:
-        c.add("effective_on", f"異動日が住民となった日（{person.resident_since.isoformat()}）より前です。")
+        c.add(
+            "effective_on",
+            _("異動日が住民となった日（%(day)s）より前です。", day=person.resident_since.isoformat()),
+        )
     elif latest is not None and on < latest:
-        c.add("effective_on", f"異動日は前回の異動日（{latest.isoformat()}）以降の日付を指定してください。")
+        c.add(
+            "effective_on",
+            _("異動日は前回の異動日（%(day)s）以降の日付を指定してください。", day=latest.isoformat()),
+        )
 
 
 def _require_resident(person: Person) -> None:
-    if person.status != Status.resident:
-        raise ResidentError("この方は既に除票となっています（転出または死亡）。", "")
+    if not is_resident(person):
+        raise ResidentError(_("この方は既に除票となっています（転出または死亡）。"), "")
 
 
 def register_arrival(
@@ -190,7 +257,7 @@ def register_arrival(
     if household_no is not None:
         household = get_household(session, household_no)
         if household is None or not _resident_members(session, household.id):
-            c.add("household_no", "指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。")
+            c.add("household_no", _("指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。"))
     head = session.get(Person, household.head_person_id) if household and household.head_person_id else None
     # A member joining a household lives where its head lives, unless the clerk typed otherwise.
     address_in = dict(data)
@@ -201,20 +268,20 @@ def register_arrival(
     if household_no is None and values["relationship"] and values["relationship"] != HEAD:
         c.add(
             "relationship",
-            "新しい世帯を作る場合、続柄は「世帯主」としてください（世帯には世帯主が必要です）。",
+            _("新しい世帯を作る場合、続柄は「世帯主」としてください（世帯には世帯主が必要です）。"),
         )
     if household is not None and values["relationship"] == HEAD:
-        c.add("relationship", "この世帯には既に世帯主がいます。世帯主以外の続柄を選んでください。")
+        c.add("relationship", _("この世帯には既に世帯主がいます。世帯主以外の続柄を選んでください。"))
     if kind == EventKind.birth:
         if household_no is None:
-            c.add("household_no", "出生の届出には、子が入る世帯を指定してください。")
+            c.add("household_no", _("出生の届出には、子が入る世帯を指定してください。"))
         if on and values["birth_date"] and on != values["birth_date"]:
-            c.add("effective_on", "出生の異動日は生年月日と同じ日です。")
+            c.add("effective_on", _("出生の異動日は生年月日と同じ日です。"))
     elif on and values["birth_date"] and on < values["birth_date"]:
-        c.add("effective_on", "異動日が生年月日より前です。")
+        c.add("effective_on", _("異動日が生年月日より前です。"))
     digest = vault.digest(number) if number else None
     if digest and session.scalar(sa.select(Person.id).where(Person.mynumber_digest == digest)):
-        c.add("mynumber", "この個人番号は既に別の方に記載されています。")
+        c.add("mynumber", _("この個人番号は既に別の方に記載されています。"))
     c.raise_if_any()
 
     if household is None:
@@ -263,8 +330,10 @@ def move_out(
     if person.relationship == HEAD and others:
         c.add(
             "",
-            "世帯主だけが転出する場合は、先に世帯変更で新しい世帯主を定めてください"
-            "（世帯全員の転出なら「世帯全員」を選んでください）。",
+            _(
+                "世帯主だけが転出する場合は、先に世帯変更で新しい世帯主を定めてください"
+                "（世帯全員の転出なら「世帯全員」を選んでください）。"
+            ),
         )
     c.raise_if_any()
     note = f"転出先: {destination}" if destination else ""
@@ -294,7 +363,7 @@ def relocate(
     for mover in movers:
         _check_effective(c, session, mover, day)
     if all(getattr(person, k) == v for k, v in new.items()):
-        c.add("town", "新しい住所が現在の住所と同じです。")
+        c.add("town", _("新しい住所が現在の住所と同じです。"))
     c.raise_if_any()
     return [_record(session, m, EventKind.relocation, day, dict(new), by) for m in movers]
 
@@ -336,10 +405,11 @@ def _check_new_head(
         return
     if new_head is None:
         c.add(
-            "new_head", "世帯主が抜けると世帯主がいなくなります。残る世帯員から新しい世帯主を選んでください。"
+            "new_head",
+            _("世帯主が抜けると世帯主がいなくなります。残る世帯員から新しい世帯主を選んでください。"),
         )
     elif new_head not in others:
-        c.add("new_head", "新しい世帯主は、同じ世帯に残る世帯員から選んでください。")
+        c.add("new_head", _("新しい世帯主は、同じ世帯に残る世帯員から選んでください。"))
     else:
         _check_effective(c, session, new_head, day)
 
@@ -366,10 +436,10 @@ def change_head(
     household = session.get(Household, new_head.household_id)
     former = session.get(Person, household.head_person_id) if household.head_person_id else None
     if new_head.relationship == HEAD:
-        c.add("", "この方は既に世帯主です。")
+        c.add("", _("この方は既に世帯主です。"))
     relation = clean_choice(c, "relationship", former_head_relationship, RELATIONSHIPS)
     if relation == HEAD:
-        c.add("relationship", "元の世帯主の新しい続柄に「世帯主」は選べません。")
+        c.add("relationship", _("元の世帯主の新しい続柄に「世帯主」は選べません。"))
     _check_effective(c, session, new_head, day)
     if former is not None and former.status == Status.resident:
         _check_effective(c, session, former, day)
@@ -407,15 +477,15 @@ def change_household(
     if household_no is not None:
         target = get_household(session, household_no)
         if target is None or not _resident_members(session, target.id):
-            c.add("household_no", "指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。")
+            c.add("household_no", _("指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。"))
         elif target.id == person.household_id:
-            c.add("household_no", "現在と同じ世帯です。世帯主の変更は「世帯主変更」から行ってください。")
+            c.add("household_no", _("現在と同じ世帯です。世帯主の変更は「世帯主変更」から行ってください。"))
         elif relation == HEAD:
-            c.add("relationship", "移る先の世帯には既に世帯主がいます。世帯主以外の続柄を選んでください。")
+            c.add("relationship", _("移る先の世帯には既に世帯主がいます。世帯主以外の続柄を選んでください。"))
     elif relation and relation != HEAD:
         c.add(
             "relationship",
-            "新しい世帯を作る場合、続柄は「世帯主」としてください（世帯には世帯主が必要です）。",
+            _("新しい世帯を作る場合、続柄は「世帯主」としてください（世帯には世帯主が必要です）。"),
         )
     others = [p for p in _resident_members(session, person.household_id) if p.id != person.id]
     _check_new_head(c, session, person, others, new_head, day)
@@ -440,19 +510,6 @@ def change_household(
         target.head_person_id = person.id
         session.flush()
     return events
-
-
-CORRECTABLE = (
-    "family_name",
-    "given_name",
-    "family_kana",
-    "given_kana",
-    "birth_date",
-    "sex",
-    "katagaki",
-    "honseki",
-    "hitto_sha",
-)
 
 
 def correct(
@@ -497,11 +554,11 @@ def correct(
     digest = vault.digest(number) if number else None
     if digest and digest != person.mynumber_digest:
         if session.scalar(sa.select(Person.id).where(Person.mynumber_digest == digest)):
-            c.add("mynumber", "この個人番号は既に別の方に記載されています。")
+            c.add("mynumber", _("この個人番号は既に別の方に記載されています。"))
     elif digest:
         number = None  # the same number again: nothing to change
     if not changes and not number and not c.errors:
-        c.add("", "修正する項目がありません。変更する項目だけを入力してください。")
+        c.add("", _("修正する項目がありません。変更する項目だけを入力してください。"))
     c.raise_if_any()
     if number:
         person.mynumber_token = vault.encrypt(number)

@@ -1,15 +1,19 @@
-"""Cleaning and checking what a clerk typed, field by field, with messages in Japanese."""
+"""Cleaning and checking what a clerk typed, field by field, with messages in the clerk's language."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from flask_babel import gettext as _
+
 from modules.residents import kana, mynumber
+from modules.residents.display import field_label
 from modules.residents.errors import Collector
 from modules.residents.models import HEAD
 
-SEXES = {"male": "男", "female": "女"}
+# The codes of the register's sexes (their labels: display.SEX_LABELS).
+SEXES = ("male", "female")
 RELATIONSHIPS = (
     HEAD,
     "妻",
@@ -33,65 +37,61 @@ RELATIONSHIPS = (
     "同居人",
     "縁故者",
 )
-LABELS = {
-    "family_name": "氏",
-    "given_name": "名",
-    "family_kana": "氏（カナ）",
-    "given_kana": "名（カナ）",
-    "birth_date": "生年月日",
-    "sex": "性別",
-    "relationship": "続柄",
-    "town": "町名",
-    "banchi": "番地",
-    "katagaki": "方書",
-    "effective_on": "異動日",
-    "mynumber": "個人番号",
-    "honseki": "本籍",
-    "hitto_sha": "筆頭者",
-}
 
 
 def clean_name(c: Collector, field: str, value: Any) -> str:
     text = kana.normalize_name(str(value or ""))
     if not text:
-        c.add(field, f"{LABELS[field]}を入力してください。")
+        c.add(field, _("%(label)sを入力してください。", label=field_label(field)))
     elif len(text) > 50:
-        c.add(field, f"{LABELS[field]}は50文字以内で入力してください。")
+        c.add(
+            field, _("%(label)sは%(limit)s文字以内で入力してください。", label=field_label(field), limit=50)
+        )
     return text
 
 
 def clean_kana(c: Collector, field: str, value: Any) -> str:
     text = kana.normalize_kana(str(value or ""))
     if not text:
-        c.add(field, f"{LABELS[field]}を入力してください。")
+        c.add(field, _("%(label)sを入力してください。", label=field_label(field)))
     elif not kana.is_katakana(text):
-        c.add(field, f"{LABELS[field]}はカタカナで入力してください（漢字・英数字は使えません）。")
+        c.add(
+            field,
+            _(
+                "%(label)sはカタカナで入力してください（漢字・英数字は使えません）。",
+                label=field_label(field),
+            ),
+        )
     elif len(text) > 50:
-        c.add(field, f"{LABELS[field]}は50文字以内で入力してください。")
+        c.add(
+            field, _("%(label)sは%(limit)s文字以内で入力してください。", label=field_label(field), limit=50)
+        )
     return text
 
 
 def clean_date(c: Collector, field: str, value: Any, today: dt.date) -> dt.date | None:
     if value in (None, ""):
-        c.add(field, f"{LABELS[field]}を入力してください。")
+        c.add(field, _("%(label)sを入力してください。", label=field_label(field)))
         return None
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
-            c.add(field, f"{LABELS[field]}は「2001-04-01」の形で入力してください。")
+            c.add(field, _("%(label)sは「2001-04-01」の形で入力してください。", label=field_label(field)))
             return None
     if value > today:
-        c.add(field, f"{LABELS[field]}に未来の日付は指定できません。")
+        c.add(field, _("%(label)sに未来の日付は指定できません。", label=field_label(field)))
     elif value.year < 1868:
-        c.add(field, f"{LABELS[field]}が古すぎます（明治以降の日付を入力してください）。")
+        c.add(
+            field, _("%(label)sが古すぎます（明治以降の日付を入力してください）。", label=field_label(field))
+        )
     return value
 
 
 def clean_choice(c: Collector, field: str, value: Any, choices: Any) -> str:
     text = str(value or "")
     if text not in choices:
-        c.add(field, f"{LABELS[field]}を選択してください。")
+        c.add(field, _("%(label)sを選択してください。", label=field_label(field)))
     return text
 
 
@@ -100,10 +100,10 @@ def clean_address(c: Collector, values: dict[str, Any], *, required: bool = True
     if required:
         for f in ("town", "banchi"):
             if not out[f]:
-                c.add(f, f"{LABELS[f]}を入力してください。")
+                c.add(f, _("%(label)sを入力してください。", label=field_label(f)))
     for f, limit in (("town", 50), ("banchi", 50), ("katagaki", 100)):
         if len(out[f]) > limit:
-            c.add(f, f"{LABELS[f]}は{limit}文字以内で入力してください。")
+            c.add(f, _("%(label)sは%(limit)s文字以内で入力してください。", label=field_label(f), limit=limit))
     return out
 
 
@@ -112,9 +112,9 @@ def clean_mynumber(c: Collector, value: Any) -> str | None:
     if not text:
         return None
     if not text.isdigit() or len(text) != 12:
-        c.add("mynumber", "個人番号は12桁の数字で入力してください。")
+        c.add("mynumber", _("個人番号は12桁の数字で入力してください。"))
     elif not mynumber.is_valid(text):
-        c.add("mynumber", "個人番号の検査用数字が正しくありません。番号を確認してください。")
+        c.add("mynumber", _("個人番号の検査用数字が正しくありません。番号を確認してください。"))
     return text
 
 
@@ -124,8 +124,8 @@ def clean_honseki(c: Collector, values: dict[str, Any]) -> dict[str, str | None]
     for f, limit in (("honseki", 100), ("hitto_sha", 50)):
         text = kana.normalize_name(str(values.get(f) or ""))
         if len(text) > limit:
-            c.add(f, f"{LABELS[f]}は{limit}文字以内で入力してください。")
+            c.add(f, _("%(label)sは%(limit)s文字以内で入力してください。", label=field_label(f), limit=limit))
         out[f] = text or None
     if out["hitto_sha"] and not out["honseki"]:
-        c.add("honseki", "筆頭者を記載する場合は、本籍も入力してください。")
+        c.add("honseki", _("筆頭者を記載する場合は、本籍も入力してください。"))
     return out

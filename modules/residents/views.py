@@ -3,94 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
+from flask import abort, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
 from modules.residents import services
-from modules.residents.display import HELPERS
+from modules.residents.display import HELPERS, atena
 from modules.residents.errors import ResidentError
 from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
-from modules.residents.models import EventKind, Household, Person
-from modules.residents.mynumber import vault_for
-from modules.residents.public import MYNUMBER_PERMISSION, mynumber_for
+from modules.residents.models import EventKind, Person
+from modules.residents.mynumber import MYNUMBER_PERMISSION, mynumber_for, vault_for
+from modules.residents.ui import PER_PAGE, person_or_404, search_from_form
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.errors import place_errors
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
+from tenant_core.views import form_status, found_or_404, page_renderer, parse_date
 
-PER_PAGE = 20
-
-
-def _render(template: str, status: int = 200, **context: Any):
-    return render_template(template, **HELPERS, **context), status
-
-
-def _day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def person_or_404(atena_no: int, screen: str) -> Person:
-    """The person of this city with this 宛名番号; a miss is logged (probing leaves a trace)."""
-    person = services.get_person(get_session(), atena_no)
-    if person is None:
-        audit.record("view", screen=screen, target=f"atena:{atena_no}", outcome="failed", detail="not found")
-        abort(404)
-    return person
-
-
-SEARCH_KEYS = ("kana", "name", "birth_date", "address")
-
-
-def show_errors(form: FlaskForm, errors: dict[str, str]) -> list[str]:
-    """Put each message under its field; return those that belong to no field of the form."""
-    general = []
-    for field, message in errors.items():
-        target = getattr(form, field, None) if field else None
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, message]
-        else:
-            general.append(message)
-    return general
-
-
-def search_from_form(
-    form: SearchForm, *, screen: str, page: int = 1, per_page: int = PER_PAGE
-) -> tuple[services.SearchResult | None, list[str]]:
-    """Run the resident search a SearchForm asks for and log its shape; every module's search page uses it.
-
-    Returns (None, []) when no term was given. Problems go under their fields; the rest is returned.
-    """
-    if not any(request.args.get(k) for k in SEARCH_KEYS):
-        return None, []
-    birth = _day(request.args.get("birth_date"))
-    if request.args.get("birth_date") and birth is None:
-        form.birth_date.errors = ["生年月日は「2001-04-01」の形で入力してください。"]
-    query = services.SearchQuery(
-        kana=form.kana.data or "",
-        name=form.name.data or "",
-        birth_date=birth,
-        address=form.address.data or "",
-        include_removed=bool(form.include_removed.data),
-    )
-    result, errors = None, []
-    try:
-        if not form.birth_date.errors:
-            result = services.search(get_session(), query, page, per_page)
-    except ResidentError as exc:
-        errors = show_errors(form, exc.errors)
-    audit.record(
-        "search",
-        screen=screen,
-        search=audit.search_shape(query.terms(), result.total if result else 0),
-        outcome="ok" if result else "failed",
-    )
-    return result, errors
+_render = page_renderer(HELPERS)
 
 
 @require("residents.view")
@@ -112,12 +44,12 @@ def person(atena_no: int):
     """A person now, or on the date ``?on=``; the 個人番号 in full only when asked for and allowed."""
     session = get_session()
     row = person_or_404(atena_no, "residents.person")
-    on = _day(request.args.get("on"))
+    on = parse_date(request.args.get("on"))
     state = services.person_on(session, row.id, on) if on else services.PersonState.of(row)
     want_number = request.args.get("show_mynumber") == "1" and g.user.can(MYNUMBER_PERMISSION)
     number = vault_for(current_tenant.slug).decrypt(row.mynumber_token)
     shown_value, shown = mynumber_for(g.user if want_number else None, number)
-    household = session.get(Household, state.household_id) if state else None
+    household = services.household_of(session, state) if state else None
     audit.record("view", screen="residents.person", target=f"atena:{atena_no}", mynumber_shown=shown)
     return _render(
         "residents/person.html",
@@ -140,13 +72,12 @@ def person(atena_no: int):
 def household(household_no: int):
     """The members of a household, head first, now or on ``?on=``."""
     session = get_session()
-    row = services.get_household(session, household_no)
-    if row is None:
-        audit.record(
-            "view", screen="residents.household", target=f"household:{household_no}", outcome="failed"
-        )
-        abort(404)
-    on = _day(request.args.get("on"))
+    row = found_or_404(
+        services.get_household(session, household_no),
+        screen="residents.household",
+        target=f"household:{household_no}",
+    )
+    on = parse_date(request.args.get("on"))
     members = services.household_members(session, row.id, on=on)
     audit.record("view", screen="residents.household", target=f"household:{household_no}")
     return _render("residents/household.html", household=row, members=members, on=on, today=dt.date.today())
@@ -171,15 +102,20 @@ def arrival():
                 household_no=form.household_no.data,
             )
         except ResidentError as exc:
-            errors = show_errors(form, exc.errors)
+            errors = place_errors(form, exc.errors)
         else:
             audit.record(
                 "change", screen="residents.arrival", target=f"atena:{row.atena_no}", detail=form.kind.data
             )
-            flash(f"{row.family_name} {row.given_name} さんを登録しました（宛名番号 {row.atena_no:010d}）。")
+            flash(
+                _(
+                    "%(name)s さんを登録しました（宛名番号 %(atena)s）。",
+                    name=f"{row.family_name} {row.given_name}",
+                    atena=atena(row.atena_no),
+                )
+            )
             return redirect(url_for(".person", atena_no=row.atena_no))
-    status = 422 if request.method == "POST" else 200
-    return _render("residents/arrival.html", status, form=form, errors=errors)
+    return _render("residents/arrival.html", form_status(), form=form, errors=errors)
 
 
 def _apply_event(kind: str, row: Person, form: EventForm) -> None:
@@ -187,9 +123,9 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
     address = {"town": form.town.data, "banchi": form.banchi.data, "katagaki": form.katagaki.data}
     new_head = services.get_person(session, form.new_head.data) if form.new_head.data else None
     if form.new_head.data and new_head is None:
-        raise ResidentError("指定された宛名番号の方が見つかりません。", "new_head")
+        raise ResidentError(_("指定された宛名番号の方が見つかりません。"), "new_head")
     if kind in ("move_out", "death") and not form.confirm.data:
-        raise ResidentError("内容を確認のうえ、確認欄にチェックを入れてください。", "confirm")
+        raise ResidentError(_("内容を確認のうえ、確認欄にチェックを入れてください。"), "confirm")
     if kind == "move_out":
         services.move_out(
             session,
@@ -240,15 +176,14 @@ def event(atena_no: int, kind: str):
         try:
             _apply_event(kind, row, form)
         except ResidentError as exc:
-            errors = show_errors(form, exc.errors)
+            errors = place_errors(form, exc.errors)
         else:
             audit.record("change", screen="residents.event", target=f"atena:{atena_no}", detail=kind)
-            flash(f"{EVENT_TITLES[kind]}を登録しました。")
+            flash(_("%(event)sを登録しました。", event=EVENT_TITLES[kind]))
             return redirect(url_for(".person", atena_no=atena_no))
-    status = 422 if request.method == "POST" else 200
     return _render(
         "residents/event.html",
-        status,
+        form_status(),
         form=form,
         person=row,
         kind=kind,

@@ -1,19 +1,31 @@
-"""How the seal register's values read on screen."""
+"""How the seal register's values read on screen: its states and events, in the reader's language."""
 
 from __future__ import annotations
 
-from modules.residents.display import HELPERS as RESIDENT_HELPERS
+from flask_babel import lazy_gettext as _l
+
+from modules.residents.public import HELPERS as RESIDENT_HELPERS
 from modules.seals.models import SealEventKind, SealStatus
 
-STATUS_LABELS = {SealStatus.registered: "登録中", SealStatus.lost: "亡失", SealStatus.abolished: "廃止"}
+STATUS_LABELS = {
+    SealStatus.registered: _l("登録中"),
+    SealStatus.lost: _l("亡失"),
+    SealStatus.abolished: _l("廃止"),
+}
 EVENT_LABELS = {
-    SealEventKind.registered: "登録",
-    SealEventKind.lost: "亡失届",
-    SealEventKind.abolished: "廃止届",
+    SealEventKind.registered: _l("登録"),
+    SealEventKind.lost: _l("亡失届"),
+    SealEventKind.abolished: _l("廃止届"),
 }
 
-HELPERS = {
-    **RESIDENT_HELPERS,
-    "seal_status": lambda s: STATUS_LABELS.get(s, s),
-    "seal_event": lambda k: EVENT_LABELS.get(k, k),
-}
+
+def status_label(code: str) -> str:
+    """登録中/亡失/廃止 for a registration's stored state (the code itself if unknown)."""
+    return str(STATUS_LABELS.get(code, code))
+
+
+def event_label(code: str) -> str:
+    return str(EVENT_LABELS.get(code, code))
+
+
+HELPERS = {**RESIDENT_HELPERS, "seal_status": status_label, "seal_event": event_label}

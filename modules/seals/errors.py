@@ -1,13 +1,13 @@
-"""The error every seal operation raises for bad input: messages in Japanese, by field."""
+"""The error every seal operation raises for bad input: the core's ``InputError`` by its name here.
+
+``refused`` (from the core) marks an attempt that named something outside this city; the pages log
+it with outcome "refused".
+"""
 
 from __future__ import annotations
 
+from tenant_core.errors import InputError
 
-class SealError(ValueError):
+
+class SealError(InputError):
     """Input refused; nothing was changed. ``errors`` maps a field name (or ``""``) to its message."""
-
-    def __init__(self, errors: dict[str, str] | str, field: str = "", *, refused: bool = False) -> None:
-        self.errors = {field: errors} if isinstance(errors, str) else dict(errors)
-        # True when the attempt named something outside this city (logged with outcome "refused").
-        self.refused = refused
-        super().__init__(" ".join(self.errors.values()))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from modules.residents.forms import SearchForm
+from modules.residents.public import SearchForm
+from modules.seals.display import STATUS_LABELS
 
 __all__ = ["ChangeForm", "ListForm", "RegisterForm", "SearchForm"]
 
@@ -19,17 +21,12 @@ class ListForm(FlaskForm):
     class Meta:
         csrf = False
 
-    no = StringField("登録番号", validators=[Length(max=20)])
+    no = StringField(_l("登録番号"), validators=[Length(max=20)])
     status = SelectField(
-        "状態",
+        _l("状態"),
         choices=[
-            SelectChoice(v, label)
-            for v, label in (
-                ("", "すべて"),
-                ("registered", "登録中"),
-                ("lost", "亡失"),
-                ("abolished", "廃止"),
-            )
+            SelectChoice("", _l("すべて")),
+            *(SelectChoice(code.value, label) for code, label in STATUS_LABELS.items()),
         ],
         validate_choice=False,
     )
@@ -39,14 +36,14 @@ class RegisterForm(FlaskForm):
     """印鑑登録の申請."""
 
     atena_no = IntegerField(
-        "宛名番号", validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+        _l("宛名番号"), validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
     )
-    image = FileField("印影画像（PNG または JPEG）", render_kw={"accept": "image/png,image/jpeg"})
+    image = FileField(_l("印影画像（PNG または JPEG）"), render_kw={"accept": "image/png,image/jpeg"})
 
 
 class ChangeForm(FlaskForm):
     """亡失届・廃止届: a reason and a deliberate tick."""
 
-    effective_on = StringField("届出日（空欄なら本日）", render_kw={"type": "date"})
-    reason = TextAreaField("理由", validators=[Length(max=300)])
-    confirm = BooleanField("内容を確認しました（取り消せません）")
+    effective_on = StringField(_l("届出日（空欄なら本日）"), render_kw={"type": "date"})
+    reason = TextAreaField(_l("理由"), validators=[Length(max=300)])
+    confirm = BooleanField(_l("内容を確認しました（取り消せません）"))

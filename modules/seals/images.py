@@ -6,6 +6,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from modules.seals.errors import SealError
@@ -34,12 +35,14 @@ def _refuse(message: str) -> SealError:
 def check_image(data: bytes | None, max_kb: int) -> CheckedImage:
     """The image if it is a PNG or JPEG within ``max_kb`` and the size limits; SealError otherwise."""
     if not data:
-        raise _refuse("ファイルを選択してください。")
+        raise _refuse(_("ファイルを選択してください。"))
     if len(data) > max_kb * 1024:
-        raise _refuse(f"ファイルが大きすぎます（{len(data) // 1024}KB、上限 {max_kb}KB）。")
+        raise _refuse(
+            _("ファイルが大きすぎます（%(kb)sKB、上限 %(max)sKB）。", kb=len(data) // 1024, max=max_kb)
+        )
     kind = next((v for magic, v in MAGIC.items() if data.startswith(magic)), None)
     if kind is None:
-        raise _refuse("PNG または JPEG の画像ファイルを選択してください（画像ではないファイルです）。")
+        raise _refuse(_("PNG または JPEG の画像ファイルを選択してください（画像ではないファイルです）。"))
     mime, pil_format = kind
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -48,11 +51,17 @@ def check_image(data: bytes | None, max_kb: int) -> CheckedImage:
             img.load()  # a truncated file fails here
             fmt, (width, height) = img.format, img.size
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _refuse("画像として読み取れません（壊れているか、画像ではないファイルです）。") from None
+        raise _refuse(_("画像として読み取れません（壊れているか、画像ではないファイルです）。")) from None
     if fmt != pil_format:
-        raise _refuse("PNG または JPEG の画像ファイルを選択してください。")
+        raise _refuse(_("PNG または JPEG の画像ファイルを選択してください。"))
     if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
         raise _refuse(
-            f"画像の大きさは縦横 {MIN_SIDE}〜{MAX_SIDE} ピクセルにしてください（{width}×{height}）。"
+            _(
+                "画像の大きさは縦横 %(min)s〜%(max)s ピクセルにしてください（%(width)s×%(height)s）。",
+                min=MIN_SIDE,
+                max=MAX_SIDE,
+                width=width,
+                height=height,
+            )
         )
     return CheckedImage(data, mime, hashlib.sha256(data).hexdigest(), width, height)

@@ -2,7 +2,7 @@
 
 Other modules read through ``active_registration`` (the 印鑑登録証明書 of the certificate module)
 and ``registrations_of``. Every operation checks all of its input before it changes anything and
-raises SealError (Japanese, by field) when something is wrong: nothing is then changed.
+raises SealError (messages by field) when something is wrong: nothing is then changed.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from modules.residents import services as residents
-from modules.residents.display import age_on
-from modules.residents.models import Person, Status
+from modules.residents import public as residents
 from modules.seals.errors import SealError
 from modules.seals.images import check_image
 from modules.seals.models import SealCounter, SealEvent, SealEventKind, SealRegistration, SealStatus
+from tenant_core import sequences
 from tenant_core.models import utcnow
 
 REGISTRATION = "registration"
@@ -115,23 +115,8 @@ def register_list(
 
 
 def _reserve(session: Session, name: str) -> int:
-    """The next number of a sequence: one UPDATE ... RETURNING, the row made on first use."""
-    for _attempt in range(3):
-        value = session.execute(
-            sa.update(SealCounter)
-            .where(SealCounter.name == name)
-            .values(value=SealCounter.value + 1)
-            .returning(SealCounter.value)
-        ).scalar()
-        if value is not None:
-            return int(value)
-        try:
-            with session.begin_nested():
-                session.add(SealCounter(name=name, value=1))
-            return 1
-        except sa.exc.IntegrityError:
-            continue
-    raise RuntimeError(f"could not reserve a number of sequence {name}")
+    """The next 登録番号 or 印鑑登録証番号 of the city (its counter row made on first use)."""
+    return sequences.reserve(session, SealCounter, name)
 
 
 def _event(
@@ -140,14 +125,18 @@ def _event(
     session.add(SealEvent(registration_id=reg.id, kind=kind, effective_on=on, reason=reason, recorded_by=by))
 
 
-def _resident(session: Session, atena_no: int | None) -> Person:
+def _resident(session: Session, atena_no: int | None) -> residents.Person:
     if not atena_no:
-        raise SealError("宛名番号を入力してください。", "atena_no")
-    person = residents.get_person(session, atena_no)
-    if person is None:
+        raise SealError(_("宛名番号を入力してください。"), "atena_no")
+    try:
+        return residents.require_person(session, atena_no)
+    except residents.PersonNotFound:
         # Not in this city's register: perhaps another city's number. Say nothing about it.
-        raise SealError(f"宛名番号 {atena_no} の方はこの団体の住民記録にいません。", "atena_no", refused=True)
-    return person
+        raise SealError(
+            _("宛名番号 %(atena)s の方はこの団体の住民記録にいません。", atena=atena_no),
+            "atena_no",
+            refused=True,
+        ) from None
 
 
 def register(
@@ -164,16 +153,16 @@ def register(
     on = registered_on or dt.date.today()
     person = _resident(session, atena_no)
     errors: dict[str, str] = {}
-    if person.status != Status.resident:
-        errors["atena_no"] = "住民でない方（転出・死亡）の印鑑は登録できません。"
-    elif age_on(person.birth_date, on) < rules.min_age:
-        errors["atena_no"] = f"{rules.min_age}歳未満の方は印鑑を登録できません。"
+    if not residents.is_resident(person):
+        errors["atena_no"] = _("住民でない方（転出・死亡）の印鑑は登録できません。")
+    elif residents.age_on(person.birth_date, on) < rules.min_age:
+        errors["atena_no"] = _("%(age)s歳未満の方は印鑑を登録できません。", age=rules.min_age)
     else:
         existing = registrations_of(session, person.atena_no)
         if any(r.status == SealStatus.registered for r in existing):
-            errors["atena_no"] = "この方はすでに印鑑を登録しています（登録できる印鑑は1人1個です）。"
+            errors["atena_no"] = _("この方はすでに印鑑を登録しています（登録できる印鑑は1人1個です）。")
         elif not rules.allow_reregistration_after_lost and any(r.status == SealStatus.lost for r in existing):
-            errors["atena_no"] = (
+            errors["atena_no"] = _(
                 "印鑑登録証の亡失届が出ている登録があります。先にその登録を廃止してください。"
             )
     try:
@@ -209,15 +198,15 @@ def _check_change(reason: str | None, confirmed: bool, on: dt.date | None, reg: 
     errors: dict[str, str] = {}
     text = (reason or "").strip()
     if not text:
-        errors["reason"] = "理由を入力してください。"
+        errors["reason"] = _("理由を入力してください。")
     elif len(text) > REASON_MAX:
-        errors["reason"] = f"理由は{REASON_MAX}文字以内で入力してください。"
+        errors["reason"] = _("理由は%(max)s文字以内で入力してください。", max=REASON_MAX)
     if not confirmed:
-        errors["confirm"] = "内容を確認のうえ、確認欄にチェックを入れてください。"
+        errors["confirm"] = _("内容を確認のうえ、確認欄にチェックを入れてください。")
     if on is not None and on < reg.registered_on:
-        errors["effective_on"] = "登録日より前の日付は指定できません。"
+        errors["effective_on"] = _("登録日より前の日付は指定できません。")
     if on is not None and on > dt.date.today():
-        errors["effective_on"] = "未来の日付は指定できません。"
+        errors["effective_on"] = _("未来の日付は指定できません。")
     if errors:
         raise SealError(errors)
     return text
@@ -234,7 +223,7 @@ def mark_lost(
 ) -> SealRegistration:
     """亡失届: the card is lost; no certificate is issued on this registration from now on."""
     if reg.status != SealStatus.registered:
-        raise SealError("登録中の印鑑ではないため、亡失届は受け付けられません。")
+        raise SealError(_("登録中の印鑑ではないため、亡失届は受け付けられません。"))
     text = _check_change(reason, confirmed, on, reg)
     day = on or dt.date.today()
     reg.status, reg.lost_on, reg.lost_reason, reg.updated_at = SealStatus.lost, day, text, utcnow()
@@ -254,7 +243,7 @@ def abolish(
 ) -> SealRegistration:
     """廃止届: the registration ends (from registered or lost); it stays in the register."""
     if reg.status == SealStatus.abolished:
-        raise SealError("この登録はすでに廃止されています。")
+        raise SealError(_("この登録はすでに廃止されています。"))
     text = _check_change(reason, confirmed, on, reg)
     day = on or dt.date.today()
     reg.status, reg.abolished_on, reg.abolished_reason = SealStatus.abolished, day, text

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from flask import Response, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-
-from modules.residents import services as residents
-from modules.residents.models import Person
-from modules.residents.views import SEARCH_KEYS, person_or_404, search_from_form, show_errors
+from modules.residents import public as residents
 from modules.seals import services
 from modules.seals.display import HELPERS
 from modules.seals.errors import SealError
@@ -17,32 +13,21 @@ from modules.seals.forms import ChangeForm, ListForm, RegisterForm, SearchForm
 from modules.seals.models import SealRegistration
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.errors import place_errors
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
+from tenant_core.views import form_status, found_or_404, is_bad_date, page_renderer, parse_date
 
 PER_PAGE = 20
-
-
-def _render(template: str, status: int = 200, **context: Any):
-    return render_template(template, **HELPERS, **context), status
-
-
-def _day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+_render = page_renderer(HELPERS)
 
 
 def _registration_or_404(registration_no: str, screen: str) -> SealRegistration:
     """The registration of this city with this 登録番号; a miss is logged (probing leaves a trace)."""
-    reg = services.get_registration(get_session(), registration_no[:20])
-    if reg is None:
-        audit.record(
-            "view", screen=screen, target=f"seal:{registration_no[:20]}", outcome="failed", detail="not found"
-        )
-        abort(404)
-    return reg
+    number = registration_no[:20]
+    return found_or_404(
+        services.get_registration(get_session(), number), screen=screen, target=f"seal:{number}"
+    )
 
 
 @require("seals.view")
@@ -51,8 +36,8 @@ def index():
     session = get_session()
     form, list_form = SearchForm(request.args), ListForm(request.args)
     result, errors, status = None, [], 200
-    if any(request.args.get(k) for k in SEARCH_KEYS):
-        result, errors = search_from_form(form, screen="seals.search", per_page=PER_PAGE)
+    if residents.search_asked():
+        result, errors = residents.search_from_form(form, screen="seals.search", per_page=PER_PAGE)
         status = 422 if (errors or form.errors) and result is None else 200
     number = (list_form.no.data or "").strip()
     if number:
@@ -64,11 +49,12 @@ def index():
         )
         if reg is not None:
             return redirect(url_for(".registration", registration_no=reg.registration_no))
-        errors.append(f"登録番号「{number[:20]}」の登録はありません。")
+        errors.append(_("登録番号「%(no)s」の登録はありません。", no=number[:20]))
         status = 404
     page = Page.from_request(request, per_page=PER_PAGE)
     listing = services.register_list(session, page.number, PER_PAGE, list_form.status.data or None)
-    names = {p.atena_no: p for p in _people(session, [r.atena_no for r in listing.rows])}
+    # The names of one page of the register: one query for the page, not one per row.
+    names = residents.get_persons(session, [r.atena_no for r in listing.rows])
     audit.record("view", screen="seals.index", detail=f"register page {page.number}")
     return _render(
         "seals/index.html",
@@ -84,14 +70,10 @@ def index():
     )
 
 
-def _people(session: Any, atena_nos: list[int]) -> list[Person]:
-    return [p for n in dict.fromkeys(atena_nos) if (p := residents.get_person(session, n)) is not None]
-
-
 @require("seals.view")
 def person(atena_no: int):
     """A person's registrations, with the way to register a seal."""
-    row = person_or_404(atena_no, "seals.person")
+    row = residents.person_or_404(atena_no, "seals.person")
     regs = services.registrations_of(get_session(), atena_no)
     audit.record("view", screen="seals.person", target=f"atena:{atena_no}")
     return _render("seals/person.html", person=row, registrations=regs, can_edit=g.user.can("seals.edit"))
@@ -111,7 +93,7 @@ def register():
         try:
             reg = services.register(get_session(), form.atena_no.data, data, by=g.user.operator_id)
         except SealError as exc:
-            errors = show_errors(form, exc.errors)
+            errors = place_errors(form, exc.errors)
             audit.record(
                 "change",
                 screen="seals.register",
@@ -126,12 +108,17 @@ def register():
                 target=f"seal:{reg.registration_no}",
                 detail=f"registered for atena:{reg.atena_no}",
             )
-            flash(f"印鑑を登録しました（登録番号 {reg.registration_no}、印鑑登録証 {reg.card_no}）。")
+            flash(
+                _(
+                    "印鑑を登録しました（登録番号 %(no)s、印鑑登録証 %(card)s）。",
+                    no=reg.registration_no,
+                    card=reg.card_no,
+                )
+            )
             return redirect(url_for(".registration", registration_no=reg.registration_no))
     if form.atena_no.data and not errors:
         person = residents.get_person(get_session(), form.atena_no.data)
-    status = 422 if request.method == "POST" else 200
-    return _render("seals/register.html", status, form=form, errors=errors, person=person)
+    return _render("seals/register.html", form_status(), form=form, errors=errors, person=person)
 
 
 @require("seals.view")
@@ -165,10 +152,10 @@ def _change(registration_no: str, kind: str):
     form = ChangeForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        on = _day(form.effective_on.data)
+        on = parse_date(form.effective_on.data)
         try:
-            if form.effective_on.data and on is None:
-                raise SealError("届出日は「2026-04-01」の形で入力してください。", "effective_on")
+            if is_bad_date(form.effective_on.data):
+                raise SealError(_("届出日は「2026-04-01」の形で入力してください。"), "effective_on")
             operation = services.mark_lost if kind == "lost" else services.abolish
             operation(
                 get_session(),
@@ -179,14 +166,15 @@ def _change(registration_no: str, kind: str):
                 on=on,
             )
         except SealError as exc:
-            errors = show_errors(form, exc.errors)
+            errors = place_errors(form, exc.errors)
         else:
             audit.record("change", screen=f"seals.{kind}", target=f"seal:{reg.registration_no}", detail=kind)
-            flash("亡失届を受け付けました。" if kind == "lost" else "印鑑登録を廃止しました。")
+            flash(_("亡失届を受け付けました。") if kind == "lost" else _("印鑑登録を廃止しました。"))
             return redirect(url_for(".registration", registration_no=reg.registration_no))
-    status = 422 if request.method == "POST" else 200
-    title = "印鑑登録証の亡失届" if kind == "lost" else "印鑑登録の廃止届"
-    return _render("seals/change.html", status, form=form, errors=errors, reg=reg, kind=kind, title=title)
+    title = _("印鑑登録証の亡失届") if kind == "lost" else _("印鑑登録の廃止届")
+    return _render(
+        "seals/change.html", form_status(), form=form, errors=errors, reg=reg, kind=kind, title=title
+    )
 
 
 @require("seals.edit")
