@@ -198,7 +198,6 @@ TOWNS = {
 }
 GENERIC_TOWNS = ("本町", "中央", "旭町", "栄町", "緑町", "東町", "西町", "南町", "北町", "新町")
 BUILDINGS = ("コーポ富士", "ハイツ青葉", "メゾン桜", "グランドハイツ", "パークサイド", "レジデンス岳南")
-PREVIOUS_CITIES = ("静岡市", "沼津市", "三島市", "浜松市", "横浜市", "東京都世田谷区", "甲府市", "名古屋市")
 
 # 本籍 of the demo people: the city itself (its TOWNS above), elsewhere in 静岡県, or elsewhere in Japan.
 HONSEKI_CITIES = {"fuji": "静岡県富士市", "fujinomiya": "静岡県富士宮市"}
