@@ -11,9 +11,8 @@ import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from modules.costs.shares import ShareRow, YearResult
 from tenant_core.japanese import wareki_date, wareki_year
-
-from .services import ShareRow, YearResult
 
 JST = ZoneInfo("Asia/Tokyo")
 COLUMNS = (

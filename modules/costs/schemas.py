@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from .models import Category
+from modules.costs.models import Category
 
 LABELS = {
     "code": "団体コード",
