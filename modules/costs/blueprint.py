@@ -2,13 +2,9 @@
 
 from flask import Blueprint
 
-from tenant_core.japanese import wareki_date, wareki_year
-
-from . import views
+from modules.costs import views
 
 bp = Blueprint("costs", __name__, url_prefix="/<tenant>/costs", template_folder="templates")
-bp.add_app_template_filter(wareki_year, "wareki_year")
-bp.add_app_template_filter(wareki_date, "wareki_date")
 
 # Finance officers (costs.view, costs.export)
 bp.add_url_rule("/", "index", views.index)
