@@ -5,6 +5,7 @@ from flask import Blueprint
 from modules.costs import views
 
 bp = Blueprint("costs", __name__, url_prefix="/<tenant>/costs", template_folder="templates")
+bp.context_processor(views.template_context)
 
 # Finance officers (costs.view, costs.export)
 bp.add_url_rule("/", "index", views.index)

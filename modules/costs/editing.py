@@ -7,6 +7,7 @@ possibly reopened with a reason for the next revision. Services flush; the reque
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from modules.costs.computing import check_rule_spec, compute
+from modules.costs.computing import PRESETS, check_rule_spec, compute
 from modules.costs.errors import CostError
 from modules.costs.lookups import current_revision, fiscal_year, rule_of
 from modules.costs.models import (
@@ -28,6 +29,7 @@ from modules.costs.models import (
     RevisionShare,
     YearStatus,
 )
+from tenant_core.models import Consortium
 
 
 def add_member(
@@ -57,6 +59,24 @@ def add_member(
     session.add(member)
     session.flush()
     return member
+
+
+def add_member_of_consortium(
+    session: Session, consortium_id: int, *, code: str, name: str, joined_year: int, left_year: int | None
+) -> CostMember:
+    """A member entered by the secretariat, linked to the consortium's city of that code if it is on the
+    platform; a body not on the platform stays unlinked."""
+    consortium = session.get(Consortium, consortium_id)
+    tenant = next((t for t in consortium.tenants if t.code == code), None) if consortium else None
+    return add_member(
+        session,
+        consortium_id,
+        code=code,
+        name=name,
+        joined_year=joined_year,
+        left_year=left_year,
+        tenant_id=tenant.id if tenant else None,
+    )
 
 
 def create_year(session: Session, consortium_id: int, year: int, copy_from: int | None = None) -> FiscalYear:
@@ -138,6 +158,40 @@ def add_rule(
     return rule
 
 
+def rule_spec_from_form(
+    *, preset: str | None, spec: str | None, unit: int | None, ratio_precision: int | None
+) -> dict[str, Any]:
+    """The rule the secretariat's form describes: its JSON if given, else a preset; with unit and precision."""
+    if spec:
+        built = json.loads(spec)
+    elif preset in PRESETS:
+        built = dict(PRESETS[preset][1])
+    else:
+        raise CostError(
+            _("「%(label)s」: %(message)s", label=_("按分方法"), message=_("一覧から選んでください。"))
+        )
+    if unit:
+        built["unit"] = unit
+    if ratio_precision is not None:
+        built["ratio_precision"] = ratio_precision
+    return built
+
+
+def add_rule_from_form(
+    session: Session,
+    fy: FiscalYear,
+    *,
+    name: str,
+    category: str | None,
+    preset: str | None,
+    spec: str | None,
+    unit: int | None,
+    ratio_precision: int | None,
+) -> CostRule:
+    built = rule_spec_from_form(preset=preset, spec=spec, unit=unit, ratio_precision=ratio_precision)
+    return add_rule(session, fy, name=name, spec=built, category=category)
+
+
 def delete_rule(session: Session, fy: FiscalYear, rule: CostRule) -> None:
     _editable(fy)
     session.delete(rule)
@@ -212,6 +266,12 @@ def save_basis(
     basis.usage, basis.standalone = usage, standalone
     session.flush()
     return basis
+
+
+def save_bases(session: Session, fy: FiscalYear, bases: list[tuple[CostMember, dict[str, Any]]]) -> None:
+    """Every member's bases of the year (the values of ``save_basis``)."""
+    for member, values in bases:
+        save_basis(session, fy, member, **values)
 
 
 def approve(session: Session, fy: FiscalYear, operator: str) -> Revision:
