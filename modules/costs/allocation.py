@@ -4,6 +4,9 @@ Pure computation, no database and no Flask. Money in and out is whole numbers (`
 of each member is a ``fractions.Fraction``: Decimal cannot hold a third of a yen, and the largest-remainder
 method must compare remainders exactly for the result not to depend on the order of the members. Ratios are
 shown as ``Decimal``. Floats are never used.
+
+One file although long: every method shares the quota arithmetic, the rounding to the unit and the
+reason texts in both languages, and the engine is used on its own by the CLI and the property tests.
 """
 
 from __future__ import annotations

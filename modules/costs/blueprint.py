@@ -2,13 +2,10 @@
 
 from flask import Blueprint
 
-from tenant_core.japanese import wareki_date, wareki_year
-
-from . import views
+from modules.costs import manage_views, views
 
 bp = Blueprint("costs", __name__, url_prefix="/<tenant>/costs", template_folder="templates")
-bp.add_app_template_filter(wareki_year, "wareki_year")
-bp.add_app_template_filter(wareki_date, "wareki_date")
+bp.context_processor(views.template_context)
 
 # Finance officers (costs.view, costs.export)
 bp.add_url_rule("/", "index", views.index)
@@ -20,21 +17,21 @@ bp.add_url_rule("/<int:year>/statement.pdf", "statement_pdf", views.statement_pd
 bp.add_url_rule("/scenarios/<int:scenario_id>", "scenario", views.scenario)
 
 # The consortium secretariat (costs.edit)
-bp.add_url_rule("/manage/", "manage", views.manage)
-bp.add_url_rule("/manage/members", "member_add", views.member_add, methods=["POST"])
-bp.add_url_rule("/manage/years", "year_add", views.year_add, methods=["POST"])
-bp.add_url_rule("/manage/<int:year>/", "manage_year", views.manage_year)
-bp.add_url_rule("/manage/<int:year>/items", "item_add", views.item_add, methods=["POST"])
+bp.add_url_rule("/manage/", "manage", manage_views.manage)
+bp.add_url_rule("/manage/members", "member_add", manage_views.member_add, methods=["POST"])
+bp.add_url_rule("/manage/years", "year_add", manage_views.year_add, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/", "manage_year", manage_views.manage_year)
+bp.add_url_rule("/manage/<int:year>/items", "item_add", manage_views.item_add, methods=["POST"])
 bp.add_url_rule(
-    "/manage/<int:year>/items/<int:item_id>", "item_edit", views.item_edit, methods=["GET", "POST"]
+    "/manage/<int:year>/items/<int:item_id>", "item_edit", manage_views.item_edit, methods=["GET", "POST"]
 )
 bp.add_url_rule(
-    "/manage/<int:year>/items/<int:item_id>/delete", "item_delete", views.item_delete, methods=["POST"]
+    "/manage/<int:year>/items/<int:item_id>/delete", "item_delete", manage_views.item_delete, methods=["POST"]
 )
-bp.add_url_rule("/manage/<int:year>/bases", "bases_save", views.bases_save, methods=["POST"])
-bp.add_url_rule("/manage/<int:year>/rules", "rule_add", views.rule_add, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/bases", "bases_save", manage_views.bases_save, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/rules", "rule_add", manage_views.rule_add, methods=["POST"])
 bp.add_url_rule(
-    "/manage/<int:year>/rules/<int:rule_id>/delete", "rule_delete", views.rule_delete, methods=["POST"]
+    "/manage/<int:year>/rules/<int:rule_id>/delete", "rule_delete", manage_views.rule_delete, methods=["POST"]
 )
-bp.add_url_rule("/manage/<int:year>/approve", "approve", views.approve, methods=["POST"])
-bp.add_url_rule("/manage/<int:year>/reopen", "reopen", views.reopen, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/approve", "approve", manage_views.approve, methods=["POST"])
+bp.add_url_rule("/manage/<int:year>/reopen", "reopen", manage_views.reopen, methods=["POST"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 PALETTE = (
@@ -82,15 +83,15 @@ def stacked_bars(
     *,
     title: str,
     divisor: int = 1,
-    unit: str = "円",
+    unit: str | None = None,
 ) -> Markup:
     """One bar per label (e.g. a fiscal year), stacked by series (e.g. each member's share)."""
-    totals = [sum(values[i] for _, values in series) for i in range(len(labels))]
+    totals = [sum(values[i] for _name, values in series) for i in range(len(labels))]
     top_value = _nice_max(max(totals, default=0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(labels), 1)
     bar_w = min(56.0, slot * 0.6)
-    parts = _axis(top_value, divisor, unit) + _legend([name for name, _ in series])
+    parts = _axis(top_value, divisor, unit or _("円")) + _legend([name for name, _values in series])
     for i, label in enumerate(labels):
         x = LEFT + slot * i + (slot - bar_w) / 2
         y = TOP + plot_h
@@ -100,7 +101,7 @@ def stacked_bars(
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[s % len(PALETTE)]}"><title>{escape(label)} {escape(name)}: '
-                f"{values[i]:,}円</title></rect>"
+                f"{escape(_('%(amount)s円', amount=f'{values[i]:,}'))}</title></rect>"
             )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="11" '
@@ -111,7 +112,7 @@ def stacked_bars(
 
 def share_bars(rows: Sequence[tuple[str, int]], *, title: str) -> Markup:
     """Horizontal bars of each member's share of a total, labelled with the amount and the percentage."""
-    total = sum(v for _, v in rows) or 1
+    total = sum(v for _name, v in rows) or 1
     row_h = 30
     height = TOP + row_h * len(rows) + 10
     parts = [f'<text x="4" y="20" font-size="12">{escape(title)}</text>']
@@ -124,9 +125,8 @@ def share_bars(rows: Sequence[tuple[str, int]], *, title: str) -> Markup:
             f'<rect class="bar" x="110" y="{y + 4}" width="{w:.1f}" height="20" fill="{PALETTE[i % len(PALETTE)]}"/>'
         )
         pct = Fraction(value * 100, total)
-        parts.append(
-            f'<text x="{116 + w:.1f}" y="{y + 18}" font-size="12">{float(pct):.1f}%（{value:,}円）</text>'
-        )
+        text = _("%(percent)s%%（%(amount)s円）", percent=f"{float(pct):.1f}", amount=f"{value:,}")
+        parts.append(f'<text x="{116 + w:.1f}" y="{y + 18}" font-size="12">{escape(text)}</text>')
     body = "".join(parts)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart shares" viewBox="0 0 {WIDTH} {height}" '
@@ -139,10 +139,10 @@ def lines(
     labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, title: str, unit: str
 ) -> Markup:
     """One line per series over the periods (a scenario's alternatives, year by year)."""
-    top_value = _nice_max(int(max((max(v, default=0) for _, v in series), default=0)) + 1)
+    top_value = _nice_max(int(max((max(v, default=0) for _name, v in series), default=0)) + 1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(labels) - 1, 1)
-    parts = _axis(top_value, 1, unit) + _legend([name for name, _ in series])
+    parts = _axis(top_value, 1, unit) + _legend([name for name, _values in series])
     for s, (name, values) in enumerate(series):
         points = " ".join(
             f"{LEFT + step * i:.1f},{TOP + plot_h - plot_h * float(v) / top_value:.1f}"

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from .allocation import Allocation, AllocationError, allocate, decimal_string
-from .input_schema import load_input
+from modules.costs.allocation import Allocation, AllocationError, allocate, decimal_string
+from modules.costs.input_schema import load_input
 
 INPUT_ERROR_EXIT = 2
 

@@ -17,12 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from modules.costs import editing, lookups, seed_data, stored_scenarios
+from modules.costs.models import CostMember, YearStatus
 from tenant_core.config import Settings
 from tenant_core.db import Database
 from tenant_core.models import Tenant
-
-from . import seed_data, services
-from .models import CostMember, YearStatus
 
 MILLION = 1_000_000
 SEED_YEAR = 2011  # 平成23年度: the year of the 基本計画
@@ -81,18 +80,18 @@ def load_demo(db: Database, settings: Settings, slugs: list[str]) -> Iterator[st
 
 
 def _members(session: Session, consortium_id: int, tenants: dict[str, Tenant]) -> Iterator[str]:
-    existing = {m.code for m in services.members(session, consortium_id)}
+    existing = {m.code for m in lookups.members(session, consortium_id)}
     for code in FUJI_CODES:
         if code not in existing:
             t = tenants[code]
-            services.add_member(
+            editing.add_member(
                 session, consortium_id, code=code, name=t.name, joined_year=SEED_YEAR, tenant_id=t.id
             )
             yield f"costs: member {t.name} ({code}) from {SEED_YEAR}"
 
 
 def _by_code(session: Session, consortium_id: int) -> dict[str, CostMember]:
-    return {m.code: m for m in services.members(session, consortium_id)}
+    return {m.code: m for m in lookups.members(session, consortium_id)}
 
 
 def _population(session: Session, member: CostMember) -> tuple[int | None, int | None, dt.date | None]:
@@ -103,14 +102,14 @@ def _population(session: Session, member: CostMember) -> tuple[int | None, int |
 
 
 def _seed_year(session: Session, consortium_id: int) -> Iterator[str]:
-    if services.fiscal_year(session, consortium_id, SEED_YEAR) is not None:
+    if lookups.fiscal_year(session, consortium_id, SEED_YEAR) is not None:
         return
-    fy = services.create_year(session, consortium_id, SEED_YEAR)
+    fy = editing.create_year(session, consortium_id, SEED_YEAR)
     members = _by_code(session, consortium_id)
     shared = seed_data.FUJI["shared"]
     for code, member in members.items():
         population, households, as_of = _population(session, member)
-        services.save_basis(
+        editing.save_basis(
             session,
             fy,
             member,
@@ -120,8 +119,8 @@ def _seed_year(session: Session, consortium_id: int) -> Iterator[str]:
             usage=None,
             standalone=shared["standalone"][code] * MILLION,
         )
-    rule = services.add_rule(session, fy, name=SEED_RULE[0], spec=SEED_RULE[1])
-    services.save_item(
+    rule = editing.add_rule(session, fy, name=SEED_RULE[0], spec=SEED_RULE[1])
+    editing.save_item(
         session,
         fy,
         name=shared["item"],
@@ -132,7 +131,7 @@ def _seed_year(session: Session, consortium_id: int) -> Iterator[str]:
     )
     for code, amount in seed_data.FUJI["own"]["joint"].items():
         member = members[code]
-        services.save_item(
+        editing.save_item(
             session,
             fy,
             name=f"各市個別（{member.name}）",
@@ -141,7 +140,7 @@ def _seed_year(session: Session, consortium_id: int) -> Iterator[str]:
             shared=False,
             owner_id=member.id,
         )
-    services.approve(session, fy, OPERATOR)
+    editing.approve(session, fy, OPERATOR)
     yield f"costs: 平成23年度 joint build split {shared['joint']:,} 百万円, approved"
 
 
@@ -149,13 +148,13 @@ def _operating_years(session: Session, consortium_id: int) -> Iterator[str]:
     members = _by_code(session, consortium_id)
     usage = {"222101": 61_800, "222071": 33_400}  # illustrative yearly transactions
     for index, year in enumerate(OPERATING_YEARS):
-        if services.fiscal_year(session, consortium_id, year) is not None:
+        if lookups.fiscal_year(session, consortium_id, year) is not None:
             continue
-        fy = services.create_year(session, consortium_id, year)
+        fy = editing.create_year(session, consortium_id, year)
         for code, member in members.items():
             population, households, as_of = _population(session, member)
             drift = 1 - index * 0.004  # a slowly shrinking population
-            services.save_basis(
+            editing.save_basis(
                 session,
                 fy,
                 member,
@@ -166,13 +165,13 @@ def _operating_years(session: Session, consortium_id: int) -> Iterator[str]:
                 standalone=None,
             )
         for name, spec, category in OPERATING_RULES:
-            services.add_rule(session, fy, name=name, spec=spec, category=category)
+            editing.add_rule(session, fy, name=name, spec=spec, category=category)
         for name, category, amount in OPERATING_ITEMS:
-            services.save_item(
+            editing.save_item(
                 session, fy, name=name, category=category, amount=amount + index * 2_000_000, shared=True
             )
         for code, member in members.items():
-            services.save_item(
+            editing.save_item(
                 session,
                 fy,
                 name=f"帳票大量印刷（{member.name}分）",
@@ -182,17 +181,17 @@ def _operating_years(session: Session, consortium_id: int) -> Iterator[str]:
                 owner_id=member.id,
             )
         if year != OPERATING_YEARS[-1]:
-            services.approve(session, fy, OPERATOR)
+            editing.approve(session, fy, OPERATOR)
         yield f"costs: {year}年度 operating costs (illustrative), {'approved' if fy.status == YearStatus.approved else 'draft'}"
 
 
 def _scenarios(session: Session, consortium_id: int) -> Iterator[str]:
-    if services.scenarios(session, consortium_id):
+    if stored_scenarios.scenarios(session, consortium_id):
         return
-    services.save_scenario(
+    stored_scenarios.save_scenario(
         session, consortium_id, "fuji_10years", seed_data.fuji_scenario(), source=seed_data.FUJI["source"]
     )
-    services.save_scenario(
+    stored_scenarios.save_scenario(
         session,
         consortium_id,
         "asahikawa",

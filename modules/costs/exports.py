@@ -11,26 +11,28 @@ import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from tenant_core.japanese import wareki_date, wareki_year
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from .services import ShareRow, YearResult
+from modules.costs.shares import ShareRow, YearResult
+from tenant_core.japanese import wareki_date, wareki_year
 
 JST = ZoneInfo("Asia/Tokyo")
 COLUMNS = (
-    "年度",
-    "年度（和暦）",
-    "状態",
-    "版",
-    "費目",
-    "区分",
-    "按分対象/個別",
-    "費目金額（円）",
-    "按分ルール",
-    "団体コード",
-    "団体名",
-    "負担額（円）",
-    "按分率",
-    "説明",
+    _l("年度"),
+    _l("年度（和暦）"),
+    _l("状態"),
+    _l("版"),
+    _l("費目"),
+    _l("区分"),
+    _l("按分対象/個別"),
+    _l("費目金額（円）"),
+    _l("按分ルール"),
+    _l("団体コード"),
+    _l("団体名"),
+    _l("負担額（円）"),
+    _l("按分率"),
+    _l("説明"),
     "explanation",
 )
 FONT = "HeiseiKakuGo-W5"
@@ -38,10 +40,14 @@ FONT = "HeiseiKakuGo-W5"
 
 def status_label(result: YearResult) -> str:
     if result.status == "superseded":
-        return f"第{result.revision}版（改定により失効）"
+        return _("第%(number)s版（改定により失効）", number=result.revision)
     if result.approved:
-        return f"承認済 第{result.revision}版"
-    return "案（未承認）"
+        return _("承認済 第%(number)s版", number=result.revision)
+    return _("案（未承認）")
+
+
+def _header() -> list[str]:
+    return [str(c) for c in COLUMNS]
 
 
 def _row_values(result: YearResult, r: ShareRow) -> list[object]:
@@ -52,7 +58,7 @@ def _row_values(result: YearResult, r: ShareRow) -> list[object]:
         result.revision or "",
         r.item_name,
         r.category_label,
-        "按分対象" if r.shared else "個別",
+        _("按分対象") if r.shared else _("個別"),
         r.item_amount,
         r.rule_name,
         r.member_code,
@@ -68,7 +74,7 @@ def to_csv(result: YearResult) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(COLUMNS)
+    writer.writerow(_header())
     for r in result.rows:
         writer.writerow(_row_values(result, r))
     for code, name in result.members:
@@ -80,7 +86,7 @@ def to_csv(result: YearResult) -> str:
                     wareki_year(result.year),
                     status_label(result),
                     result.revision or "",
-                    "合計",
+                    _("合計"),
                     "",
                     "",
                     "",
@@ -102,10 +108,10 @@ def to_xlsx(result: YearResult, title: str) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "負担額"
+    sheet.title = _("負担額")
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(COLUMNS)
+    sheet.append(_header())
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for r in result.rows:
@@ -117,8 +123,8 @@ def to_xlsx(result: YearResult, title: str) -> bytes:
         "ABCDEFGHIJKLMNO", (8, 14, 16, 5, 30, 14, 10, 16, 28, 10, 12, 16, 8, 70, 50), strict=True
     ):
         sheet.column_dimensions[column].width = width
-    totals = book.create_sheet("団体別合計")
-    totals.append(["団体コード", "団体名", "按分対象（円）", "個別（円）", "合計（円）"])
+    totals = book.create_sheet(_("団体別合計"))
+    totals.append([_("団体コード"), _("団体名"), _("按分対象（円）"), _("個別（円）"), _("合計（円）")])
     for code, name in result.members:
         rows = [r for r in result.rows if r.member_code == code]
         if not rows:
@@ -140,7 +146,11 @@ def _pct(ratio: str) -> str:
 
 
 def statement_pdf(result: YearResult, *, consortium: str, member_code: str, member_name: str) -> bytes:
-    """負担金算定書: one city's share of each item in a fiscal year, with ratio, reason and totals."""
+    """負担金算定書: one city's share of each item in a fiscal year, with ratio, reason and totals.
+
+    The page set-up (reportlab styles, font, margins) stays here until it is shared with the certificates'
+    PDF. Each share's reason is printed from ``explanation_ja`` whatever the page language.
+    """
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -160,29 +170,33 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
 
     rows = [r for r in result.rows if r.member_code == member_code]
     issued = dt.datetime.now(JST).date()
+    title = _("%(year)s 負担金算定書", year=wareki_year(result.year))
+    status = _("状態: %(status)s", status=status_label(result))
+    if result.approved_at:
+        approved_on = wareki_date(result.approved_at.replace(tzinfo=dt.UTC).astimezone(JST).date())
+        status += _("（承認日 %(date)s）", date=approved_on)
     story = [
-        Paragraph(f"{wareki_year(result.year)} 負担金算定書", title_style),
+        Paragraph(title, title_style),
         Spacer(1, 4 * mm),
-        Paragraph(f"{member_name} 様（団体コード {member_code}）", body),
+        Paragraph(_("%(name)s 様（団体コード %(code)s）", name=member_name, code=member_code), body),
         Paragraph(f"{consortium}", body),
         Paragraph(
-            f"対象年度: {wareki_year(result.year)}（{result.year}年4月1日〜{result.year + 1}年3月31日）", body
-        ),
-        Paragraph(
-            f"状態: {status_label(result)}"
-            + (
-                f"（承認日 {wareki_date(result.approved_at.replace(tzinfo=dt.UTC).astimezone(JST).date())}）"
-                if result.approved_at
-                else ""
+            _(
+                "対象年度: %(year)s（%(start)s年4月1日〜%(end)s年3月31日）",
+                year=wareki_year(result.year),
+                start=result.year,
+                end=result.year + 1,
             ),
             body,
         ),
-        Paragraph(f"作成日: {wareki_date(issued)}", body),
+        Paragraph(status, body),
+        Paragraph(_("作成日: %(date)s", date=wareki_date(issued)), body),
         Spacer(1, 5 * mm),
     ]
     if result.reason and result.revision and result.revision > 1:
-        story.insert(6, Paragraph(f"改定理由: {result.reason}", body))
-    data = [[Paragraph(h, body) for h in ("費目", "区分", "費目総額（円）", "按分率", "負担額（円）")]]
+        story.insert(6, Paragraph(_("改定理由: %(reason)s", reason=result.reason), body))
+    headings = (_("費目"), _("区分"), _("費目総額（円）"), _("按分率"), _("負担額（円）"))
+    data = [[Paragraph(h, body) for h in headings]]
     style = [
         ("FONT", (0, 0), (-1, -1), FONT, 9),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
@@ -193,17 +207,22 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
         data.append(
             [
                 Paragraph(r.item_name, body),
-                Paragraph(("按分対象・" if r.shared else "個別・") + r.category_label, body),
+                Paragraph((_("按分対象") if r.shared else _("個別")) + "・" + r.category_label, body),
                 Paragraph(f"{r.item_amount:,}", right),
                 Paragraph(_pct(r.ratio), right),
                 Paragraph(f"{r.amount:,}", right),
             ]
         )
-        data.append([Paragraph(f"算定根拠: {r.rule_name} — {r.explanation_ja}", small), "", "", "", ""])
+        basis = _("算定根拠: %(rule)s — %(explanation)s", rule=r.rule_name, explanation=r.explanation_ja)
+        data.append([Paragraph(basis, small), "", "", "", ""])
         style.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
     shared = sum(r.amount for r in rows if r.shared)
     own = sum(r.amount for r in rows if not r.shared)
-    for label, value in (("按分対象 小計", shared), ("個別 小計", own), ("負担金 合計", shared + own)):
+    for label, value in (
+        (_("按分対象 小計"), shared),
+        (_("個別 小計"), own),
+        (_("負担金 合計"), shared + own),
+    ):
         data.append([Paragraph(label, body), "", "", "", Paragraph(f"{value:,}", right)])
         style.append(("SPAN", (0, len(data) - 1), (3, len(data) - 1)))
     style.append(("BACKGROUND", (0, len(data) - 1), (-1, len(data) - 1), colors.HexColor("#fff3cd")))
@@ -213,8 +232,10 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
     story.append(Spacer(1, 5 * mm))
     story.append(
         Paragraph(
-            "按分率は構成団体の合意した按分ルールにより算定し、各費目の負担額の合計は費目総額に一致します"
-            "（単位未満の端数は最大剰余法により配分）。",
+            _(
+                "按分率は構成団体の合意した按分ルールにより算定し、各費目の負担額の合計は費目総額に一致します"
+                "（単位未満の端数は最大剰余法により配分）。"
+            ),
             small,
         )
     )
@@ -226,7 +247,7 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"{wareki_year(result.year)} 負担金算定書 {member_name}",
+        title=f"{title} {member_name}",
         author=consortium,
     )
     doc.build(story)

@@ -21,7 +21,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from .allocation import (
+from modules.costs.allocation import (
     LARGEST,
     MAX_RATIO_PRECISION,
     METHOD_FIELDS,

@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tenant_core.db import SharedBase
@@ -33,13 +35,13 @@ class Category(enum.StrEnum):
     other = "other"
 
 
-CATEGORY_LABELS: dict[str, str] = {
-    Category.joint_build: "共同構築費",
-    Category.operation: "運用保守費",
-    Category.data_centre: "データセンター費",
-    Category.network: "ネットワーク費",
-    Category.licences: "ライセンス費",
-    Category.other: "その他",
+CATEGORY_LABELS: dict[str, LazyString] = {
+    Category.joint_build: _l("共同構築費"),
+    Category.operation: _l("運用保守費"),
+    Category.data_centre: _l("データセンター費"),
+    Category.network: _l("ネットワーク費"),
+    Category.licences: _l("ライセンス費"),
+    Category.other: _l("その他"),
 }
 
 

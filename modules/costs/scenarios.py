@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from .allocation import percent
+from modules.costs.allocation import percent
 
 __all__ = [
     "Alternative",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .allocation import Item, Member, Rule, allocate_item
-from .scenarios import Alternative, Line, Scenario
+from modules.costs.allocation import Item, Member, Rule, allocate_item
+from modules.costs.scenarios import Alternative, Line, Scenario
 
 UNIT = "百万円"
 

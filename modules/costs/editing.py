@@ -1,0 +1,324 @@
+"""Editing the consortium's data: members, fiscal years, items, bases and rules, and a year's lifecycle.
+
+A year is a draft the secretariat edits, then approved (locked, its shares stored as a revision), then
+possibly reopened with a reason for the next revision. Services flush; the request boundary commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from modules.costs.computing import PRESETS, check_rule_spec, compute
+from modules.costs.errors import CostError
+from modules.costs.lookups import current_revision, fiscal_year, rule_of
+from modules.costs.models import (
+    CATEGORY_LABELS,
+    CostItem,
+    CostMember,
+    CostRule,
+    FiscalYear,
+    MemberBasis,
+    Revision,
+    RevisionShare,
+    YearStatus,
+)
+from tenant_core.models import Consortium
+
+
+def add_member(
+    session: Session,
+    consortium_id: int,
+    *,
+    code: str,
+    name: str,
+    joined_year: int,
+    left_year: int | None = None,
+    tenant_id: int | None = None,
+) -> CostMember:
+    if left_year is not None and left_year < joined_year:
+        raise CostError(_("脱退年度は加入年度より後にしてください。"))
+    if session.scalar(
+        sa.select(CostMember.id).where(CostMember.consortium_id == consortium_id, CostMember.code == code)
+    ):
+        raise CostError(_("団体コード %(code)s の構成団体は既に登録されています。", code=code))
+    member = CostMember(
+        consortium_id=consortium_id,
+        code=code,
+        name=name,
+        joined_year=joined_year,
+        left_year=left_year,
+        tenant_id=tenant_id,
+    )
+    session.add(member)
+    session.flush()
+    return member
+
+
+def add_member_of_consortium(
+    session: Session, consortium_id: int, *, code: str, name: str, joined_year: int, left_year: int | None
+) -> CostMember:
+    """A member entered by the secretariat, linked to the consortium's city of that code if it is on the
+    platform; a body not on the platform stays unlinked."""
+    consortium = session.get(Consortium, consortium_id)
+    tenant = next((t for t in consortium.tenants if t.code == code), None) if consortium else None
+    return add_member(
+        session,
+        consortium_id,
+        code=code,
+        name=name,
+        joined_year=joined_year,
+        left_year=left_year,
+        tenant_id=tenant.id if tenant else None,
+    )
+
+
+def create_year(session: Session, consortium_id: int, year: int, copy_from: int | None = None) -> FiscalYear:
+    """A new draft fiscal year; with ``copy_from``, its rules, items and bases copied from that year."""
+    if fiscal_year(session, consortium_id, year) is not None:
+        raise CostError(_("%(year)s年度は既に登録されています。", year=year))
+    source = fiscal_year(session, consortium_id, copy_from) if copy_from is not None else None
+    if copy_from is not None and source is None:
+        raise CostError(_("複写元の%(year)s年度がありません。", year=copy_from))
+    fy = FiscalYear(consortium_id=consortium_id, year=year, status=YearStatus.draft)
+    session.add(fy)
+    session.flush()
+    if source is not None:
+        _copy_year(session, source, fy)
+    return fy
+
+
+def _copy_year(session: Session, source: FiscalYear, fy: FiscalYear) -> None:
+    rule_map = {}
+    for rule in source.rules:
+        copy = CostRule(fiscal_year_id=fy.id, name=rule.name, spec=rule.spec, category=rule.category)
+        session.add(copy)
+        rule_map[rule.id] = copy
+    session.flush()
+    for item in source.items:
+        session.add(
+            CostItem(
+                fiscal_year_id=fy.id,
+                name=item.name,
+                category=item.category,
+                amount=item.amount,
+                shared=item.shared,
+                owner_id=item.owner_id,
+                rule_id=rule_map[item.rule_id].id if item.rule_id in rule_map else None,
+                position=item.position,
+            )
+        )
+    for b in source.bases:
+        session.add(
+            MemberBasis(
+                fiscal_year_id=fy.id,
+                member_id=b.member_id,
+                population=b.population,
+                households=b.households,
+                as_of=b.as_of,
+                usage=b.usage,
+                standalone=b.standalone,
+            )
+        )
+    session.flush()
+
+
+def _editable(fy: FiscalYear) -> None:
+    if fy.status == YearStatus.approved:
+        raise CostError(
+            _(
+                "この年度の按分は承認済みのため変更できません。"
+                "変更するには理由を記入して改定を開始してください。"
+            )
+        )
+
+
+def add_rule(
+    session: Session, fy: FiscalYear, *, name: str, spec: dict[str, Any], category: str | None = None
+) -> CostRule:
+    _editable(fy)
+    check_rule_spec(spec)
+    if category and any(r.category == category for r in fy.rules):
+        raise CostError(
+            _(
+                "区分「%(category)s」の既定ルールは既にあります。",
+                category=CATEGORY_LABELS.get(category, category),
+            )
+        )
+    rule = CostRule(fiscal_year_id=fy.id, name=name, spec=spec, category=category or None)
+    session.add(rule)
+    session.flush()
+    session.refresh(fy, ["rules"])
+    return rule
+
+
+def rule_spec_from_form(
+    *, preset: str | None, spec: str | None, unit: int | None, ratio_precision: int | None
+) -> dict[str, Any]:
+    """The rule the secretariat's form describes: its JSON if given, else a preset; with unit and precision."""
+    if spec:
+        built = json.loads(spec)
+    elif preset in PRESETS:
+        built = dict(PRESETS[preset][1])
+    else:
+        raise CostError(
+            _("「%(label)s」: %(message)s", label=_("按分方法"), message=_("一覧から選んでください。"))
+        )
+    if unit:
+        built["unit"] = unit
+    if ratio_precision is not None:
+        built["ratio_precision"] = ratio_precision
+    return built
+
+
+def add_rule_from_form(
+    session: Session,
+    fy: FiscalYear,
+    *,
+    name: str,
+    category: str | None,
+    preset: str | None,
+    spec: str | None,
+    unit: int | None,
+    ratio_precision: int | None,
+) -> CostRule:
+    built = rule_spec_from_form(preset=preset, spec=spec, unit=unit, ratio_precision=ratio_precision)
+    return add_rule(session, fy, name=name, spec=built, category=category)
+
+
+def delete_rule(session: Session, fy: FiscalYear, rule: CostRule) -> None:
+    _editable(fy)
+    session.delete(rule)
+    session.flush()
+    session.refresh(fy, ["rules", "items"])
+
+
+def _check_owner(session: Session, fy: FiscalYear, shared: bool, owner_id: int | None) -> None:
+    if shared:
+        return
+    owner = session.get(CostMember, owner_id) if owner_id else None
+    if owner is None or owner.consortium_id != fy.consortium_id or not owner.is_member_in(fy.year):
+        raise CostError(_("個別の費目には、この年度の構成団体を負担団体として選んでください。"))
+
+
+def save_item(
+    session: Session,
+    fy: FiscalYear,
+    *,
+    name: str,
+    category: str,
+    amount: int,
+    shared: bool,
+    owner_id: int | None = None,
+    rule_id: int | None = None,
+    item: CostItem | None = None,
+) -> CostItem:
+    """Add an item to a draft year, or change ``item``."""
+    _editable(fy)
+    _check_owner(session, fy, shared, owner_id)
+    if rule_id is not None and rule_of(session, fy, rule_id) is None:
+        raise CostError(_("按分ルールがこの年度にありません。"))
+    if item is None:
+        item = CostItem(fiscal_year_id=fy.id, position=len(fy.items) + 1)
+        session.add(item)
+    item.name, item.category, item.amount, item.shared = name, category, amount, shared
+    item.owner_id = None if shared else owner_id
+    item.rule_id = rule_id if shared else None
+    session.flush()
+    session.refresh(fy, ["items"])
+    return item
+
+
+def delete_item(session: Session, fy: FiscalYear, item: CostItem) -> None:
+    _editable(fy)
+    session.delete(item)
+    session.flush()
+    session.refresh(fy, ["items"])
+
+
+def save_basis(
+    session: Session,
+    fy: FiscalYear,
+    member: CostMember,
+    *,
+    population: int | None,
+    households: int | None,
+    as_of: dt.date | None,
+    usage: Decimal | None,
+    standalone: int | None,
+) -> MemberBasis:
+    _editable(fy)
+    if member.consortium_id != fy.consortium_id:
+        raise CostError(_("この協議会の構成団体ではありません。"))
+    basis = session.scalar(
+        sa.select(MemberBasis).where(MemberBasis.fiscal_year_id == fy.id, MemberBasis.member_id == member.id)
+    )
+    if basis is None:
+        basis = MemberBasis(fiscal_year_id=fy.id, member_id=member.id)
+        session.add(basis)
+    basis.population, basis.households, basis.as_of = population, households, as_of
+    basis.usage, basis.standalone = usage, standalone
+    session.flush()
+    return basis
+
+
+def save_bases(session: Session, fy: FiscalYear, bases: list[tuple[CostMember, dict[str, Any]]]) -> None:
+    """Every member's bases of the year (the values of ``save_basis``)."""
+    for member, values in bases:
+        save_basis(session, fy, member, **values)
+
+
+def approve(session: Session, fy: FiscalYear, operator: str) -> Revision:
+    """Lock the year: compute, store the shares and their reasons as the next revision."""
+    _editable(fy)
+    result = compute(session, fy)
+    if result.errors:
+        raise CostError(
+            _("按分できない費目があるため承認できません: %(errors)s", errors=" / ".join(result.errors[:5]))
+        )
+    if not result.rows:
+        raise CostError(_("費目がないため承認できません。"))
+    previous = current_revision(session, fy)
+    number = (
+        session.scalar(sa.select(sa.func.max(Revision.number)).where(Revision.fiscal_year_id == fy.id)) or 0
+    ) + 1
+    if previous is not None:
+        previous.current = False
+    revision = Revision(
+        fiscal_year_id=fy.id,
+        number=number,
+        # Stored with the revision like the rest of its record, so not translated.
+        reason=fy.reopen_reason or ("当初承認" if number == 1 else ""),
+        approved_by=operator,
+        approved_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        total=result.total,
+        current=True,
+    )
+    session.add(revision)
+    session.flush()
+    session.execute(
+        sa.insert(RevisionShare),
+        [{"revision_id": revision.id, "position": i, **r.__dict__} for i, r in enumerate(result.rows)],
+    )
+    fy.status = YearStatus.approved
+    fy.reopen_reason = None
+    session.flush()
+    return revision
+
+
+def reopen(session: Session, fy: FiscalYear, reason: str) -> None:
+    """Open an approved year for a revision; the approved revision stays readable and in force until then."""
+    if fy.status != YearStatus.approved:
+        raise CostError(_("この年度は承認されていないため、改定の開始は不要です。"))
+    reason = reason.strip()
+    if not reason:
+        raise CostError(_("改定の理由を入力してください。"))
+    fy.status = YearStatus.draft
+    fy.reopen_reason = reason[:500]
+    session.flush()

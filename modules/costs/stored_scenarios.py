@@ -1,0 +1,101 @@
+"""Scenarios as the consortium stores them: year-by-year comparisons, read back into the scenario engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from modules.costs import scenarios as scenario_engine
+from modules.costs.models import Scenario
+
+
+def scenarios(session: Session, consortium_id: int) -> list[Scenario]:
+    return list(
+        session.scalars(
+            sa.select(Scenario).where(Scenario.consortium_id == consortium_id).order_by(Scenario.id)
+        )
+    )
+
+
+def scenario(session: Session, consortium_id: int, scenario_id: int) -> Scenario | None:
+    return session.scalar(
+        sa.select(Scenario).where(Scenario.id == scenario_id, Scenario.consortium_id == consortium_id)
+    )
+
+
+def scenario_definition(
+    engine_scenario: scenario_engine.Scenario, fiscal_years: Iterable[int] | None = None
+) -> dict[str, Any]:
+    """The stored form of an engine scenario (values as decimal strings)."""
+    return {
+        "periods": list(engine_scenario.periods),
+        "fiscal_years": list(fiscal_years) if fiscal_years is not None else None,
+        "baseline": engine_scenario.baseline,
+        "members": dict(engine_scenario.members),
+        "alternatives": [
+            {
+                "key": a.key,
+                "name": a.name,
+                "lines": [
+                    {"label": line.label, "member": line.member, "values": [str(v) for v in line.values]}
+                    for line in a.lines
+                ],
+            }
+            for a in engine_scenario.alternatives
+        ],
+    }
+
+
+def engine_scenario(row: Scenario) -> scenario_engine.Scenario:
+    d = row.definition
+    return scenario_engine.Scenario(
+        name=row.name,
+        unit=row.unit,
+        periods=tuple(d["periods"]),
+        alternatives=tuple(
+            scenario_engine.Alternative(
+                a["key"],
+                a["name"],
+                tuple(
+                    scenario_engine.Line(
+                        line["label"], tuple(Decimal(v) for v in line["values"]), line.get("member")
+                    )
+                    for line in a["lines"]
+                ),
+            )
+            for a in d["alternatives"]
+        ),
+        baseline=d["baseline"],
+        members=d.get("members") or {},
+    )
+
+
+def compare_scenario(row: Scenario) -> scenario_engine.Comparison:
+    return scenario_engine.compare(engine_scenario(row))
+
+
+def save_scenario(
+    session: Session,
+    consortium_id: int,
+    key: str,
+    engine_scenario_: scenario_engine.Scenario,
+    *,
+    source: str = "",
+    fiscal_years: Iterable[int] | None = None,
+) -> Scenario:
+    """Store (or replace) a scenario under ``key``; the engine checks it first."""
+    scenario_engine.compare(engine_scenario_)
+    row = session.scalar(
+        sa.select(Scenario).where(Scenario.consortium_id == consortium_id, Scenario.key == key)
+    )
+    if row is None:
+        row = Scenario(consortium_id=consortium_id, key=key)
+        session.add(row)
+    row.name, row.unit, row.source = engine_scenario_.name, engine_scenario_.unit, source
+    row.definition = scenario_definition(engine_scenario_, fiscal_years)
+    session.flush()
+    return row
