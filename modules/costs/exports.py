@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from modules.costs.shares import ShareRow, YearResult
 from tenant_core.japanese import wareki_date, wareki_year
+from tenant_core.pdf import GOTHIC, Margins, PageSetup, build_pdf, paragraph
 
 JST = ZoneInfo("Asia/Tokyo")
 COLUMNS = (
@@ -35,7 +36,17 @@ COLUMNS = (
     _l("説明"),
     "explanation",
 )
-FONT = "HeiseiKakuGo-W5"
+# The statement's page: ゴシック throughout, small type, 15 mm margins (the shared set-up of tenant_core.pdf).
+STATEMENT = PageSetup(
+    font=GOTHIC,
+    size=9,
+    leading=12,
+    small_size=7.5,
+    small_leading=10,
+    title_size=16,
+    title_leading=22,
+    margins=Margins.all(15),
+)
 
 
 def status_label(result: YearResult) -> str:
@@ -148,25 +159,15 @@ def _pct(ratio: str) -> str:
 def statement_pdf(result: YearResult, *, consortium: str, member_code: str, member_name: str) -> bytes:
     """負担金算定書: one city's share of each item in a fiscal year, with ratio, reason and totals.
 
-    The page set-up (reportlab styles, font, margins) stays here until it is shared with the certificates'
-    PDF. Each share's reason is printed from ``explanation_ja`` whatever the page language.
+    The page set-up is the platform's (``tenant_core.pdf``); names typed by users are escaped there. Each
+    share's reason is printed from ``explanation_ja`` whatever the page language.
     """
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Spacer, Table, TableStyle
 
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
-    small = ParagraphStyle(
-        "small", parent=body, fontSize=7.5, leading=10, textColor=colors.HexColor("#333333")
-    )
-    title_style = ParagraphStyle("title", parent=body, fontSize=16, leading=22, alignment=1)
-    right = ParagraphStyle("right", parent=body, alignment=2)
+    st = STATEMENT.styles()
+    body, small, title_style, right = st.body, st.small, st.title, st.right
 
     rows = [r for r in result.rows if r.member_code == member_code]
     issued = dt.datetime.now(JST).date()
@@ -176,11 +177,11 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
         approved_on = wareki_date(result.approved_at.replace(tzinfo=dt.UTC).astimezone(JST).date())
         status += _("（承認日 %(date)s）", date=approved_on)
     story = [
-        Paragraph(title, title_style),
+        paragraph(title, title_style),
         Spacer(1, 4 * mm),
-        Paragraph(_("%(name)s 様（団体コード %(code)s）", name=member_name, code=member_code), body),
-        Paragraph(f"{consortium}", body),
-        Paragraph(
+        paragraph(_("%(name)s 様（団体コード %(code)s）", name=member_name, code=member_code), body),
+        paragraph(f"{consortium}", body),
+        paragraph(
             _(
                 "対象年度: %(year)s（%(start)s年4月1日〜%(end)s年3月31日）",
                 year=wareki_year(result.year),
@@ -189,16 +190,16 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
             ),
             body,
         ),
-        Paragraph(status, body),
-        Paragraph(_("作成日: %(date)s", date=wareki_date(issued)), body),
+        paragraph(status, body),
+        paragraph(_("作成日: %(date)s", date=wareki_date(issued)), body),
         Spacer(1, 5 * mm),
     ]
     if result.reason and result.revision and result.revision > 1:
-        story.insert(6, Paragraph(_("改定理由: %(reason)s", reason=result.reason), body))
+        story.insert(6, paragraph(_("改定理由: %(reason)s", reason=result.reason), body))
     headings = (_("費目"), _("区分"), _("費目総額（円）"), _("按分率"), _("負担額（円）"))
-    data = [[Paragraph(h, body) for h in headings]]
+    data = [[paragraph(h, body) for h in headings]]
     style = [
-        ("FONT", (0, 0), (-1, -1), FONT, 9),
+        ("FONT", (0, 0), (-1, -1), STATEMENT.font, 9),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -206,15 +207,15 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
     for r in rows:
         data.append(
             [
-                Paragraph(r.item_name, body),
-                Paragraph((_("按分対象") if r.shared else _("個別")) + "・" + r.category_label, body),
-                Paragraph(f"{r.item_amount:,}", right),
-                Paragraph(_pct(r.ratio), right),
-                Paragraph(f"{r.amount:,}", right),
+                paragraph(r.item_name, body),
+                paragraph((_("按分対象") if r.shared else _("個別")) + "・" + r.category_label, body),
+                paragraph(f"{r.item_amount:,}", right),
+                paragraph(_pct(r.ratio), right),
+                paragraph(f"{r.amount:,}", right),
             ]
         )
         basis = _("算定根拠: %(rule)s — %(explanation)s", rule=r.rule_name, explanation=r.explanation_ja)
-        data.append([Paragraph(basis, small), "", "", "", ""])
+        data.append([paragraph(basis, small), "", "", "", ""])
         style.append(("SPAN", (0, len(data) - 1), (-1, len(data) - 1)))
     shared = sum(r.amount for r in rows if r.shared)
     own = sum(r.amount for r in rows if not r.shared)
@@ -223,7 +224,7 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
         (_("個別 小計"), own),
         (_("負担金 合計"), shared + own),
     ):
-        data.append([Paragraph(label, body), "", "", "", Paragraph(f"{value:,}", right)])
+        data.append([paragraph(label, body), "", "", "", paragraph(f"{value:,}", right)])
         style.append(("SPAN", (0, len(data) - 1), (3, len(data) - 1)))
     style.append(("BACKGROUND", (0, len(data) - 1), (-1, len(data) - 1), colors.HexColor("#fff3cd")))
     table = Table(data, colWidths=[58 * mm, 30 * mm, 32 * mm, 20 * mm, 32 * mm], repeatRows=1)
@@ -231,7 +232,7 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
     story.append(table)
     story.append(Spacer(1, 5 * mm))
     story.append(
-        Paragraph(
+        paragraph(
             _(
                 "按分率は構成団体の合意した按分ルールにより算定し、各費目の負担額の合計は費目総額に一致します"
                 "（単位未満の端数は最大剰余法により配分）。"
@@ -239,16 +240,4 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
             small,
         )
     )
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(
-        out,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"{title} {member_name}",
-        author=consortium,
-    )
-    doc.build(story)
-    return out.getvalue()
+    return build_pdf(story, STATEMENT, title=f"{title} {member_name}", author=consortium)

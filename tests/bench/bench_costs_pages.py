@@ -22,8 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import sqlalchemy as sa
 
-from modules.costs import services
-from modules.costs.models import Category
+from modules.costs.computing import compute
+from modules.costs.editing import add_member, add_rule, approve, create_year, save_basis
+from modules.costs.lookups import fiscal_years, load_year
+from modules.costs.models import Category, CostItem, RevisionShare
 from tenant_core.app import create_app
 from tenant_core.config import PROJECT_ROOT, Settings
 from tenant_core.extensions import get_db
@@ -61,19 +63,19 @@ def build(db, rng: random.Random) -> int:
         )
         cid = fuji.consortium_id
         members = [
-            services.add_member(s, cid, code=t.code, name=t.name, joined_year=FIRST_YEAR, tenant_id=t.id)
+            add_member(s, cid, code=t.code, name=t.name, joined_year=FIRST_YEAR, tenant_id=t.id)
             for t in (fuji, fujinomiya)
         ]
         for i in range(MEMBERS - 2):
             first_five = f"{30 + i:02d}{100 + i:03d}"
             code = factories.valid_code(first_five)
-            members.append(services.add_member(s, cid, code=code, name=f"団体{i}", joined_year=FIRST_YEAR))
+            members.append(add_member(s, cid, code=code, name=f"団体{i}", joined_year=FIRST_YEAR))
         categories = [c.value for c in Category]
         for y in range(YEARS):
-            fy = services.create_year(s, cid, FIRST_YEAR + y)
+            fy = create_year(s, cid, FIRST_YEAR + y)
             for m in members:
                 population = rng.randint(20_000, 300_000)
-                services.save_basis(
+                save_basis(
                     s,
                     fy,
                     m,
@@ -84,11 +86,11 @@ def build(db, rng: random.Random) -> int:
                     standalone=rng.randint(300, 5_000) * 1_000_000,
                 )
             for name, spec, category in RULES:
-                services.add_rule(s, fy, name=name, spec=spec, category=category)
+                add_rule(s, fy, name=name, spec=spec, category=category)
             for n in range(ITEMS):
                 own = n % 20 == 19  # one item in twenty is one member's own
                 s.add(
-                    services.CostItem(
+                    CostItem(
                         fiscal_year_id=fy.id,
                         name=f"費目{n:03d}",
                         category=categories[n % len(categories)],
@@ -145,18 +147,18 @@ def main() -> None:
 
                 def preview_all() -> None:
                     with db.session() as s:
-                        for fy in services.fiscal_years(s, cid):
-                            services.compute(s, services.load_year(s, fy.id))
+                        for fy in fiscal_years(s, cid):
+                            compute(s, load_year(s, fy.id))
 
                 print(f"compute all 13 years (preview, median): {timed(preview_all, args.runs):8.3f} s")
                 start = time.perf_counter()
                 with db.session() as s:
-                    for fy in services.fiscal_years(s, cid):
-                        services.approve(s, services.load_year(s, fy.id), "bench")
+                    for fy in fiscal_years(s, cid):
+                        approve(s, load_year(s, fy.id), "bench")
                     s.commit()
                 print(f"approve all 13 years (compute + store): {time.perf_counter() - start:8.3f} s")
                 with db.session() as s:
-                    shares = s.scalar(sa.select(sa.func.count()).select_from(services.RevisionShare))
+                    shares = s.scalar(sa.select(sa.func.count()).select_from(RevisionShare))
                 print(f"stored shares:                          {shares:8d}")
 
             client = app.test_client()
