@@ -1,13 +1,53 @@
-"""Formatting for every page, registered as Jinja filters: Japanese eras and percentages."""
+"""Formatting for every page, registered as Jinja filters: dates, fiscal years and percentages.
+
+Japanese pages write dates and fiscal years with the era, as the city's forms do (令和8年4月1日,
+令和8年度); English pages write them the Western way (April 1, 2026; FY2026). Printed documents
+(certificates, statements) call ``tenant_core.japanese`` directly: they are Japanese whatever the page.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+from babel.dates import format_date
 from flask import Flask
+from markupsafe import Markup
 
+from tenant_core.i18n import request_lang
 from tenant_core.japanese import wareki_date, wareki_year
+
+
+def page_date(day: dt.date | None) -> str:
+    """A date as the page's language writes it; "" for none, the Western date before 明治."""
+    if day is None:
+        return ""
+    if request_lang() == "en":
+        return format_date(day, "long", locale="en")
+    try:
+        return wareki_date(day)
+    except ValueError:
+        return f"{day.year}年{day.month}月{day.day}日"
+
+
+def page_fiscal_year(year: int) -> str:
+    """A fiscal year (April to March) as the page's language names it: 令和8年度 or FY2026."""
+    return f"FY{year}" if request_lang() == "en" else wareki_year(year)
+
+
+# Japanese punctuation of the page templates and its Western counterpart on English pages.
+WESTERN_MARKS = {"（": " (", "）": ")", "、": ", ", "・": " · ", "／": " / ", "〜": " – ", "　": " "}
+
+
+def punct(mark: str) -> str:
+    """A punctuation mark of the page as its language writes it: （ on Japanese pages, ( on English ones."""
+    return WESTERN_MARKS.get(mark, mark) if request_lang() == "en" else mark
+
+
+def paren(text: object) -> Markup:
+    """``text`` in brackets as the page's language writes them; ``text`` is escaped unless it is markup."""
+    return Markup("{}{}{}").format(punct("（"), text, punct("）"))
 
 
 def percent(ratio: str | Decimal | Fraction | float, places: int = 1) -> str:
@@ -20,6 +60,8 @@ def percent(ratio: str | Decimal | Fraction | float, places: int = 1) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.add_template_filter(wareki_year, "wareki_year")
-    app.add_template_filter(wareki_date, "wareki_date")
+    app.add_template_filter(page_fiscal_year, "wareki_year")
+    app.add_template_filter(page_date, "wareki_date")
     app.add_template_filter(percent, "percent")
+    app.add_template_filter(paren, "paren")
+    app.add_template_global(punct, "punct")

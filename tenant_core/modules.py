@@ -35,6 +35,7 @@ class ModuleInfo:
     label_ja: str
     label_en: str
     summary_ja: str
+    summary_en: str
     # "package.module:attribute" of each Flask blueprint; the first one's name must equal ``name``.
     blueprints: tuple[str, ...] = ()
     # Modules whose import declares the module's tables (tenant or shared metadata).
@@ -58,8 +59,12 @@ class ModuleInfo:
     # Modules that must be installed for this one to work.
     requires: tuple[str, ...] = ()
 
+    # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_ja
+
+    def summary(self, lang: str) -> str:
+        return self.summary_en if lang == "en" else self.summary_ja
 
     @property
     def blueprint_names(self) -> tuple[str, ...]:

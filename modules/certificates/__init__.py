@@ -7,6 +7,7 @@ MODULE = ModuleInfo(
     label_ja="証明書交付",
     label_en="Certificates",
     summary_ja="住民票の写し・印鑑登録証明書の交付",
+    summary_en="Certificates of residence and seal registration certificates",
     blueprints=("modules.certificates.blueprint:bp",),
     models=("modules.certificates.models",),
     parameters="modules.certificates.parameters",

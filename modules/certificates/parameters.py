@@ -5,6 +5,7 @@ The certificate module reads them with ``param("certificates....")``; each city 
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from tenant_core.params.declare import Choice, Column, Money, Param, Table, Text, options
@@ -43,7 +44,7 @@ PARAMETERS = [
         "Fee for a copy of the resident record",
         help_ja="1通あたりの手数料です（手数料条例で定める額）。",
         help_en="Per copy, as set by the city's fee ordinance.",
-        unit="円",
+        unit=_l("円"),
     ),
     Param(
         "certificates.fee.inkan",
@@ -53,7 +54,7 @@ PARAMETERS = [
         "Fee for a seal registration certificate",
         help_ja="1通あたりの手数料です（手数料条例で定める額）。",
         help_en="Per copy, as set by the city's fee ordinance.",
-        unit="円",
+        unit=_l("円"),
     ),
     Param(
         "certificates.mayor_title",
@@ -110,7 +111,7 @@ PARAMETERS = [
         ),
         "omit",
         "本籍・筆頭者の記載（既定）",
-        "本籍 on the copy by default",
+        "Registered domicile (honseki) on the copy by default",
         help_ja="請求者が特に求めない場合の扱いです。",
         help_en="What a copy shows when the applicant does not say.",
     ),

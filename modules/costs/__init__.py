@@ -7,6 +7,7 @@ MODULE = ModuleInfo(
     label_ja="負担金算定",
     label_en="Cost allocation",
     summary_ja="共同運営費の各市負担額の算定と説明",
+    summary_en="Each member city's share of the joint operating cost, explained",
     blueprints=("modules.costs.blueprint:bp",),
     models=("modules.costs.models",),
     commands=("modules.costs.cli:costs",),

@@ -98,10 +98,11 @@ def stacked_bars(
         for s, (name, values) in enumerate(series):
             h = plot_h * values[i] / top_value
             y -= h
+            amount = _("%(amount)s円", amount=f"{values[i]:,}")  # outside the f-string, for extraction
             parts.append(
                 f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{PALETTE[s % len(PALETTE)]}"><title>{escape(label)} {escape(name)}: '
-                f"{escape(_('%(amount)s円', amount=f'{values[i]:,}'))}</title></rect>"
+                f"{escape(amount)}</title></rect>"
             )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - BOTTOM + 16}" font-size="11" '

@@ -29,7 +29,7 @@ from modules.costs.models import YearStatus
 from modules.costs.views import consortium_id, year_or_404
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
-from tenant_core.japanese import wareki_year
+from tenant_core.formatting import page_fiscal_year
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
 
@@ -97,7 +97,7 @@ def year_add():
         form,
         lambda: editing.create_year(get_session(), consortium_id(), form.year.data, form.copy_from.data),
         audit_as=lambda fy: (f"costs:{fy.year}", f"fiscal year created (copy of {form.copy_from.data})"),
-        done=lambda fy: _("%(year)sを作成しました。", year=wareki_year(fy.year)),
+        done=lambda fy: _("%(year)sを作成しました。", year=page_fiscal_year(fy.year)),
     ):
         return redirect(url_for(".manage_year", year=form.year.data))
     return redirect(url_for(".manage"))
@@ -233,7 +233,9 @@ def approve(year: int):
         lambda: editing.approve(get_session(), fy, g.user.operator_id),
         audit_as=lambda rev: (f"costs:{fy.year}:rev{rev.number}", f"approved, total {rev.total}"),
         done=lambda rev: _(
-            "%(year)sの按分を承認しました（第%(number)s版）。", year=wareki_year(fy.year), number=rev.number
+            "%(year)sの按分を承認しました（第%(number)s版）。",
+            year=page_fiscal_year(fy.year),
+            number=rev.number,
         ),
     ):
         return redirect(url_for(".year", year=fy.year))

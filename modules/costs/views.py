@@ -19,7 +19,7 @@ from modules.costs.models import CATEGORY_LABELS, CostMember, FiscalYear
 from modules.costs.shares import YearResult
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
-from tenant_core.japanese import wareki_year
+from tenant_core.formatting import page_fiscal_year
 from tenant_core.models import Consortium
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
@@ -68,7 +68,7 @@ def index():
     data = results.overview(session, consortium_id(), member.code if member else None)
     millions = max((sum(v.values()) for v in data.shared.values()), default=0) >= 1e9
     stacked = charts.stacked_bars(
-        [wareki_year(y) for y in data.years],
+        [page_fiscal_year(y) for y in data.years],
         [(name, [data.shared[y].get(c, 0) for y in data.years]) for c, name in data.members],
         title=_("年度別 按分対象経費の負担額（団体別積み上げ）"),
         divisor=1_000_000 if millions else 1_000,
@@ -99,7 +99,7 @@ def _year_page(fy: FiscalYear, result: YearResult, *, revision_view: bool = Fals
     shared_totals = visible.totals(shared_only=True)
     share_chart = charts.share_bars(
         [(name, shared_totals.get(code, 0)) for code, name in visible.members],
-        title=_("%(year)s 按分対象経費の団体別負担割合", year=wareki_year(fy.year)),
+        title=_("%(year)s 按分対象経費の団体別負担割合", year=page_fiscal_year(fy.year)),
     )
     audit.record(
         "view",
@@ -205,7 +205,9 @@ def export_csv(year: int):
 def export_xlsx(year: int):
     fy, result = _export_result(year)
     audit.record("export", screen="costs.xlsx", target=f"costs:{fy.year}", detail=f"{len(result.rows)} rows")
-    title = _("%(year)s 負担額（%(status)s）", year=wareki_year(fy.year), status=exports.status_label(result))
+    title = _(
+        "%(year)s 負担額（%(status)s）", year=page_fiscal_year(fy.year), status=exports.status_label(result)
+    )
     return _download(
         exports.to_xlsx(result, title),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

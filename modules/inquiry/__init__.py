@@ -7,6 +7,7 @@ MODULE = ModuleInfo(
     label_ja="個人状況照会",
     label_en="Personal status inquiry",
     summary_ja="業務横断での個人の状況確認",
+    summary_en="One person's situation across the modules",
     blueprints=("modules.inquiry.blueprint:bp",),
     demo_roles={"admin": "editor", "clerk": "viewer"},
     # The inquiry screen shows the whole record, 個人番号 included, to those who update it.

@@ -7,6 +7,7 @@ MODULE = ModuleInfo(
     label_ja="住民記録",
     label_en="Resident records",
     summary_ja="住民の異動・世帯・共通宛名の管理",
+    summary_en="Moves, households and the common addressee register",
     blueprints=("modules.residents.blueprint:bp",),
     models=("modules.residents.models",),
     commands=("modules.residents.cli:demo",),

@@ -7,9 +7,33 @@ import datetime as dt
 from flask_babel import lazy_gettext as _l
 
 from modules.residents.models import EventKind, Status
-from tenant_core.japanese import wareki_date
+from tenant_core.formatting import page_date
 
 # Data stored as codes, shown as labels in the reader's language (the Japanese text is the msgid).
+# 続柄 are stored as the register's own words; these are their labels in the reader's language.
+RELATIONSHIP_LABELS = {
+    "世帯主": _l("世帯主"),
+    "妻": _l("妻"),
+    "夫": _l("夫"),
+    "子": _l("子"),
+    "父": _l("父"),
+    "母": _l("母"),
+    "孫": _l("孫"),
+    "祖父": _l("祖父"),
+    "祖母": _l("祖母"),
+    "兄": _l("兄"),
+    "姉": _l("姉"),
+    "弟": _l("弟"),
+    "妹": _l("妹"),
+    "子の妻": _l("子の妻"),
+    "子の夫": _l("子の夫"),
+    "妻の父": _l("妻の父"),
+    "妻の母": _l("妻の母"),
+    "夫の父": _l("夫の父"),
+    "夫の母": _l("夫の母"),
+    "同居人": _l("同居人"),
+    "縁故者": _l("縁故者"),
+}
 SEX_LABELS = {"male": _l("男"), "female": _l("女")}
 STATUS_LABELS = {
     Status.resident: _l("住民"),
@@ -48,6 +72,10 @@ FIELD_LABELS = {
 }
 
 
+def relationship_label(word: str) -> str:
+    return str(RELATIONSHIP_LABELS.get(word, word))
+
+
 def sex_label(code: str) -> str:
     """男/女 in the reader's language (inside ``force_locale("ja")``: the words of the register)."""
     return str(SEX_LABELS.get(code, code))
@@ -66,16 +94,8 @@ def field_label(name: str) -> str:
 
 
 def wareki(day: dt.date | None) -> str:
-    """令和7年4月1日 (元年 for the first year of an era); "" for no date, the Western date before 明治.
-
-    The era arithmetic is the core's (``tenant_core.japanese``), shared with the printed certificates.
-    """
-    if day is None:
-        return ""
-    try:
-        return wareki_date(day)
-    except ValueError:
-        return f"{day.year}年{day.month}月{day.day}日"
+    """令和7年4月1日 on Japanese pages (the core's era arithmetic, shared with the printed certificates)."""
+    return page_date(day)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -88,6 +108,7 @@ def atena(number: int) -> str:
 
 
 HELPERS = {
+    "relationship_label": relationship_label,
     "wareki": wareki,
     "age_on": age_on,
     "atena": atena,

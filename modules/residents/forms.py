@@ -8,12 +8,15 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from modules.residents.display import SEX_LABELS
+from modules.residents.display import RELATIONSHIP_LABELS, SEX_LABELS
 from modules.residents.validation import RELATIONSHIPS, SEXES
 
 DATE = {"type": "date"}
 _SEX_CHOICES = [SelectChoice("", _l("選択してください")), *(SelectChoice(k, SEX_LABELS[k]) for k in SEXES)]
-_REL_CHOICES = [SelectChoice("", _l("選択してください")), *(SelectChoice(r, r) for r in RELATIONSHIPS)]
+_REL_CHOICES = [
+    SelectChoice("", _l("選択してください")),
+    *(SelectChoice(r, RELATIONSHIP_LABELS[r]) for r in RELATIONSHIPS),
+]
 
 
 class SearchForm(FlaskForm):

@@ -7,6 +7,7 @@ MODULE = ModuleInfo(
     label_ja="印鑑登録",
     label_en="Seal registration",
     summary_ja="印鑑の登録・亡失・廃止",
+    summary_en="Registering seals, lost cards and abolition",
     blueprints=("modules.seals.blueprint:bp",),
     models=("modules.seals.models",),
     parameters="modules.seals.parameters",

@@ -5,6 +5,8 @@ The seal module reads them with ``param("seals....")`` (see ``services.SealRules
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from tenant_core.params.declare import Boolean, Integer, Param, Text
 
 PARAMETERS = [
@@ -16,7 +18,7 @@ PARAMETERS = [
         "Largest seal image",
         help_ja="登録時に受け付ける印影画像（PNG・JPEG）の上限です。",
         help_en="The largest seal image (PNG or JPEG) accepted at registration.",
-        unit="KB",
+        unit=_l("KB"),
     ),
     Param(
         "seals.min_age",
@@ -26,7 +28,7 @@ PARAMETERS = [
         "Minimum age to register",
         help_ja="この年齢未満の方は登録できません（全国的な取扱いは15歳）。",
         help_en="Residents younger than this cannot register (15 in national practice).",
-        unit="歳",
+        unit=_l("歳"),
     ),
     Param(
         "seals.allow_reregistration_after_lost",

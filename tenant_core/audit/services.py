@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from tenant_core.audit import chain
@@ -143,13 +144,13 @@ def flags(entry: AccessLog) -> list[str]:
     local = local_time(entry.at)
     found = []
     if local.hour >= 22 or local.hour < 6:
-        found.append("夜間")
+        found.append(_("夜間"))
     if local.weekday() >= 5 or local.date() in _JP_HOLIDAYS:
-        found.append("休日")
+        found.append(_("休日"))
     if entry.function == "login" and entry.outcome != "ok":
-        found.append("ログイン失敗")
+        found.append(_("ログイン失敗"))
     if entry.function == "search" and (entry.search_shape or {}).get("results", 0) >= BULK_SEARCH_RESULTS:
-        found.append("大量検索")
+        found.append(_("大量検索"))
     return found
 
 

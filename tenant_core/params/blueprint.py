@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Flask
 
+from tenant_core.i18n import request_lang
 from tenant_core.params import views
 from tenant_core.params.registry import registry
 from tenant_core.params.resolution import param
@@ -44,4 +45,6 @@ def _set_up(state) -> None:
     registry()  # a bad declaration stops the start, not the first request that reads it
     app.register_blueprint(docs_bp)
     app.jinja_env.globals["param"] = param
-    app.jinja_env.globals["param_display"] = lambda key, on=None: registry().get(key).display(param(key, on))
+    app.jinja_env.globals["param_display"] = lambda key, on=None: (
+        registry().get(key).display(param(key, on), request_lang())
+    )

@@ -6,6 +6,8 @@ tenants are synced, and from the administrator's pages afterwards.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from tenant_core.modules import iter_modules
 from tenant_core.params.declare import CITY, CONSORTIUM, Boolean, Integer, MultiChoice, Option, Param
 
@@ -18,7 +20,7 @@ PARAMETERS = [
         "Idle session timeout",
         help_ja="最後の操作からこの時間が過ぎるとログアウトします。",
         help_en="Staff are signed out after this long without activity.",
-        unit="分",
+        unit=_l("分"),
         effective_dated=False,
     ),
     Param(
@@ -29,7 +31,7 @@ PARAMETERS = [
         "Maximum session length",
         help_ja="ログインからこの時間が過ぎると、操作中でもログアウトします。",
         help_en="A session ends this long after sign-in, even if in use.",
-        unit="時間",
+        unit=_l("時間"),
         effective_dated=False,
     ),
     Param(
@@ -40,7 +42,7 @@ PARAMETERS = [
         "Minimum password length",
         help_ja="新しく設定するパスワードに求める文字数です。",
         help_en="Applies to passwords set from now on.",
-        unit="文字",
+        unit=_l("文字"),
     ),
     Param(
         "core.totp_required",
@@ -57,7 +59,7 @@ PARAMETERS = [
         5,
         "ロックまでの失敗回数",
         "Failed sign-ins before lockout",
-        unit="回",
+        unit=_l("回"),
     ),
     Param(
         "core.lockout_minutes",
@@ -67,7 +69,7 @@ PARAMETERS = [
         "Lockout delay (first)",
         help_ja="失敗が続くたびに倍になります（最長1日）。",
         help_en="Doubles with each further failure, up to a day.",
-        unit="分",
+        unit=_l("分"),
     ),
     Param(
         "core.audit_retention_years",
@@ -77,7 +79,7 @@ PARAMETERS = [
         "Access log retention",
         help_ja="これより古い操作ログは削除できます（kyodo audit purge）。",
         help_en="Older access-log entries may be purged.",
-        unit="年",
+        unit=_l("年"),
         editable_by=frozenset({CITY, CONSORTIUM}),
     ),
     Param(

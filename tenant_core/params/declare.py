@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from marshmallow import Schema, ValidationError
 
 from tenant_core.i18n import request_lang
@@ -170,7 +171,9 @@ class Money(Integer):
         return raw
 
     def display(self, value: Any, lang: str = "ja") -> str:
-        return "" if value is None else f"{value:,}円"
+        if value is None:
+            return ""
+        return f"{value:,} yen" if lang == "en" else f"{value:,}円"
 
 
 @dataclass(frozen=True)
@@ -441,7 +444,8 @@ class Param:
     label_en: str
     help_ja: str = ""
     help_en: str = ""
-    unit: str | None = None
+    # The unit shown after a value, translatable (``lazy_gettext``): 分, 回, 歳 ...
+    unit: str | LazyString | None = None
     # Who may set a value: the city's administrator, the consortium's secretariat (the operator always may).
     editable_by: frozenset[str] = field(default=EVERYONE)
     # A change may be scheduled to take effect on a later date (a fee decided in February, from 1 April).
@@ -470,7 +474,8 @@ class Param:
     def display(self, value: Any, lang: str = "ja") -> str:
         text = self.type.display(value, lang)
         if self.unit and not isinstance(self.type, Money) and text:
-            return f"{text}{self.unit}"
+            # Japanese writes the unit against the number (30分); English puts a space (30 min).
+            return f"{text} {self.unit}" if lang == "en" else f"{text}{self.unit}"
         return text
 
 

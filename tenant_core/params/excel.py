@@ -36,7 +36,7 @@ def comparison_workbook(comparison: Comparison, title: str) -> bytes:
         cell.font = _HEADER
     for p in comparison.params:
         differs = comparison.differs(p.key)
-        row = [p.key, p.label(lang), p.unit or "", p.display(p.parse(p.default), lang)]
+        row = [p.key, p.label(lang), str(p.unit or ""), p.display(p.parse(p.default), lang)]
         for tenant_id, _slug, _name in comparison.tenants:
             resolved = comparison.cells[(p.key, tenant_id)]
             source = _("（協議会）") if resolved.source == "consortium" else ""

@@ -263,7 +263,7 @@ def describe(ps: ParamSet, p: Param, on: dt.date | None = None) -> dict[str, Any
         "type": p.type.name,
         "label_ja": p.label_ja,
         "label_en": p.label_en,
-        "unit": p.unit,
+        "unit": str(p.unit) if p.unit else None,
         "value": p.to_json(r.value),
         "display": p.display(r.value),
         "source": r.source,

@@ -5,5 +5,6 @@ MODULE = ModuleInfo(
     label_ja="壊れた業務",
     label_en="Broken",
     summary_ja="読み込めない業務",
+    summary_en="A module that cannot be loaded",
     blueprints=("kyodo_broken.blueprint:bp",),
 )

@@ -7,6 +7,7 @@ MODULE = ModuleInfo(
     label_ja="見本業務",
     label_en="Sample",
     summary_ja="モジュール契約の試験用",
+    summary_en="For testing the module contract",
     blueprints=("kyodo_sample.blueprint:bp",),
     models=("kyodo_sample.models",),
     parameters="kyodo_sample.parameters",
