@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from modules.residents.models import EventKind, Status
@@ -11,12 +14,13 @@ from tenant_core.japanese import wareki_date
 
 # Data stored as codes, shown as labels in the reader's language (the Japanese text is the msgid).
 SEX_LABELS = {"male": _l("男"), "female": _l("女")}
-STATUS_LABELS = {
+# Keyed by the stored code: the enum members are equal to and hash as their str values.
+STATUS_LABELS: dict[str, LazyString] = {
     Status.resident: _l("住民"),
     Status.moved_out: _l("転出（除票）"),
     Status.deceased: _l("死亡（除票）"),
 }
-EVENT_LABELS = {
+EVENT_LABELS: dict[str, LazyString] = {
     EventKind.move_in: _l("転入"),
     EventKind.birth: _l("出生"),
     EventKind.move_out: _l("転出"),
@@ -87,7 +91,7 @@ def atena(number: int) -> str:
     return f"{number:010d}"
 
 
-HELPERS = {
+HELPERS: dict[str, Callable[..., Any]] = {
     "wareki": wareki,
     "age_on": age_on,
     "atena": atena,
