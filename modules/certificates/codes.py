@@ -28,10 +28,14 @@ def clean_number(text: str | None) -> str | None:
     return value if _NUMBER.match(value) else None
 
 
+# Letters a reader mistakes for digits: O read as 0, I and L as 1.
+_READ_AS = str.maketrans("OIL", "011")
+
+
 def clean_code(text: str | None) -> str:
     """The code as typed (lower case, hyphens, full-width) in its stored form; O read as 0, I/L as 1."""
     value = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", text or "")).upper()
-    return value.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return value.translate(_READ_AS)
 
 
 def display_code(code: str) -> str:

@@ -12,7 +12,7 @@ from modules.certificates.models import KIND_LABELS
 from modules.certificates.services import RELATION_LABELS, SCOPES
 
 DATE = {"type": "date"}
-_KINDS = [SelectChoice(k.value, v) for k, v in KIND_LABELS.items()]
+_KINDS = [SelectChoice(str(k), v) for k, v in KIND_LABELS.items()]
 
 
 class IssueForm(FlaskForm):

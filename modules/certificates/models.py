@@ -11,6 +11,7 @@ import enum
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,7 +25,8 @@ class Kind(enum.StrEnum):
 
 
 # Shown in the reader's language; the printed certificate has its own, always Japanese, title (pdf.py).
-KIND_LABELS = {Kind.juminhyo: _l("住民票の写し"), Kind.inkan: _l("印鑑登録証明書")}
+# Keyed by the stored code (a plain str; the Kind members are equal to and hash as their values).
+KIND_LABELS: dict[str, LazyString] = {Kind.juminhyo: _l("住民票の写し"), Kind.inkan: _l("印鑑登録証明書")}
 
 
 class Issuance(TenantBase):

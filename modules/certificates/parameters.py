@@ -5,12 +5,15 @@ The certificate module reads them with ``param("certificates....")``; each city 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from tenant_core.params.declare import Choice, Column, Money, Param, Table, Text, options
 
-_REQUIRED = {"required": "必須です。", "null": "必須です。"}
+# Typed as marshmallow declares ``error_messages`` (a dict, invariant in its value type).
+_REQUIRED: dict[str, str | list[Any] | dict[Any, Any]] = {"required": "必須です。", "null": "必須です。"}
 
 
 class OfficeSchema(Schema):

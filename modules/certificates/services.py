@@ -369,7 +369,7 @@ def issue_inkan(
         errors["atena_no"] = _(
             "この方には登録されている印鑑がありません（印鑑登録の画面で確認してください）。"
         )
-    if errors:
+    if errors or registration is None:  # no registration means an error was added above
         raise CertificateError(errors)
 
     on = on or japan_today()

@@ -90,11 +90,14 @@ def person(atena_no: int):
         return jsonify(
             error="not_found", message=_("その日にはまだ住民ではありません。"), atena_no=atena_no
         ), 404
+    household = services.household_of(session, state)
+    if household is None:  # households are never deleted: a person's is missing only in a broken register
+        raise LookupError(f"household {state.household_id} of 宛名番号 {atena_no} is missing")
     body = _PERSON.dump(
         {
             **dataclasses.asdict(state),
             "address": state.address,
-            "household_no": services.household_of(session, state).household_no,
+            "household_no": household.household_no,
         }
     )
     shown = False

@@ -12,14 +12,13 @@ import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from modules.residents import demo_data, numbers
-from modules.residents.history import SNAPSHOT_FIELDS, refresh_keys, to_json
+from modules.residents.history import SNAPSHOT_FIELDS, search_keys, to_json
 from modules.residents.kana import to_fullwidth
 from modules.residents.models import HEAD, EventKind, Household, Person, ResidentEvent, Status
 from modules.residents.mynumber import Vault, with_check_digit
@@ -104,7 +103,7 @@ class Generator:
         if rng.random() < 0.03:
             return [(None, None)] * len(members)
         family = (self._honseki(), names[0])
-        out = []
+        out: list[tuple[str | None, str | None]] = []
         for (_sex, relationship, _birth), name in zip(members, names, strict=True):
             out.append((self._honseki(), name) if relationship in ("父", "母") else family)
         return out
@@ -194,16 +193,13 @@ def _insert_batch(
     for i, drafts in enumerate(batch):
         household_id = household_ids[first_household + i]
         for draft in drafts:
-            row = SimpleNamespace(**draft.values, household_id=household_id)
-            refresh_keys(row)
+            values = {**draft.values, "household_id": household_id}
             number = demo_mynumber(atena_no)
             person_rows.append(
                 {
-                    **{f: getattr(row, f) for f in SNAPSHOT_FIELDS},
+                    **{f: values[f] for f in SNAPSHOT_FIELDS},
                     "atena_no": atena_no,
-                    "kana_key": row.kana_key,
-                    "name_key": row.name_key,
-                    "address_key": row.address_key,
+                    **search_keys(values),
                     "mynumber_token": vault.encrypt(number),
                     "mynumber_digest": vault.digest(number),
                     "created_at": now,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from modules.residents.models import EventKind, Status
@@ -35,12 +38,13 @@ RELATIONSHIP_LABELS = {
     "縁故者": _l("縁故者"),
 }
 SEX_LABELS = {"male": _l("男"), "female": _l("女")}
-STATUS_LABELS = {
+# Keyed by the stored code: the enum members are equal to and hash as their str values.
+STATUS_LABELS: dict[str, LazyString] = {
     Status.resident: _l("住民"),
     Status.moved_out: _l("転出（除票）"),
     Status.deceased: _l("死亡（除票）"),
 }
-EVENT_LABELS = {
+EVENT_LABELS: dict[str, LazyString] = {
     EventKind.move_in: _l("転入"),
     EventKind.birth: _l("出生"),
     EventKind.move_out: _l("転出"),
@@ -107,7 +111,7 @@ def atena(number: int) -> str:
     return f"{number:010d}"
 
 
-HELPERS = {
+HELPERS: dict[str, Callable[..., Any]] = {
     "relationship_label": relationship_label,
     "wareki": wareki,
     "age_on": age_on,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -102,11 +103,21 @@ def snapshot(person: Person) -> dict[str, Any]:
     return {f: getattr(person, f) for f in SNAPSHOT_FIELDS}
 
 
+def search_keys(values: Mapping[str, Any]) -> dict[str, str]:
+    """The search keys (``kana_key``, ``name_key``, ``address_key``) of a person with these fields."""
+    return {
+        "kana_key": kana.kana_search_key(values["family_kana"] + values["given_kana"]),
+        "name_key": kana.name_search_key(values["family_name"] + values["given_name"]),
+        "address_key": kana.address_search_key(values["town"] + values["banchi"]),
+    }
+
+
 def refresh_keys(person: Person) -> None:
     """Recompute the search keys of a person row from its fields."""
-    person.kana_key = kana.kana_search_key(person.family_kana + person.given_kana)
-    person.name_key = kana.name_search_key(person.family_name + person.given_name)
-    person.address_key = kana.address_search_key(person.town + person.banchi)
+    keys = search_keys(snapshot(person))
+    person.kana_key = keys["kana_key"]
+    person.name_key = keys["name_key"]
+    person.address_key = keys["address_key"]
 
 
 def person_on(session: Session, person_id: int, on: dt.date) -> PersonState | None:
@@ -125,6 +136,6 @@ def person_on(session: Session, person_id: int, on: dt.date) -> PersonState | No
     if not state:
         return None
     names = {f.name for f in fields(PersonState)}
-    return PersonState(
-        person_id=person_id, atena_no=atena_no, **{k: state.get(k) for k in names - {"person_id", "atena_no"}}
-    )
+    # The events' JSON is typed by its field names, not by mypy: each value as ``from_json`` made it.
+    values: dict[str, Any] = {k: state.get(k) for k in names - {"person_id", "atena_no"}}
+    return PersonState(person_id=person_id, atena_no=atena_no, **values)

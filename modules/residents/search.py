@@ -63,7 +63,9 @@ def _escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
-def prefix_match(session: Session, column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool]:
+def prefix_match(
+    session: Session, column: sa.SQLColumnExpression[str], prefix: str
+) -> sa.ColumnElement[bool]:
     """``column`` starts with ``prefix``, written so that the dialect's index serves it."""
     if session.get_bind().dialect.name == "postgresql":
         return column.like(_escape_like(prefix) + "%", escape="/")

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from modules.residents import numbers
+from modules.residents.display import field_label
 from modules.residents.errors import Collector, ResidentError
 from modules.residents.history import (
     SNAPSHOT_FIELDS,
@@ -227,6 +228,19 @@ def _check_effective(c: Collector, session: Session, person: Person, on: dt.date
         )
 
 
+def _checked_day(day: dt.date | None) -> dt.date:
+    """The 異動日 ``clean_date`` returned, once ``raise_if_any`` has passed.
+
+    ``clean_date`` returns None only after adding its error, so this never raises in practice;
+    the check keeps a missing date from reaching the register should that ever change.
+    """
+    if day is None:
+        raise ResidentError(
+            _("%(label)sを入力してください。", label=field_label("effective_on")), "effective_on"
+        )
+    return day
+
+
 def _require_resident(person: Person) -> None:
     if not is_resident(person):
         raise ResidentError(_("この方は既に除票となっています（転出または死亡）。"), "")
@@ -283,6 +297,7 @@ def register_arrival(
     if digest and session.scalar(sa.select(Person.id).where(Person.mynumber_digest == digest)):
         c.add("mynumber", _("この個人番号は既に別の方に記載されています。"))
     c.raise_if_any()
+    on = _checked_day(on)
 
     if household is None:
         household = Household(household_no=numbers.reserve(session, numbers.HOUSEHOLD))
@@ -336,6 +351,7 @@ def move_out(
             ),
         )
     c.raise_if_any()
+    day = _checked_day(day)
     note = f"転出先: {destination}" if destination else ""
     return [
         _record(
@@ -365,6 +381,7 @@ def relocate(
     if all(getattr(person, k) == v for k, v in new.items()):
         c.add("town", _("新しい住所が現在の住所と同じです。"))
     c.raise_if_any()
+    day = _checked_day(day)
     return [_record(session, m, EventKind.relocation, day, dict(new), by) for m in movers]
 
 
@@ -385,6 +402,7 @@ def record_death(
     others = [p for p in _resident_members(session, person.household_id) if p.id != person.id]
     _check_new_head(c, session, person, others, new_head, day)
     c.raise_if_any()
+    day = _checked_day(day)
     events = [
         _record(session, person, EventKind.death, day, {"status": Status.deceased.value, "left_on": day}, by)
     ]
@@ -415,7 +433,7 @@ def _check_new_head(
 
 
 def _make_head(session: Session, person: Person, day: dt.date, by: str) -> ResidentEvent:
-    household = session.get(Household, person.household_id)
+    household = session.get_one(Household, person.household_id)
     household.head_person_id = person.id
     return _record(session, person, EventKind.household_change, day, {"relationship": HEAD}, by, "世帯主変更")
 
@@ -433,7 +451,7 @@ def change_head(
     _require_resident(new_head)
     c = Collector()
     day = clean_date(c, "effective_on", on, _today(today))
-    household = session.get(Household, new_head.household_id)
+    household = session.get_one(Household, new_head.household_id)
     former = session.get(Person, household.head_person_id) if household.head_person_id else None
     if new_head.relationship == HEAD:
         c.add("", _("この方は既に世帯主です。"))
@@ -444,6 +462,7 @@ def change_head(
     if former is not None and former.status == Status.resident:
         _check_effective(c, session, former, day)
     c.raise_if_any()
+    day = _checked_day(day)
     events = []
     if former is not None and former.status == Status.resident:
         events.append(
@@ -493,9 +512,10 @@ def change_household(
     if address and (address.get("town") or "").strip():
         changes |= clean_address(c, address)
     elif target is not None and target.head_person_id:
-        head = session.get(Person, target.head_person_id)
+        head = session.get_one(Person, target.head_person_id)
         changes |= {"town": head.town, "banchi": head.banchi, "katagaki": head.katagaki}
     c.raise_if_any()
+    day = _checked_day(day)
 
     events = []
     if person.relationship == HEAD and others and new_head is not None:
@@ -560,6 +580,7 @@ def correct(
     if not changes and not number and not c.errors:
         c.add("", _("修正する項目がありません。変更する項目だけを入力してください。"))
     c.raise_if_any()
+    day = _checked_day(day)
     if number:
         person.mynumber_token = vault.encrypt(number)
         person.mynumber_digest = digest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -95,7 +96,7 @@ def clean_choice(c: Collector, field: str, value: Any, choices: Any) -> str:
     return text
 
 
-def clean_address(c: Collector, values: dict[str, Any], *, required: bool = True) -> dict[str, str]:
+def clean_address(c: Collector, values: Mapping[str, Any], *, required: bool = True) -> dict[str, str]:
     out = {f: kana.normalize_address_part(str(values.get(f) or "")) for f in ("town", "banchi", "katagaki")}
     if required:
         for f in ("town", "banchi"):
@@ -118,7 +119,7 @@ def clean_mynumber(c: Collector, value: Any) -> str | None:
     return text
 
 
-def clean_honseki(c: Collector, values: dict[str, Any]) -> dict[str, str | None]:
+def clean_honseki(c: Collector, values: Mapping[str, Any]) -> dict[str, str | None]:
     """本籍 and 筆頭者, optional (a 外国人住民 has none), kept as entered like the names; blank → None."""
     out: dict[str, str | None] = {}
     for f, limit in (("honseki", 100), ("hitto_sha", 50)):

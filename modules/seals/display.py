@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from modules.residents.public import HELPERS as RESIDENT_HELPERS
 from modules.seals.models import SealEventKind, SealStatus
 
-STATUS_LABELS = {
+# Keyed by the stored code: the enum members are equal to and hash as their str values.
+STATUS_LABELS: dict[str, LazyString] = {
     SealStatus.registered: _l("登録中"),
     SealStatus.lost: _l("亡失"),
     SealStatus.abolished: _l("廃止"),
 }
-EVENT_LABELS = {
+EVENT_LABELS: dict[str, LazyString] = {
     SealEventKind.registered: _l("登録"),
     SealEventKind.lost: _l("亡失届"),
     SealEventKind.abolished: _l("廃止届"),
@@ -28,4 +33,8 @@ def event_label(code: str) -> str:
     return str(EVENT_LABELS.get(code, code))
 
 
-HELPERS = {**RESIDENT_HELPERS, "seal_status": status_label, "seal_event": event_label}
+HELPERS: dict[str, Callable[..., Any]] = {
+    **RESIDENT_HELPERS,
+    "seal_status": status_label,
+    "seal_event": event_label,
+}

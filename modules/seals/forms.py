@@ -26,7 +26,7 @@ class ListForm(FlaskForm):
         _l("状態"),
         choices=[
             SelectChoice("", _l("すべて")),
-            *(SelectChoice(code.value, label) for code, label in STATUS_LABELS.items()),
+            *(SelectChoice(str(code), label) for code, label in STATUS_LABELS.items()),
         ],
         validate_choice=False,
     )

@@ -70,7 +70,7 @@ def request_loader(_request: Request) -> CurrentUser | None:
 def load_user() -> None:
     """Resolve the session at the start of every request, not lazily: expiry, revocation and the
     idle clock apply to every request, signed-in pages or not."""
-    current_user._get_current_object()  # type: ignore[attr-defined]
+    current_user._get_current_object()
 
 
 def _refuse(reason: str, status: int = 403):
@@ -102,7 +102,7 @@ def enforce():
         return _refuse(f"route {request.endpoint} declares no permission")
     holder = g.get("user")
     if holder is None:
-        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return current_app.login_manager.unauthorized()
     tenant = g.get("tenant")
     if not current_user.is_authenticated:
         # Someone signed in elsewhere (another city, or the platform) knocking on this door:

@@ -10,10 +10,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pyotp
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, object_session
 
 from tenant_core.auth import passwords
@@ -109,10 +111,14 @@ def set_roles(session: Session, user: User, roles: list[str]) -> None:
 
 
 def end_sessions(session: Session, user_id: int, reason: str) -> int:
-    result = session.execute(
-        sa.update(UserSession)
-        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
+    # An UPDATE's result is a CursorResult (it has the row count); Session.execute is typed as Result.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            sa.update(UserSession)
+            .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), ended_reason=reason)
+        ),
     )
     return result.rowcount or 0
 
@@ -194,7 +200,9 @@ def authenticate(session: Session, tenant: Tenant | None, login: str, password: 
 
 
 def verify_totp(user: User, code: str) -> bool:
-    return bool(user.totp_secret) and pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1)
+    if not user.totp_secret:
+        return False
+    return pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1)
 
 
 def new_totp_secret() -> str:

@@ -187,7 +187,8 @@ class Decimal(ParamType):
         if isinstance(raw, bool) or raw is None:
             raise ValueProblem(_("数値で入力してください。"))
         try:
-            value = decimal.Decimal(_as_text(raw) if isinstance(raw, str) else str(raw))
+            text = _as_text(raw)  # a str has its spaces and thousands separators removed
+            value = decimal.Decimal(text if text is not None else str(raw))
         except decimal.InvalidOperation:
             raise ValueProblem(_("数値で入力してください（入力値: %(value)s）。", value=raw)) from None
         if not value.is_finite():
@@ -271,9 +272,13 @@ class Text(ParamType):
 
 
 @dataclass(frozen=True)
-class Choice(ParamType):
+class _Options(ParamType):
+    """What Choice and MultiChoice share: the listed options, and the check that a value is one.
+
+    Siblings rather than parent and child: one parses to a str, the other to a list of them.
+    """
+
     options: tuple[Option, ...] = ()
-    name: ClassVar[str] = "choice"
 
     def _check(self, value: Any) -> str:
         allowed = [o.value for o in self.options]
@@ -287,21 +292,29 @@ class Choice(ParamType):
             )
         return value
 
-    def parse(self, raw: Any) -> str:
-        return self._check(raw.strip() if isinstance(raw, str) else raw)
-
-    def display(self, value: Any, lang: str = "ja") -> str:
+    def _label(self, value: Any, lang: str) -> str:
         for o in self.options:
             if o.value == value:
                 return o.label(lang)
         return str(value)
+
+
+@dataclass(frozen=True)
+class Choice(_Options):
+    name: ClassVar[str] = "choice"
+
+    def parse(self, raw: Any) -> str:
+        return self._check(raw.strip() if isinstance(raw, str) else raw)
+
+    def display(self, value: Any, lang: str = "ja") -> str:
+        return self._label(value, lang)
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "enum": [o.value for o in self.options]}
 
 
 @dataclass(frozen=True)
-class MultiChoice(Choice):
+class MultiChoice(_Options):
     """Several of the listed options (e.g. the modules a city has enabled)."""
 
     name: ClassVar[str] = "multichoice"
@@ -316,7 +329,7 @@ class MultiChoice(Choice):
         return [o.value for o in self.options if o.value in chosen]
 
     def display(self, value: Any, lang: str = "ja") -> str:
-        return "、".join(Choice.display(self, v, lang) for v in value or ())
+        return "、".join(self._label(v, lang) for v in value or ())
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "enum": [o.value for o in self.options]}}

@@ -91,7 +91,7 @@ def export_city(
     ps = load_param_set(session, tenant_id, consortium_id)
     values: dict[str, Any] = {}
     scheduled: list[dict[str, Any]] = []
-    pending_ids = set()
+    pending_ids: set[int] = set()
     for p in registry():
         own = ps.own(p.key, on)
         if own is not None:

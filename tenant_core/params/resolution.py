@@ -116,7 +116,7 @@ class ParamSet:
         decl = registry().get(key)
         result = None
         for source, versions in (("city", self.city), ("consortium", self.consortium)):
-            row = _in_force(versions.get(key, ()), on)
+            row = _in_force(versions.get(key, []), on)
             if row is not None and not row.reset:
                 result = Resolved(key, decl.from_json(row.value), source, row.id, row.effective_from)
                 break
