@@ -92,7 +92,7 @@ def number(value: object, what: str, member: Member | str | None = None) -> Deci
             f"{what} {value!r}: give a Decimal, an int or a str, not a {type(value).__name__}", member=member
         )
     try:
-        result = Decimal(value)
+        result = Decimal(value)  # type: ignore[arg-type]  # any other type raises TypeError, reported below
     except (ArithmeticError, TypeError, ValueError):
         raise AllocationError(f"{what} {value!r} is not a number", member=member) from None
     if not result.is_finite() or result < 0:
@@ -346,7 +346,7 @@ def fixed_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
         if m.code not in given:
             raise AllocationError("has no fixed ratio", member=m)
         values[m.code] = Fraction(number(given[m.code], "the fixed ratio", m))
-    total = sum(values.values())
+    total = sum(values.values(), Fraction(0))
     if total != 1:
         raise AllocationError(f"the fixed ratios sum to {decimal_string(total, 12)}, not 1")
     return Ratios(
@@ -370,8 +370,10 @@ def mixed_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
                 f"(use one of {', '.join(PART_METHODS)})"
             )
     weights = [Fraction(w) for w in given]
-    if sum(weights) != 1:
-        raise AllocationError(f"the weights of the parts sum to {decimal_string(sum(weights), 12)}, not 1")
+    if sum(weights, Fraction(0)) != 1:
+        raise AllocationError(
+            f"the weights of the parts sum to {decimal_string(sum(weights, Fraction(0)), 12)}, not 1"
+        )
     values = {m.code: Fraction(0) for m in members}
     reasons: dict[str, tuple[list[str], list[str]]] = {m.code: ([], []) for m in members}
     for part, weight, shown in zip(parts, weights, given, strict=True):
@@ -389,7 +391,7 @@ def equal_savings_ratios(amount: int, members: Sequence[Member], rule: Rule) -> 
     basis = rule.basis or SAVINGS_BASIS
     alone = {m.code: Fraction(m.basis(basis)) for m in members}
     n = len(members)
-    total = sum(alone.values())
+    total = sum(alone.values(), Fraction(0))
     saving = (total - amount) / n
     quotas = {}
     for m in members:
@@ -438,8 +440,9 @@ def shapley_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios
             f"the cost of coalition {{{names}}} is missing "
             f"({len(missing)} of the {(1 << n) - 1} coalitions are missing)"
         )
-    scale = math.lcm(*(d for _, d in ratios))
-    whole = [num * (scale // d) for num, d in ratios]
+    known = [r for r in ratios if r is not None]  # all of them: a missing cost was refused above
+    scale = math.lcm(*(d for _, d in known))
+    whole = [num * (scale // d) for num, d in known]
     if Fraction(whole[-1], scale) != amount:
         raise AllocationError(
             f"the amount {amount:,} differs from the cost of all members together, {_num(Fraction(whole[-1], scale))}"

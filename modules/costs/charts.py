@@ -94,7 +94,7 @@ def stacked_bars(
     parts = _axis(top_value, divisor, unit or _("円")) + _legend([name for name, _values in series])
     for i, label in enumerate(labels):
         x = LEFT + slot * i + (slot - bar_w) / 2
-        y = TOP + plot_h
+        y: float = TOP + plot_h
         for s, (name, values) in enumerate(series):
             h = plot_h * values[i] / top_value
             y -= h

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -161,7 +162,7 @@ def _operating_years(session: Session, consortium_id: int) -> Iterator[str]:
                 population=int(population * drift) if population else None,
                 households=households,
                 as_of=dt.date(year - 1, 9, 30) if as_of else None,
-                usage=usage[code] + index * 900,
+                usage=Decimal(usage[code] + index * 900),
                 standalone=None,
             )
         for name, spec, category in OPERATING_RULES:

@@ -33,6 +33,9 @@ Validator = Callable[[FlaskForm, Field], None]
 class TextField(StringField):
     """Text with the surrounding spaces removed; blank or absent is None."""
 
+    # The parsed value: text here, a number or a date in the fields below.
+    data: Any
+
     def process_formdata(self, valuelist: list[Any]) -> None:
         text = str(valuelist[0]).strip() if valuelist else ""
         self.data = text or None

@@ -248,7 +248,7 @@ def reopen(year: int):
     form = ReopenForm()
     _change(
         form,
-        lambda: editing.reopen(get_session(), fy, form.reason.data),
+        lambda: editing.reopen(get_session(), fy, form.reason.data or ""),
         audit_as=lambda _none: (f"costs:{fy.year}", f"reopened for revision: {form.reason.data}"),
         done=lambda _none: _("改定を開始しました。承認済みの版は、新しい版が承認されるまで有効です。"),
     )

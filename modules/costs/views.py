@@ -221,7 +221,7 @@ def statement_pdf(year: int):
     if member is None:
         abort(404)
     fy, result = _export_result(year)
-    consortium = get_session().get(Consortium, consortium_id())
+    consortium = get_session().get_one(Consortium, consortium_id())
     body = exports.statement_pdf(
         result, consortium=consortium.name, member_code=member.code, member_name=member.name
     )
