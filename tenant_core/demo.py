@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from tenant_core.auth.services import create_user
 from tenant_core.config import Settings
 from tenant_core.db import Database
 from tenant_core.declarations import load_declarations
+from tenant_core.japanese import japan_today
 from tenant_core.models import Notice, Tenant
 from tenant_core.modules import import_part, iter_modules
 from tenant_core.params.demo import load_demo as load_params_demo
@@ -78,7 +78,7 @@ def create_demo_accounts(db: Database, settings: Settings, slugs: list[str]) -> 
 
 
 def _first_notices(db: Database, spec: TenantSpec) -> None:
-    today = dt.date.today()
+    today = japan_today()
     with db.session(f"t_{spec.slug}") as session:
         if session.scalar(sa.select(sa.func.count()).select_from(Notice)):
             return

@@ -51,6 +51,12 @@ def fiscal_year_of(day: dt.date) -> int:
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
 
+def japan_today() -> dt.date:
+    """Today's date in Japan, whatever the server's clock zone: between midnight and 9 a.m. in Japan
+    the UTC date is still yesterday, and a 転入 dated today would be refused as being in the future."""
+    return dt.datetime.now(JST).date()
+
+
 def jst(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored timestamp (naive UTC) as Japan time for the screen; '-' when there is none."""
     if moment is None:

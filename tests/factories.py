@@ -13,6 +13,7 @@ from tenant_core.codes import code_check_digit
 from tenant_core.config import Settings
 from tenant_core.db import Database
 from tenant_core.declarations import load_declarations
+from tenant_core.japanese import japan_today
 from tenant_core.models import Notice, Tenant
 from tenant_core.provisioning import TenantSpec, create_tenant, sync_tenants
 
@@ -80,7 +81,7 @@ def notice(db: Database, slug: str, title: str, *, published: bool = True, days_
             Notice(
                 title=title,
                 body="",
-                publish_on=dt.date.today() + dt.timedelta(days=days_from_today),
+                publish_on=japan_today() + dt.timedelta(days=days_from_today),
                 published=published,
             )
         )

@@ -25,7 +25,7 @@ from modules.residents import public as residents
 from modules.residents.public import MYNUMBER_PERMISSION, Person, Vault
 from tenant_core import sequences
 from tenant_core.auth.current import CurrentUser
-from tenant_core.japanese import JST, fiscal_year_of
+from tenant_core.japanese import fiscal_year_of, japan_today
 from tenant_core.tenancy import TenantRef
 
 __all__ = [
@@ -94,10 +94,6 @@ class Layout:
             fee=int(params.param("certificates.fee.inkan" if inkan else "certificates.fee.juminhyo", on=on)),
             verify_url=verify_url,
         )
-
-
-def japan_today() -> dt.date:
-    return dt.datetime.now(JST).date()
 
 
 # --- reading -------------------------------------------------------------------------------

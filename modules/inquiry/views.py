@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import render_template, request
@@ -14,6 +13,7 @@ from modules.inquiry.forms import OTHER, PURPOSES, InquiryForm
 from modules.residents import public as residents
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.japanese import japan_today
 from tenant_core.permissions import require
 
 SCREEN = "inquiry.index"
@@ -21,9 +21,7 @@ MAX_CANDIDATES = 50
 
 
 def _render(status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(
-        "inquiry/index.html", **residents.HELPERS, today=dt.date.today(), **context
-    ), status
+    return render_template("inquiry/index.html", **residents.HELPERS, today=japan_today(), **context), status
 
 
 def _reason_text(purpose: str, text: str) -> str:

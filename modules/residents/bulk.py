@@ -23,6 +23,7 @@ from modules.residents.kana import to_fullwidth
 from modules.residents.models import HEAD, EventKind, Household, Person, ResidentEvent, Status
 from modules.residents.mynumber import Vault, with_check_digit
 from tenant_core.db import Database
+from tenant_core.japanese import japan_today
 from tenant_core.models import utcnow
 
 # Shares of households by size, roughly as in the census of a Japanese city of this size.
@@ -58,7 +59,7 @@ class Generator:
         # Its own stream, so adding the 本籍 left every other generated value as it was.
         self.honseki_rng = random.Random(f"{slug}:{seed}:honseki")
         self.home = demo_data.HONSEKI_CITIES.get(slug)
-        self.today = today or dt.date.today()
+        self.today = today or japan_today()
         self.towns = demo_data.TOWNS.get(slug, demo_data.GENERIC_TOWNS)
         self.sizes = [s for s, _ in SIZE_WEIGHTS]
         self.weights = [w for _, w in SIZE_WEIGHTS]

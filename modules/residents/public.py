@@ -23,10 +23,7 @@ from modules.residents.display import HELPERS, age_on, sex_label, status_label, 
 from modules.residents.errors import ResidentError
 from modules.residents.forms import SearchForm
 from modules.residents.history import PersonState
-from modules.residents.models import Household, Person
-from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
-from modules.residents.search import SearchQuery, SearchResult
-from modules.residents.services import (
+from modules.residents.lookups import (
     events_of,
     get_person,
     get_persons,
@@ -35,8 +32,10 @@ from modules.residents.services import (
     household_of,
     is_resident,
     parse_atena,
-    search,
 )
+from modules.residents.models import Household, Person
+from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
+from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
     SEARCH_FORM_TEMPLATE,
     SEARCH_KEYS,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
@@ -17,6 +15,7 @@ from modules.residents.ui import PER_PAGE, person_or_404, search_from_form
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.errors import place_errors
+from tenant_core.japanese import japan_today
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
@@ -63,7 +62,7 @@ def person(atena_no: int):
         mynumber_shown=shown,
         can_reveal=bool(number) and g.user.can(MYNUMBER_PERMISSION),
         can_edit=g.user.can("residents.edit"),
-        today=dt.date.today(),
+        today=japan_today(),
         event_titles=EVENT_TITLES,
     )
 
@@ -80,7 +79,7 @@ def household(household_no: int):
     on = parse_date(request.args.get("on"))
     members = services.household_members(session, row.id, on=on)
     audit.record("view", screen="residents.household", target=f"household:{household_no}")
-    return _render("residents/household.html", household=row, members=members, on=on, today=dt.date.today())
+    return _render("residents/household.html", household=row, members=members, on=on, today=japan_today())
 
 
 @require("residents.edit")

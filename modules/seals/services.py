@@ -19,6 +19,7 @@ from modules.seals.errors import SealError
 from modules.seals.images import check_image
 from modules.seals.models import SealCounter, SealEvent, SealEventKind, SealRegistration, SealStatus
 from tenant_core import sequences
+from tenant_core.japanese import japan_today
 from tenant_core.models import utcnow
 
 REGISTRATION = "registration"
@@ -150,7 +151,7 @@ def register(
 ) -> SealRegistration:
     """登録: a seal for a current resident of at least the minimum age, with no registered seal."""
     rules = rules or SealRules.current()
-    on = registered_on or dt.date.today()
+    on = registered_on or japan_today()
     person = _resident(session, atena_no)
     errors: dict[str, str] = {}
     if not residents.is_resident(person):
@@ -205,7 +206,7 @@ def _check_change(reason: str | None, confirmed: bool, on: dt.date | None, reg: 
         errors["confirm"] = _("内容を確認のうえ、確認欄にチェックを入れてください。")
     if on is not None and on < reg.registered_on:
         errors["effective_on"] = _("登録日より前の日付は指定できません。")
-    if on is not None and on > dt.date.today():
+    if on is not None and on > japan_today():
         errors["effective_on"] = _("未来の日付は指定できません。")
     if errors:
         raise SealError(errors)
@@ -225,7 +226,7 @@ def mark_lost(
     if reg.status != SealStatus.registered:
         raise SealError(_("登録中の印鑑ではないため、亡失届は受け付けられません。"))
     text = _check_change(reason, confirmed, on, reg)
-    day = on or dt.date.today()
+    day = on or japan_today()
     reg.status, reg.lost_on, reg.lost_reason, reg.updated_at = SealStatus.lost, day, text, utcnow()
     _event(session, reg, SealEventKind.lost, day, by, text)
     session.flush()
@@ -245,7 +246,7 @@ def abolish(
     if reg.status == SealStatus.abolished:
         raise SealError(_("この登録はすでに廃止されています。"))
     text = _check_change(reason, confirmed, on, reg)
-    day = on or dt.date.today()
+    day = on or japan_today()
     reg.status, reg.abolished_on, reg.abolished_reason = SealStatus.abolished, day, text
     reg.updated_at = utcnow()
     _event(session, reg, SealEventKind.abolished, day, by, text)

@@ -13,6 +13,7 @@ from tenant_core.auth.forms import PasswordResetForm, UserCreateForm, UserRolesF
 from tenant_core.auth.roles import city_roles
 from tenant_core.boundary import get_session
 from tenant_core.i18n import request_lang
+from tenant_core.japanese import japan_today
 from tenant_core.models import Tenant
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
@@ -160,7 +161,7 @@ def audit_export():
     log_filter = _log_filter()
     body = audit.export_csv(get_session(), log_filter)
     audit.record("export", screen="audit_log.csv", search=audit.search_shape(request.args.to_dict()))
-    filename = f"access-log-{current_tenant.slug}-{dt.date.today():%Y%m%d}.csv"
+    filename = f"access-log-{current_tenant.slug}-{japan_today():%Y%m%d}.csv"
     return Response(
         body,
         mimetype="text/csv",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tenant_core.audit import chain
 from tenant_core.audit.models import AccessLog, AccessLogHead, PlatformAccessLog, PlatformAccessLogHead
 from tenant_core.extensions import get_db
+from tenant_core.japanese import japan_today
 from tenant_core.tenancy import TenantRef
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -212,7 +213,7 @@ def export_csv(session: Session, log_filter: LogFilter) -> str:
 
 def purge_expired(session: Session, retention_years: int, today: dt.date | None = None) -> int:
     """Delete entries older than the city's retention and move the chain's anchor past them."""
-    today = today or dt.date.today()
+    today = today or japan_today()
     cutoff = _utc_start_of(today.replace(year=today.year - retention_years))
     last = session.scalars(
         sa.select(AccessLog).where(AccessLog.at < cutoff).order_by(AccessLog.seq.desc()).limit(1)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context, has_request_context
 from sqlalchemy.orm import Session
 
+from tenant_core.japanese import japan_today
 from tenant_core.models import Tenant
 from tenant_core.params.declare import Param
 from tenant_core.params.models import ParamVersion, Scope
@@ -29,7 +30,7 @@ _G_KEY = "kyodo_params"
 
 def today() -> dt.date:
     """The date in Japan: a fee change from 1 April applies from midnight there."""
-    return dt.datetime.now(JST).date()
+    return japan_today()
 
 
 @dataclass(frozen=True)

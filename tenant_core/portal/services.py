@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from tenant_core.auth.current import CurrentUser
+from tenant_core.japanese import japan_today
 from tenant_core.jobs import JobContext
 from tenant_core.models import JobRecord, Notice
 from tenant_core.modules import ModuleInfo, get_module
@@ -58,7 +57,7 @@ def tenant_job(session: Session, tenant: TenantRef, job_id: str) -> JobRecord | 
 def publish_due_notices(ctx: JobContext) -> dict[str, int]:
     """Job: publish the notices whose date has come, in the job's own tenant schema."""
     due = list(
-        ctx.session.scalars(sa.select(Notice).where(~Notice.published, Notice.publish_on <= dt.date.today()))
+        ctx.session.scalars(sa.select(Notice).where(~Notice.published, Notice.publish_on <= japan_today()))
     )
     for i, notice in enumerate(due, start=1):
         notice.published = True

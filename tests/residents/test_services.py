@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from modules.residents import services
 from modules.residents.errors import ResidentError
 from modules.residents.models import EventKind, Person, ResidentEvent
+from tenant_core.japanese import japan_today
 from tests.residents.conftest import mynumber
 
 D = dt.date
@@ -109,7 +110,7 @@ def test_head_change_death_and_household_split(residents):
 def test_bad_input_is_refused_in_japanese_and_changes_nothing(residents):
     head = residents.add("fuji")
     persons, events = _count(residents, "fuji", Person), _count(residents, "fuji", ResidentEvent)
-    future = dt.date.today() + dt.timedelta(days=3)
+    future = japan_today() + dt.timedelta(days=3)
     cases = [
         ({"birth_date": future, "effective_on": future}, "birth_date", "未来の日付"),
         ({"family_kana": "高橋"}, "family_kana", "カタカナで入力"),

@@ -9,6 +9,7 @@ from modules.seals.errors import SealError
 from modules.seals.images import check_image
 from modules.seals.models import SealStatus
 from modules.seals.services import SealRules
+from tenant_core.japanese import japan_today
 from tests.seals.conftest import jpeg, png
 
 D = dt.date
@@ -22,7 +23,7 @@ def test_register_gives_numbers_and_keeps_the_image(seals):
     assert reg.image_mime == "image/png" and reg.image == png() and len(reg.image_sha256) == 64
     with seals.session("fuji") as s:
         active = services.active_registration(s, atena)
-        assert active.registration_no == no and active.registered_on == dt.date.today()
+        assert active.registration_no == no and active.registered_on == japan_today()
         assert [r.registration_no for r in services.registrations_of(s, atena)] == [no]
     second = seals.register("fuji", seals.add("fuji", given_name="二郎"), number_prefix="F")
     assert int(second[1:]) == int(no[1:]) + 1
@@ -35,7 +36,7 @@ def test_one_registered_seal_per_person_and_minimum_age(seals):
         seals.register("fuji", atena)
     assert "1人1個" in exc.value.errors["atena_no"]
 
-    today = dt.date.today()
+    today = japan_today()
     born = D(today.year - 14, 1, 1)
     child = seals.add("fuji", given_name="三郎", birth_date=born, effective_on=born)
     with pytest.raises(SealError) as exc:

@@ -1,0 +1,136 @@
+"""What every change of the register shares: the dated event it records and the checks before it.
+
+Used by ``services.py`` (arrivals, moves, deaths, corrections) and ``households.py`` (head and household
+changes); callers go through ``services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from modules.residents.display import field_label
+from modules.residents.errors import Collector, ResidentError
+from modules.residents.history import (
+    refresh_keys,
+    to_json,
+)
+from modules.residents.lookups import (
+    is_resident,
+)
+from modules.residents.models import HEAD, EventKind, Household, Person, ResidentEvent, Status
+from tenant_core.japanese import japan_today
+from tenant_core.models import utcnow
+
+
+def today_or(today: dt.date | None) -> dt.date:
+    return today or japan_today()
+
+
+def resident_members(session: Session, household_id: int) -> list[Person]:
+    return list(
+        session.scalars(
+            sa.select(Person).where(Person.household_id == household_id, Person.status == Status.resident)
+        )
+    )
+
+
+def record_event(
+    session: Session,
+    person: Person,
+    kind: EventKind,
+    on: dt.date,
+    changes: dict[str, Any],
+    by: str,
+    note: str = "",
+) -> ResidentEvent:
+    """Apply ``changes`` to the person row and keep them, with what they replace, as an event."""
+    before = {k: getattr(person, k) for k in changes} if person.id is not None else None
+    for key, value in changes.items():
+        setattr(person, key, value)
+    refresh_keys(person)
+    person.updated_at = utcnow()
+    session.flush()
+    event = ResidentEvent(
+        person_id=person.id,
+        household_id=person.household_id,
+        kind=kind,
+        effective_on=on,
+        recorded_by=by,
+        before=to_json(before) if before is not None else None,
+        after=to_json(changes),
+        note=note[:500],
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def check_effective(c: Collector, session: Session, person: Person, on: dt.date | None) -> None:
+    """An event may not precede the person's latest event: history is told in order."""
+    if on is None:
+        return
+    latest = session.scalar(
+        sa.select(sa.func.max(ResidentEvent.effective_on)).where(ResidentEvent.person_id == person.id)
+    )
+    if on < person.resident_since:
+        c.add(
+            "effective_on",
+            _("異動日が住民となった日（%(day)s）より前です。", day=person.resident_since.isoformat()),
+        )
+    elif latest is not None and on < latest:
+        c.add(
+            "effective_on",
+            _("異動日は前回の異動日（%(day)s）以降の日付を指定してください。", day=latest.isoformat()),
+        )
+
+
+def checked_day(day: dt.date | None) -> dt.date:
+    """The 異動日 ``clean_date`` returned, once ``raise_if_any`` has passed.
+
+    ``clean_date`` returns None only after adding its error, so this never raises in practice;
+    the check keeps a missing date from reaching the register should that ever change.
+    """
+    if day is None:
+        raise ResidentError(
+            _("%(label)sを入力してください。", label=field_label("effective_on")), "effective_on"
+        )
+    return day
+
+
+def require_resident(person: Person) -> None:
+    if not is_resident(person):
+        raise ResidentError(_("この方は既に除票となっています（転出または死亡）。"), "")
+
+
+def check_new_head(
+    c: Collector,
+    session: Session,
+    leaving: Person,
+    others: list[Person],
+    new_head: Person | None,
+    day: dt.date | None,
+) -> None:
+    if leaving.relationship != HEAD or not others:
+        return
+    if new_head is None:
+        c.add(
+            "new_head",
+            _("世帯主が抜けると世帯主がいなくなります。残る世帯員から新しい世帯主を選んでください。"),
+        )
+    elif new_head not in others:
+        c.add("new_head", _("新しい世帯主は、同じ世帯に残る世帯員から選んでください。"))
+    else:
+        check_effective(c, session, new_head, day)
+
+
+def make_head(session: Session, person: Person, day: dt.date, by: str) -> ResidentEvent:
+    household = session.get_one(Household, person.household_id)
+    household.head_person_id = person.id
+    return record_event(
+        session, person, EventKind.household_change, day, {"relationship": HEAD}, by, "世帯主変更"
+    )
