@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from tenant_core import boundary, formatting, i18n, metrics, security, tenancy
+from tenant_core import boundary, formatting, i18n, inputs, metrics, security, tenancy
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
@@ -44,6 +44,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     security.init_app(app)
     guard.init_app(app)
+    inputs.init_app(app)  # the bounded <int:...> converter (before any route) and the query-string check
     # 3. routes: core pages first, then the business modules
     from tenant_core import health
     from tenant_core.admin.blueprint import bp as admin_bp

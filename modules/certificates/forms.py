@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from modules.certificates.models import KIND_LABELS
 from modules.certificates.services import RELATION_LABELS, SCOPES
+from tenant_core.inputs import KyodoForm
 
 DATE = {"type": "date"}
 _KINDS = [SelectChoice(str(k), v) for k, v in KIND_LABELS.items()]
 
 
-class IssueForm(FlaskForm):
+class IssueForm(KyodoForm):
     """The request (交付請求) for one certificate."""
 
     atena_no = HiddenField()
@@ -41,7 +41,7 @@ class IssueForm(FlaskForm):
     purpose = TextAreaField(_l("請求事由（使用目的・提出先）"), validators=[Length(max=300)])
 
 
-class RegisterFilterForm(FlaskForm):
+class RegisterFilterForm(KyodoForm):
     """Filters of the register, in the query string (GET)."""
 
     class Meta:
@@ -52,7 +52,7 @@ class RegisterFilterForm(FlaskForm):
     date_to = StringField(_l("交付日（まで）"), render_kw=DATE)
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(KyodoForm):
     """The public check of a paper certificate."""
 
     number = StringField(_l("交付番号（例: 2026-000123）"), validators=[Length(max=30)])

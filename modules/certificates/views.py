@@ -17,6 +17,7 @@ from modules.residents.public import MYNUMBER_PERMISSION
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.errors import place_errors
+from tenant_core.inputs import printable
 from tenant_core.pagination import Page
 from tenant_core.permissions import public, require
 from tenant_core.tenancy import current_tenant
@@ -29,7 +30,11 @@ _render = page_renderer(residents.HELPERS, {"kind_label": kind_label, "display_c
 def _not_here(atena_no: Any, screen: str) -> tuple[str, int]:
     """A 宛名番号 this city does not hold (maybe another city's): refused, logged, nothing recorded."""
     audit.record(
-        "view", screen=screen, target=f"atena:{atena_no}", outcome="refused", detail="not in this city"
+        "view",
+        screen=screen,
+        target=f"atena:{printable(atena_no)}",
+        outcome="refused",
+        detail="not in this city",
     )
     message = _("指定された宛名番号の方は、この市の住民記録にありません。宛名番号を確かめてください。")
     return _render("certificates/not_found.html", 404, message=message)

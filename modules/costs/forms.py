@@ -20,6 +20,7 @@ from wtforms import Field, StringField
 from wtforms.validators import StopValidation, ValidationError
 
 from modules.costs.models import Category
+from tenant_core.inputs import INT_MAX, INT_MIN, YEN_MAX, KyodoForm
 
 _REQUIRED = _l("入力してください。")
 _NUMBER = _l("数値を入力してください。")
@@ -45,10 +46,17 @@ class IntField(TextField):
     """A whole number; ``grouped`` ones (amounts, counts) may be written 1,234 / 1，234 / 1,234円."""
 
     def __init__(
-        self, label: Any, validators: Sequence[Validator] = (), *, grouped: bool = False, **kwargs: Any
+        self,
+        label: Any,
+        validators: Sequence[Validator] = (),
+        *,
+        grouped: bool = False,
+        high: int = INT_MAX,
+        **kwargs: Any,
     ) -> None:
         super().__init__(label, validators, **kwargs)
         self.grouped = grouped
+        self.int_range = (INT_MIN, high)  # checked by KyodoForm
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         super().process_formdata(valuelist)
@@ -150,22 +158,22 @@ def six_digits(form: FlaskForm, field: Field) -> None:
         raise ValidationError(_("6桁の数字で入力してください。"))
 
 
-class MemberForm(FlaskForm):
+class MemberForm(KyodoForm):
     code = TextField(_l("団体コード"), [required, six_digits])
     name = TextField(_l("名称"), [required, longest(100)])
     joined_year = IntField(_l("加入年度"), [required, _YEAR])
     left_year = IntField(_l("脱退年度"), [optional, _YEAR])
 
 
-class YearForm(FlaskForm):
+class YearForm(KyodoForm):
     year = IntField(_l("年度"), [required, _YEAR])
     copy_from = IntField(_l("複写元の年度"), [optional, _YEAR])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(KyodoForm):
     name = TextField(_l("名称"), [required, longest(200)])
     category = TextField(_l("区分"), [required, one_of(_CATEGORIES)])
-    amount = IntField(_l("金額"), [required, _NOT_NEGATIVE], grouped=True)
+    amount = IntField(_l("金額"), [required, _NOT_NEGATIVE], grouped=True, high=YEN_MAX)
     kind = TextField(_l("按分対象/個別"), [optional, one_of(("shared", "own"))])
     owner_id = IntField(_l("負担団体"), [optional])
     rule_id = IntField(_l("按分ルール"), [optional])
@@ -190,7 +198,7 @@ class ItemForm(FlaskForm):
         }
 
 
-class BasisForm(FlaskForm):
+class BasisForm(KyodoForm):
     """One member's bases; the page posts one per member, its fields prefixed ``m<member id>_``."""
 
     class Meta:
@@ -200,7 +208,7 @@ class BasisForm(FlaskForm):
     households = IntField(_l("世帯数"), [optional, _NOT_NEGATIVE], grouped=True)
     as_of = DateField(_l("基準日"), [optional])
     usage = DecimalField(_l("利用実績"), [optional, _NOT_NEGATIVE])
-    standalone = IntField(_l("単独費用"), [optional, _NOT_NEGATIVE], grouped=True)
+    standalone = IntField(_l("単独費用"), [optional, _NOT_NEGATIVE], grouped=True, high=YEN_MAX)
 
     def values(self) -> dict[str, Any]:
         """The keyword arguments of ``editing.save_basis``."""
@@ -209,7 +217,7 @@ class BasisForm(FlaskForm):
         }
 
 
-class RuleForm(FlaskForm):
+class RuleForm(KyodoForm):
     name = TextField(_l("名称"), [required, longest(200)])
     category = TextField(_l("区分"), [optional, one_of(_CATEGORIES)])
     preset = TextField(_l("按分方法"), [optional])
@@ -248,7 +256,7 @@ class RuleForm(FlaskForm):
         }
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(KyodoForm):
     reason = TextField(_l("改定理由"), [required, longest(500)])
 
 
@@ -257,11 +265,11 @@ def _ticked(form: FlaskForm, field: Field) -> None:
         raise StopValidation(_CHECK)
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(KyodoForm):
     confirm = TextField(_l("確認"), [_ticked])
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(KyodoForm):
     """Deleting an item or a rule asks for a deliberate tick."""
 
     confirm = TextField(_l("削除を確認"))

@@ -20,6 +20,7 @@ from modules.costs.shares import YearResult
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.formatting import page_fiscal_year
+from tenant_core.inputs import bounded_int
 from tenant_core.models import Consortium
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
@@ -170,7 +171,9 @@ def scenario(scenario_id: int):
 
 def _export_result(year: int) -> tuple[FiscalYear, YearResult]:
     fy = year_or_404(year)
-    number = request.args.get("revision", type=int)
+    number = bounded_int(request.args.get("revision"), 1)
+    if request.args.get("revision") and number is None:
+        abort(404)
     if number:
         rev = lookups.revision_of(get_session(), fy, number)
         if rev is None:

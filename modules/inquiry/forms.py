@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+
+from tenant_core.inputs import BoundedIntegerField, KyodoForm
 
 OTHER = "other"
 PURPOSES = {
@@ -19,9 +20,12 @@ PURPOSES = {
 }
 
 
-class InquiryForm(FlaskForm):
-    atena_no = IntegerField(
-        _l("宛名番号"), validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+class InquiryForm(KyodoForm):
+    atena_no = BoundedIntegerField(
+        _l("宛名番号"),
+        validators=[Optional()],
+        low=1,
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     kana = StringField(
         _l("カナ氏名で探す（前方一致）"), validators=[Length(max=60)], render_kw={"autocomplete": "off"}

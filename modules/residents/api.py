@@ -26,8 +26,8 @@ _ROWS = SearchRowSchema(many=True)
 _PERSON = PersonSchema()
 
 
-def _bad_request(errors: dict):
-    return jsonify(error="bad_request", message=_("検索条件が正しくありません。"), errors=errors), 400
+def _bad_request(errors: dict, status: int = 400):
+    return jsonify(error="bad_request", message=_("検索条件が正しくありません。"), errors=errors), status
 
 
 @require("residents.view")
@@ -36,7 +36,7 @@ def search():
         args = SearchArgsSchema().load(clean_args(request.args))
     except ValidationError as exc:
         audit.record("search", screen="residents.api.search", outcome="failed", detail="bad arguments")
-        return _bad_request(exc.messages)
+        return _bad_request(exc.messages, 422)  # a term out of bounds, named
     query = services.SearchQuery(
         kana=args["kana"],
         name=args["name"],

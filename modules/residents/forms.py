@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from modules.residents.display import RELATIONSHIP_LABELS, SEX_LABELS
 from modules.residents.validation import RELATIONSHIPS, SEXES
+from tenant_core.inputs import BoundedIntegerField, KyodoForm
 
 DATE = {"type": "date"}
 _SEX_CHOICES = [SelectChoice("", _l("選択してください")), *(SelectChoice(k, SEX_LABELS[k]) for k in SEXES)]
@@ -19,7 +19,7 @@ _REL_CHOICES = [
 ]
 
 
-class SearchForm(FlaskForm):
+class SearchForm(KyodoForm):
     """The search terms travel in the query string (GET): bookmarkable, no CSRF needed."""
 
     class Meta:
@@ -32,13 +32,15 @@ class SearchForm(FlaskForm):
     include_removed = BooleanField(_l("除票（転出・死亡）も含める"))
 
 
-class ArrivalForm(FlaskForm):
+class ArrivalForm(KyodoForm):
     """転入・出生の届出."""
 
     kind = SelectField(
         _l("異動の種類"), choices=[SelectChoice("move_in", _l("転入")), SelectChoice("birth", _l("出生"))]
     )
-    household_no = IntegerField(_l("入る世帯の世帯番号（新しい世帯なら空欄）"), validators=[Optional()])
+    household_no = BoundedIntegerField(
+        _l("入る世帯の世帯番号（新しい世帯なら空欄）"), validators=[Optional()], low=1
+    )
     family_name = StringField(_l("氏"), validators=[Length(max=60)])
     given_name = StringField(_l("名"), validators=[Length(max=60)])
     family_kana = StringField(_l("氏（カナ）"), validators=[Length(max=60)])
@@ -56,7 +58,7 @@ class ArrivalForm(FlaskForm):
     note = StringField(_l("備考（前住所など）"), validators=[Length(max=200)])
 
 
-class EventForm(FlaskForm):
+class EventForm(KyodoForm):
     """One form for the events of an existing person; each kind shows the fields it needs."""
 
     effective_on = StringField(_l("異動日"), render_kw=DATE)
@@ -65,9 +67,11 @@ class EventForm(FlaskForm):
     town = StringField(_l("町名"), validators=[Length(max=60)])
     banchi = StringField(_l("番地"), validators=[Length(max=60)])
     katagaki = StringField(_l("方書"), validators=[Length(max=110)])
-    household_no = IntegerField(_l("移る先の世帯番号（新しい世帯を作るなら空欄）"), validators=[Optional()])
+    household_no = BoundedIntegerField(
+        _l("移る先の世帯番号（新しい世帯を作るなら空欄）"), validators=[Optional()], low=1
+    )
     relationship = SelectField(_l("続柄"), choices=_REL_CHOICES, validate_choice=False)
-    new_head = IntegerField(_l("新しい世帯主の宛名番号"), validators=[Optional()])
+    new_head = BoundedIntegerField(_l("新しい世帯主の宛名番号"), validators=[Optional()], low=1)
     former_head_relationship = SelectField(
         _l("元の世帯主の新しい続柄"), choices=_REL_CHOICES, validate_choice=False
     )

@@ -7,6 +7,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from tenant_core.inputs import no_control_characters
+
 # Lazy: the schemas are built at import, the messages read in the requester's language.
 _DATE_ERROR = {"invalid": _l("日付は「2001-04-01」の形で指定してください。")}
 _INT_ERROR = {"invalid": _l("整数で指定してください。")}
@@ -27,10 +29,10 @@ class SearchArgsSchema(Schema):
         for field in self.fields.values():
             field.error_messages = {k: str(v) for k, v in field.error_messages.items()}
 
-    kana = fields.String(load_default="", validate=validate.Length(max=60))
-    name = fields.String(load_default="", validate=validate.Length(max=60))
+    kana = fields.String(load_default="", validate=[validate.Length(max=60), no_control_characters])
+    name = fields.String(load_default="", validate=[validate.Length(max=60), no_control_characters])
     birth_date = fields.Date(load_default=None, allow_none=True, error_messages=_DATE_ERROR)
-    address = fields.String(load_default="", validate=validate.Length(max=100))
+    address = fields.String(load_default="", validate=[validate.Length(max=100), no_control_characters])
     include_removed = fields.Boolean(load_default=False)
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100_000), error_messages=_INT_ERROR

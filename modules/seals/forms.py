@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from modules.residents.public import SearchForm
 from modules.seals.display import STATUS_LABELS
+from tenant_core.inputs import BoundedIntegerField, KyodoForm
 
 __all__ = ["ChangeForm", "ListForm", "RegisterForm", "SearchForm"]
 
 
-class ListForm(FlaskForm):
+class ListForm(KyodoForm):
     """Filters of the register list and the look-up by 登録番号 (GET, no CSRF)."""
 
     class Meta:
@@ -32,16 +32,19 @@ class ListForm(FlaskForm):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(KyodoForm):
     """印鑑登録の申請."""
 
-    atena_no = IntegerField(
-        _l("宛名番号"), validators=[Optional()], render_kw={"inputmode": "numeric", "autocomplete": "off"}
+    atena_no = BoundedIntegerField(
+        _l("宛名番号"),
+        validators=[Optional()],
+        low=1,
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     image = FileField(_l("印影画像（PNG または JPEG）"), render_kw={"accept": "image/png,image/jpeg"})
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(KyodoForm):
     """亡失届・廃止届: a reason and a deliberate tick."""
 
     effective_on = StringField(_l("届出日（空欄なら本日）"), render_kw={"type": "date"})

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tenant_core.inputs import KyodoForm
+
 REQUIRED = _l("入力してください。")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(KyodoForm):
     login = StringField(_l("ログインID"), validators=[DataRequired(REQUIRED), Length(max=64)])
     password = PasswordField(_l("パスワード"), validators=[DataRequired(REQUIRED), Length(max=256)])
 
 
-class TotpForm(FlaskForm):
+class TotpForm(KyodoForm):
     code = StringField(
         _l("確認コード（6桁）"),
         validators=[
@@ -26,7 +27,7 @@ class TotpForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(KyodoForm):
     current = PasswordField(_l("現在のパスワード"), validators=[DataRequired(REQUIRED)])
     new = PasswordField(_l("新しいパスワード"), validators=[DataRequired(REQUIRED), Length(max=256)])
     confirm = PasswordField(
@@ -40,7 +41,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(KyodoForm):
     login = StringField(
         _l("ログインID"),
         validators=[
@@ -56,15 +57,15 @@ class UserCreateForm(FlaskForm):
     roles = MultiCheckboxField(_l("役割（事務分掌）"), choices=[])
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(KyodoForm):
     roles = MultiCheckboxField(_l("役割（事務分掌）"), choices=[])
 
 
-class UserStatusForm(FlaskForm):
+class UserStatusForm(KyodoForm):
     confirm = BooleanField(
         _l("確認しました"), validators=[DataRequired(_l("確認欄にチェックを入れてください。"))]
     )
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(KyodoForm):
     password = PasswordField(_l("新しいパスワード"), validators=[DataRequired(REQUIRED), Length(max=256)])

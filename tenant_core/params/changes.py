@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from tenant_core.inputs import control_message, has_control_characters
 from tenant_core.models import utcnow
 from tenant_core.params.declare import CITY, CONSORTIUM, Param, ValueProblem
 from tenant_core.params.models import ParamVersion, Scope
@@ -84,6 +85,8 @@ def check_change(
         problems.append(_("変更理由を入力してください。"))
     elif len(reason.strip()) > 500:
         problems.append(_("変更理由は500文字以内で入力してください。"))
+    elif has_control_characters(reason.strip(), multiline=True):
+        problems.append(control_message(_("変更理由")))
     when = effective_from or on
     if when < on:
         problems.append(
@@ -138,6 +141,8 @@ def change(
     )
     if legal_basis and len(legal_basis) > 300:
         problems.append(_("根拠法令等は300文字以内で入力してください。"))
+    elif legal_basis and has_control_characters(legal_basis):
+        problems.append(control_message(_("根拠法令等")))
     if problems:
         raise ParamError({key: problems})
     version = ParamVersion(
@@ -190,6 +195,8 @@ def cancel(
         )
     if not (reason or "").strip():
         problems.append(_("取消理由を入力してください。"))
+    elif has_control_characters(reason.strip(), multiline=True):
+        problems.append(control_message(_("取消理由")))
     if problems:
         raise ParamError({version.key: problems})
     version.cancelled = True

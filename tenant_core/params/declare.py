@@ -19,6 +19,7 @@ from flask_babel.speaklater import LazyString
 from marshmallow import Schema, ValidationError
 
 from tenant_core.i18n import request_lang
+from tenant_core.inputs import INT_MAX, INT_MIN, has_control_characters
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
@@ -113,6 +114,25 @@ def _range_problem(value: Any, low: Any, high: Any, unit: str = "") -> None:
         )
 
 
+def _control_message() -> str:
+    return _("使えない文字（制御文字）が含まれています。")
+
+
+def _storable(value: int) -> None:
+    """A whole number beyond what an Integer column holds is refused whatever the declared range."""
+    if not INT_MIN <= value <= INT_MAX:
+        raise ValueProblem(
+            _("%(low)s以上%(high)s以下の整数で入力してください。", low=f"{INT_MIN:,}", high=f"{INT_MAX:,}")
+        )
+
+
+def _bad_cell(value: Any) -> bool:
+    """A table cell with a control character or a whole number no column could hold."""
+    if isinstance(value, str):
+        return has_control_characters(value)
+    return isinstance(value, int) and not isinstance(value, bool) and not INT_MIN <= value <= INT_MAX
+
+
 def _as_text(raw: Any) -> str | None:
     return raw.strip().replace(",", "") if isinstance(raw, str) else None
 
@@ -134,6 +154,7 @@ class Integer(ParamType):
                 raise ValueProblem(_("整数で入力してください（入力値: %(value)s）。", value=raw))
             value = int(text)
         _range_problem(value, self.min, self.max)
+        _storable(value)
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -168,6 +189,7 @@ class Money(Integer):
                 )
             raw = int(text)
         _range_problem(raw, self.min, self.max, _("円"))
+        _storable(raw)
         return raw
 
     def display(self, value: Any, lang: str = "ja") -> str:
@@ -251,6 +273,8 @@ class Text(ParamType):
         value = raw.replace("\r\n", "\n").strip()
         if not self.multiline and "\n" in value:
             raise ValueProblem(_("改行を含めないでください。"))
+        if has_control_characters(value, multiline=self.multiline):
+            raise ValueProblem(_control_message())
         if len(value) < self.min_length:
             raise ValueProblem(
                 _("入力してください。")
@@ -404,6 +428,18 @@ class Table(ParamType):
         for number, row in enumerate(rows, start=1):
             if not isinstance(row, Mapping):
                 problems.append(_("%(number)s行目: 行の形式が正しくありません。", number=number))
+                continue
+            bad = [str(labels.get(k, k)) for k, v in row.items() if _bad_cell(v)]
+            if bad:
+                for column in bad:
+                    problems.append(
+                        _(
+                            "%(number)s行目の「%(column)s」: %(message)s",
+                            number=number,
+                            column=column,
+                            message=_("使えない文字が含まれているか、数値が大きすぎます。"),
+                        )
+                    )
                 continue
             try:
                 loaded.append(self.schema().load(dict(row)))

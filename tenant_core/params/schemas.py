@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from tenant_core.inputs import no_control_characters, no_multiline_control_characters
+
 # Lazy: the schemas are built at import, the messages are read in the request's language.
 _REQ = {"required": _l("必須です。"), "null": _l("必須です。")}
 
@@ -21,14 +23,20 @@ class ChangeRequestSchema(Schema):
     )
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=500, error=_l("1文字以上500文字以内で入力してください。")),
+        validate=[
+            validate.Length(min=1, max=500, error=_l("1文字以上500文字以内で入力してください。")),
+            no_multiline_control_characters,
+        ],
         error_messages=_REQ,
         metadata={"description": "変更理由（必須）"},
     )
     legal_basis = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Length(max=300, error=_l("300文字以内で入力してください。")),
+        validate=[
+            validate.Length(max=300, error=_l("300文字以内で入力してください。")),
+            no_control_characters,
+        ],
         metadata={"description": "根拠（条例・規則など）"},
     )
     effective_from = fields.Date(
@@ -47,7 +55,10 @@ class ChangeRequestSchema(Schema):
 class CancelRequestSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=500, error=_l("1文字以上500文字以内で入力してください。")),
+        validate=[
+            validate.Length(min=1, max=500, error=_l("1文字以上500文字以内で入力してください。")),
+            no_multiline_control_characters,
+        ],
         error_messages=_REQ,
     )
 
