@@ -5,9 +5,7 @@ Each export carries the same explanation as the page: the basis values, the rati
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from modules.costs.shares import ShareRow, YearResult
+from tenant_core import exports
 from tenant_core.japanese import wareki_date, wareki_year
 from tenant_core.pdf import GOTHIC, Margins, PageSetup, build_pdf, paragraph
 
@@ -81,17 +80,12 @@ def _row_values(result: YearResult, r: ShareRow) -> list[object]:
     ]
 
 
-def to_csv(result: YearResult) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(_header())
-    for r in result.rows:
-        writer.writerow(_row_values(result, r))
+def _total_rows(result: YearResult) -> list[list[object]]:
+    rows: list[list[object]] = []
     for code, name in result.members:
         total = sum(r.amount for r in result.rows if r.member_code == code)
         if total or any(r.member_code == code for r in result.rows):
-            writer.writerow(
+            rows.append(
                 [
                     result.year,
                     wareki_year(result.year),
@@ -110,7 +104,13 @@ def to_csv(result: YearResult) -> str:
                     "",
                 ]
             )
-    return out.getvalue()
+    return rows
+
+
+def to_csv(result: YearResult) -> str:
+    """The shares, then a total per member (UTF-8 with BOM; text that could be a formula neutralised)."""
+    rows = [_row_values(result, r) for r in result.rows]
+    return exports.csv_text(_header(), [*rows, *_total_rows(result)])
 
 
 def to_xlsx(result: YearResult, title: str) -> bytes:
@@ -120,13 +120,13 @@ def to_xlsx(result: YearResult, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("負担額")
-    sheet.append([title])
+    exports.append_row(sheet, [title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(_header())
+    exports.append_row(sheet, _header())
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for r in result.rows:
-        sheet.append(_row_values(result, r))
+        exports.append_row(sheet, _row_values(result, r))
     for row in sheet.iter_rows(min_row=3):
         row[7].number_format = row[11].number_format = "#,##0"
         row[13].alignment = Alignment(wrap_text=True, vertical="top")
@@ -135,20 +135,20 @@ def to_xlsx(result: YearResult, title: str) -> bytes:
     ):
         sheet.column_dimensions[column].width = width
     totals = book.create_sheet(_("団体別合計"))
-    totals.append([_("団体コード"), _("団体名"), _("按分対象（円）"), _("個別（円）"), _("合計（円）")])
+    exports.append_row(
+        totals, [_("団体コード"), _("団体名"), _("按分対象（円）"), _("個別（円）"), _("合計（円）")]
+    )
     for code, name in result.members:
         rows = [r for r in result.rows if r.member_code == code]
         if not rows:
             continue
         shared = sum(r.amount for r in rows if r.shared)
         own = sum(r.amount for r in rows if not r.shared)
-        totals.append([code, name, shared, own, shared + own])
+        exports.append_row(totals, [code, name, shared, own, shared + own])
     for row in totals.iter_rows(min_row=2):
         for cell in row[2:]:
             cell.number_format = "#,##0"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return exports.workbook_bytes(book)
 
 
 def _pct(ratio: str) -> str:

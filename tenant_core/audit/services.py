@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +13,7 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from tenant_core import exports
 from tenant_core.audit import chain
 from tenant_core.audit.models import AccessLog, AccessLogHead, PlatformAccessLog, PlatformAccessLogHead
 from tenant_core.extensions import get_db
@@ -183,32 +182,28 @@ CSV_COLUMNS = (
 
 
 def export_csv(session: Session, log_filter: LogFilter) -> str:
-    """The filtered log as CSV (UTF-8 with BOM so that Excel opens it in Japanese)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    """The filtered log as CSV (UTF-8 with BOM so that Excel opens it in Japanese; formulas neutralised)."""
     query = log_filter.apply(sa.select(AccessLog)).order_by(AccessLog.seq)
-    for e in session.scalars(query.execution_options(yield_per=1000)):
-        writer.writerow(
-            [
-                e.seq,
-                local_time(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-                e.operator,
-                e.address,
-                e.user_agent,
-                e.function,
-                e.screen,
-                e.target or "",
-                "" if e.search_shape is None else sorted(e.search_shape.items()),
-                "あり" if e.mynumber_shown else "",
-                e.outcome,
-                e.detail,
-                "・".join(flags(e)),
-                e.hash,
-            ]
-        )
-    return out.getvalue()
+    rows = (
+        [
+            e.seq,
+            local_time(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.operator,
+            e.address,
+            e.user_agent,
+            e.function,
+            e.screen,
+            e.target or "",
+            "" if e.search_shape is None else sorted(e.search_shape.items()),
+            "あり" if e.mynumber_shown else "",
+            e.outcome,
+            e.detail,
+            "・".join(flags(e)),
+            e.hash,
+        ]
+        for e in session.scalars(query.execution_options(yield_per=1000))
+    )
+    return exports.csv_text(CSV_COLUMNS, rows)
 
 
 def purge_expired(session: Session, retention_years: int, today: dt.date | None = None) -> int:

@@ -1,13 +1,12 @@
-"""The FIT&GAP comparison as an Excel workbook (openpyxl)."""
+"""The FIT&GAP comparison as an Excel workbook (openpyxl, through the export layer: no live formulas)."""
 
 from __future__ import annotations
-
-import io
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from tenant_core import exports
 from tenant_core.i18n import request_lang
 from tenant_core.params.comparison import Comparison
 
@@ -21,7 +20,7 @@ def comparison_workbook(comparison: Comparison, title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "FIT&GAP"
-    ws.append([title])
+    exports.append_row(ws, [title])
     ws["A1"].font = Font(bold=True, size=13)
     header = [
         _("キー"),
@@ -31,7 +30,7 @@ def comparison_workbook(comparison: Comparison, title: str) -> bytes:
         *[name for _id, _slug, name in comparison.tenants],
         _("団体差"),
     ]
-    ws.append(header)
+    exports.append_row(ws, header)
     for cell in ws[2]:
         cell.font = _HEADER
     for p in comparison.params:
@@ -42,13 +41,11 @@ def comparison_workbook(comparison: Comparison, title: str) -> bytes:
             source = _("（協議会）") if resolved.source == "consortium" else ""
             row.append(p.display(resolved.value, lang) + source)
         row.append(_("あり") if differs else "")
-        ws.append(row)
+        exports.append_row(ws, row)
         if differs:
             for cell in ws[ws.max_row]:
                 cell.fill = _DIFFERS
     for column, width in zip("ABCD", (34, 30, 8, 20), strict=True):
         ws.column_dimensions[column].width = width
     ws.freeze_panes = "C3"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return exports.workbook_bytes(wb)
