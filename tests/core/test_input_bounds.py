@@ -144,6 +144,7 @@ def _form_cases(w: dict[str, Any]) -> list[FormCase]:
          {"value": "富士市長", **text_params}, ("value", "reason", "legal_basis")),
         ("admin", "/fuji/admin/params/certificates.fee.inkan/edit", "/fuji/admin/params/certificates.fee.inkan/edit",
          {"value": "300", **text_params}, ("#value", "legal_basis")),
+        ("clerk", "/fuji/certificates/verify", "/fuji/certificates/verify", {}, ("number", "code")),
         ("admin", "/fuji/admin/users/new", "/fuji/admin/users/new",
          {"login": "newclerk", "display_name": "新人", "password": "a-long-password-2026"},
          ("login", "display_name", "password")),
@@ -205,6 +206,19 @@ def test_a_huge_number_names_the_field_in_japanese(app: Flask, staff_client, wor
     for bad in (HUGE, NUL):
         response = post(clerk, "/fuji/certificates/new", page, {"atena_no": bad, "kind": "1"})
         assert response.status_code == 404, response.status_code
+
+
+def test_the_sign_in_form_refuses_a_nul_with_a_message(app: Flask, client, db_connection):
+    before = _counts(app)
+    response = post(client, "/fuji/login", "/fuji/login", {"login": "admin\x00", "password": "x\x00y"})
+    assert response.status_code == 200 and "「ログインID」に使えない文字（制御文字）" in response.get_data(
+        as_text=True
+    )
+    response = post(
+        client, "/fuji/certificates/verify", "/fuji/certificates/verify", {"number": "2026-" + HUGE}
+    )
+    assert response.status_code in (200, 400, 404, 422)
+    assert _counts(app) == before
 
 
 def test_a_multiline_field_keeps_its_line_breaks_and_tabs(app: Flask, staff_client, world):
