@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import TextArea
 
 from modules.costs.models import Category
 from tenant_core.inputs import INT_MAX, INT_MIN, YEN_MAX, KyodoForm
@@ -221,7 +222,7 @@ class RuleForm(KyodoForm):
     name = TextField(_l("名称"), [required, longest(200)])
     category = TextField(_l("区分"), [optional, one_of(_CATEGORIES)])
     preset = TextField(_l("按分方法"), [optional])
-    spec = TextField(_l("ルール定義（JSON）"), [optional])
+    spec = TextField(_l("ルール定義（JSON）"), [optional], widget=TextArea())  # may span lines
     unit = IntField(
         _l("端数処理の単位"), [optional, in_range(1, None, _l("1以上で入力してください。"))], grouped=True
     )

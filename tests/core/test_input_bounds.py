@@ -230,6 +230,13 @@ def test_a_multiline_field_keeps_its_line_breaks_and_tabs(app: Flask, staff_clie
     text = response.get_data(as_text=True)
     assert "「照会理由（具体的に）」に使えない文字" not in text
     assert "「カナ氏名で探す（前方一致）」に使えない文字（制御文字）" in text
+    admin, manage = staff_client("fuji", "admin"), "/fuji/costs/manage/2026/"
+    spec = '{\r\n\t"method": "equal"\r\n}'
+    token = csrf_token(admin, manage)
+    response = admin.post(
+        f"{manage}rules", data={"name": "複数行", "spec": spec, "csrf_token": token}, follow_redirects=True
+    )
+    assert "制御文字" not in response.get_data(as_text=True) and "複数行" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("bad", [HUGE, NUL], ids=["25-digits", "NUL"])
