@@ -43,24 +43,35 @@ class _RqUnavailable(Exception):
     pass
 
 
-def _rq_state(redis: Redis, job_id: str) -> tuple[str | None, str]:
-    """rq's status of a job (``None`` when rq does not know it) and the last line of its error."""
+def _rq_states(redis: Redis, job_ids: list[str]) -> dict[str, tuple[str | None, str]]:
+    """rq's status of each job (``None`` when rq does not know it) and, if it failed, its error's last line.
+
+    One pipelined round trip per 500 jobs for the statuses; the error is read only for failed jobs.
+    """
     from redis.exceptions import RedisError
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
+    states: dict[str, tuple[str | None, str]] = {}
     try:
-        rq_job = Job.fetch(job_id, connection=redis)
-        status = str(getattr(rq_job.get_status(), "value", rq_job.get_status()))
-        error = ""
-        if status in _RQ_FAILED:
-            lines = (rq_job.exc_info or "").strip().splitlines()
-            error = lines[-1] if lines else ""
-    except NoSuchJobError:
-        return None, ""
+        for start in range(0, len(job_ids), 500):
+            chunk = job_ids[start : start + 500]
+            pipe = redis.pipeline(transaction=False)
+            for job_id in chunk:
+                pipe.hget(Job.key_for(job_id), "status")
+            for job_id, raw in zip(chunk, pipe.execute(), strict=True):
+                status = raw.decode() if isinstance(raw, bytes) else raw
+                error = ""
+                if status in _RQ_FAILED:
+                    try:
+                        lines = (Job.fetch(job_id, connection=redis).exc_info or "").strip().splitlines()
+                        error = lines[-1] if lines else ""
+                    except NoSuchJobError:
+                        status = None
+                states[job_id] = (status, error)
     except (RedisError, OSError) as exc:
         raise _RqUnavailable(str(exc)) from exc
-    return status, error
+    return states
 
 
 def _age(now: dt.datetime, since: dt.datetime | None) -> float:
@@ -106,17 +117,16 @@ def reap(
             s.scalars(sa.select(JobRecord).where(JobRecord.state.in_([JobState.queued, JobState.started])))
         )
         active = set(s.scalars(sa.select(Tenant.id).where(Tenant.status == TenantStatus.active)))
-    rq_up = redis is not None
+    states: dict[str, tuple[str | None, str]] | None = None
+    if redis is not None:
+        try:
+            states = _rq_states(redis, [r.id for r in records])
+        except _RqUnavailable as exc:
+            log.warning(
+                "reaper: rq unreachable (%s); judging by heartbeats only", type(exc.__cause__).__name__
+            )
     for record in records:
-        rq: tuple[str | None, str] | None = None
-        if rq_up and redis is not None:
-            try:
-                rq = _rq_state(redis, record.id)
-            except _RqUnavailable as exc:
-                log.warning(
-                    "reaper: rq unreachable (%s); judging by heartbeats only", type(exc.__cause__).__name__
-                )
-                rq_up = False
+        rq = states.get(record.id, (None, "")) if states is not None else None
         if record.state == JobState.queued and (rq is None or rq[0] not in _RQ_FAILED):
             continue  # a queued record is the sweeper's business unless rq says its run failed
         reason = lost_reason(record, rq, now, settings.jobs_stale_seconds, settings.jobs_heartbeat_seconds)
@@ -177,16 +187,17 @@ def sweep(
                 sa.select(JobRecord).where(JobRecord.state == JobState.queued).order_by(JobRecord.created_at)
             )
         )
+    waited = [r.id for r in records if r.dispatch_error is None and _age(now, r.created_at) > grace]
+    known: dict[str, tuple[str | None, str]] = {}
+    if redis is not None and waited:
+        try:
+            known = _rq_states(redis, waited)
+        except _RqUnavailable:
+            waited = []  # nothing to learn now; a dispatch would fail too
     for record in records:
-        if record.dispatch_error is None:
-            if redis is None or _age(now, record.created_at) <= grace:
-                continue
-            try:
-                known, _error = _rq_state(redis, record.id)
-            except _RqUnavailable:
-                known = "unreachable"  # nothing to learn now; a dispatch would fail too
-            if known is not None:
-                continue
+        lost_by_rq = record.id in known and known[record.id][0] is None
+        if record.dispatch_error is None and not lost_by_rq:
+            continue
         if try_dispatch(record.id, queue=record.queue, timeout=record.timeout, title=record.title):
             with db.session() as s:
                 s.execute(

@@ -389,3 +389,23 @@ def test_a_killed_work_horse_is_reaped_and_retry_finishes_without_duplicates(fre
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+def test_with_redis_the_sweeper_dispatches_what_rq_lost_and_the_reaper_fails_lost_runs(fresh_app, redis_url):
+    from redis import Redis
+    from rq.job import Job
+
+    app = fresh_app(redis_url=redis_url)
+    db = get_db(app)
+    forgotten = job_samples.job_record(db, "fuji", "queued", ago=3600)  # rq lost it (Redis restarted empty)
+    fresh = job_samples.job_record(db, "fuji", "queued")  # its dispatch may still be on its way
+    lost = job_samples.job_record(db, "fuji", "started", ago=600, attempts=1)
+    with app.app_context():
+        reaped = reap()
+        swept = sweep()
+    assert [job_id for job_id, _ in reaped.reaped] == [lost]
+    assert reaped.reaped[0][1].startswith("lost: rq no longer knows the job")
+    assert _record(db, lost).state == JobState.failed
+    assert swept.dispatched == [forgotten]
+    connection = Redis.from_url(redis_url)
+    assert Job.exists(forgotten, connection=connection) and not Job.exists(fresh, connection=connection)
