@@ -35,7 +35,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     if settings.redis_url:
         from redis import Redis
 
-        app.extensions["kyodo.redis"] = Redis.from_url(settings.redis_url)
+        # Short timeouts: Redis being down must degrade a request (jobs wait for the sweeper), not hang it.
+        app.extensions["kyodo.redis"] = Redis.from_url(
+            settings.redis_url, socket_connect_timeout=2, socket_timeout=5
+        )
     # 2. per-request machinery, in the order a request meets it: language, tenant from the URL,
     #    session boundary, metrics, CSRF and headers, then the signed-in user and the permission check
     i18n.init_app(app)

@@ -255,6 +255,148 @@ def worker(queues: tuple[str, ...], burst: bool) -> None:
         _fail(str(exc))
 
 
+@main.group("jobs")
+def jobs() -> None:
+    """Look after background jobs: list, retry, cancel, mark failed, reap and sweep."""
+
+
+def _job_line(record: Any, stale: set[str]) -> str:
+    slug = record.tenant.slug if record.tenant else "-"
+    state = f"{record.state}{' (stale)' if record.id in stale else ''}"
+    line = f"{record.id}  {slug:<14} {state:<16} {record.progress:>3}%  try {record.attempts}  {record.title}"
+    problem = record.dispatch_error or (record.error.splitlines()[0] if record.error else "")
+    return line + (f"\n    {problem}" if problem and record.state != "finished" else "")
+
+
+@jobs.command("list")
+@click.option("--state", type=click.Choice(["queued", "started", "finished", "failed", "canceled"]))
+@click.option("--tenant", "tenant_slug", default=None, help="only this city's jobs")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@with_appcontext
+def jobs_list(state: str | None, tenant_slug: str | None, limit: int, as_json: bool) -> None:
+    """List jobs, newest first; a started job with no sign of life is marked stale."""
+    from tenant_core.jobs.actions import list_jobs, stale_ids
+    from tenant_core.models import JobState
+
+    with get_db().session() as session:
+        rows = list_jobs(
+            session, state=JobState(state) if state else None, tenant_slug=tenant_slug, limit=limit
+        )
+        stale = stale_ids(rows, get_settings().jobs_stale_seconds)
+        if as_json:
+            echo_json(
+                [
+                    {
+                        "id": r.id,
+                        "tenant": r.tenant.slug if r.tenant else None,
+                        "state": str(r.state),
+                        "stale": r.id in stale,
+                        "title": r.title,
+                        "progress": r.progress,
+                        "attempts": r.attempts,
+                        "idempotent": r.idempotent,
+                        "checkpoint": r.progress_state,
+                        "dispatch_error": r.dispatch_error,
+                        "error": r.error,
+                        "created_at": r.created_at.isoformat(),
+                    }
+                    for r in rows
+                ]
+            )
+            return
+        for r in rows:
+            click.echo(_job_line(r, stale))
+        if not rows:
+            click.echo("no jobs")
+
+
+def _job_action(job_id: str, action: str, reason: str = "") -> None:
+    import getpass
+
+    from tenant_core.audit import services as audit
+    from tenant_core.jobs.actions import JobAction, JobActionError, apply, find_job
+
+    operator = f"cli:{getpass.getuser()}"
+    with get_db().session() as session:
+        try:
+            record = find_job(session, job_id)
+            apply(session, record, JobAction(action), operator, reason)
+        except JobActionError as exc:
+            _fail(str(exc))
+        job_id, state = record.id, str(record.state)
+        session.commit()  # a retry is dispatched here
+    audit.record(
+        "change",
+        screen="cli.jobs",
+        target=f"job:{job_id}",
+        detail=f"{action}" + (f": {reason}" if reason else ""),
+        operator=operator,
+    )
+    click.echo(f"{job_id}: {state}")
+
+
+@jobs.command("retry")
+@click.argument("job_id")
+@with_appcontext
+def jobs_retry(job_id: str) -> None:
+    """Queue a failed or canceled job again (it resumes from its checkpoint)."""
+    _job_action(job_id, "retry")
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+@with_appcontext
+def jobs_cancel(job_id: str) -> None:
+    """Cancel a queued or running job."""
+    _job_action(job_id, "cancel")
+
+
+@jobs.command("fail")
+@click.argument("job_id")
+@click.option("--reason", required=True, help="why, for the record")
+@with_appcontext
+def jobs_fail(job_id: str, reason: str) -> None:
+    """Mark a queued or stuck job failed, with a reason."""
+    _job_action(job_id, "fail", reason)
+
+
+def _echo_report(report: Any) -> None:
+    for job_id, reason in report.reaped:
+        again = " (queued again)" if job_id in report.requeued else ""
+        click.echo(f"reaped     {job_id}: {reason}{again}")
+    for job_id in report.dispatched:
+        click.echo(f"dispatched {job_id}")
+    for job_id in report.dispatch_failed:
+        click.echo(f"not dispatched {job_id}: rq unreachable, still queued")
+    if not (report.reaped or report.dispatched or report.dispatch_failed):
+        click.echo("nothing to do")
+
+
+@jobs.command("reap")
+@with_appcontext
+def jobs_reap() -> None:
+    """Mark failed every run that died, was lost or overran; queue idempotent ones again."""
+    from tenant_core.jobs.maintenance import reap
+
+    _echo_report(reap())
+
+
+@jobs.command("sweep")
+@click.option(
+    "--grace", type=click.IntRange(min=0), default=None, help="seconds a queued job may wait unknown to rq"
+)
+@with_appcontext
+def jobs_sweep(grace: int | None) -> None:
+    """Dispatch again the queued jobs that never reached rq (Redis was down) or that rq lost."""
+    from tenant_core.jobs.maintenance import sweep
+
+    report = sweep(grace_seconds=grace)
+    _echo_report(report)
+    if report.dispatch_failed:
+        sys.exit(1)
+
+
 @main.group("audit")
 def audit() -> None:
     """Check and maintain the access logs (操作ログ)."""

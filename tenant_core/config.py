@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     extra_tenant_migrations: list[Path] = Field(default_factory=list)
     # Module packages installed beside those of ``modules.INSTALLED``, comma-separated import paths.
     extra_modules: str = ""
+    # Jobs: how often a running job writes its heartbeat, after how long without one it counts as lost,
+    # how often the worker reaps and sweeps, and how many runs an idempotent job gets automatically.
+    jobs_heartbeat_seconds: int = Field(default=15, ge=1, le=3600)
+    jobs_stale_seconds: int = Field(default=120, ge=2, le=86400)
+    jobs_maintenance_seconds: int = Field(default=30, ge=1, le=3600)
+    jobs_max_attempts: int = Field(default=3, ge=1, le=100)
 
     @property
     def extra_module_packages(self) -> list[str]:

@@ -78,10 +78,16 @@ class JobState(enum.StrEnum):
     started = "started"
     finished = "finished"
     failed = "failed"
+    canceled = "canceled"
 
 
 class JobRecord(SharedBase):
-    """One background job: which tenant it runs for, its state, progress and outcome."""
+    """One background job: which tenant it runs for, its state, progress and outcome.
+
+    The record is the source of truth (an outbox): rq only carries it to a worker. ``attempts``
+    counts the runs that claimed it and fences a stale run out; ``heartbeat_at`` is refreshed while
+    it runs; ``progress_state`` is the checkpoint a job resumes from on retry.
+    """
 
     __tablename__ = "job_records"
 
@@ -101,8 +107,25 @@ class JobRecord(SharedBase):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[dt.datetime | None]
     ended_at: Mapped[dt.datetime | None]
+    idempotent: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    timeout: Mapped[int] = mapped_column(default=600, server_default="600")
+    dispatch_error: Mapped[str | None] = mapped_column(sa.Text)
+    heartbeat_at: Mapped[dt.datetime | None]
+    runner: Mapped[str | None] = mapped_column(sa.String(100))
+    progress_state: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     tenant: Mapped[Tenant | None] = relationship()
+
+    def stale(self, now: dt.datetime, stale_after: int) -> bool:
+        """A started run that has not shown a sign of life for ``stale_after`` seconds, or overran its timeout."""
+        if self.state != JobState.started:
+            return False
+        last = self.heartbeat_at or self.started_at or self.created_at
+        if (now - last).total_seconds() > stale_after:
+            return True
+        started = self.started_at or self.created_at
+        return (now - started).total_seconds() > self.timeout + stale_after
 
 
 class Notice(TenantBase):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tenant_core.db import Database, sqlite_tenant_file
 from tenant_core.migrate import head_revision
-from tenant_core.models import JobRecord, Tenant, TenantStatus
+from tenant_core.models import JobRecord, JobState, Tenant, TenantStatus
 
 
 @dataclass
@@ -55,11 +55,15 @@ def active_tenants(session: Session) -> list[Tenant]:
     )
 
 
-def all_jobs(session: Session, page: int, per_page: int) -> tuple[list[JobRecord], int]:
-    total = session.scalar(sa.select(sa.func.count()).select_from(JobRecord)) or 0
+def all_jobs(
+    session: Session, page: int, per_page: int, state: JobState | None = None
+) -> tuple[list[JobRecord], int]:
+    base = sa.select(JobRecord)
+    if state is not None:
+        base = base.where(JobRecord.state == state)
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     rows = session.scalars(
-        sa.select(JobRecord)
-        .options(selectinload(JobRecord.tenant))
+        base.options(selectinload(JobRecord.tenant))
         .order_by(JobRecord.created_at.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)

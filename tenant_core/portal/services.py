@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from tenant_core.auth.current import CurrentUser
 from tenant_core.japanese import japan_today
-from tenant_core.jobs import JobContext
+from tenant_core.jobs import JobContext, job
 from tenant_core.models import JobRecord, Notice
 from tenant_core.modules import ModuleInfo, get_module
 from tenant_core.tenancy import TenantRef
@@ -54,8 +54,12 @@ def tenant_job(session: Session, tenant: TenantRef, job_id: str) -> JobRecord | 
     )
 
 
+@job(idempotent=True)
 def publish_due_notices(ctx: JobContext) -> dict[str, int]:
-    """Job: publish the notices whose date has come, in the job's own tenant schema."""
+    """Job: publish the notices whose date has come, in the job's own tenant schema.
+
+    Idempotent: a second run finds nothing left to publish, so the reaper may retry it on its own.
+    """
     due = list(
         ctx.session.scalars(sa.select(Notice).where(~Notice.published, Notice.publish_on <= japan_today()))
     )

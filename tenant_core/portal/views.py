@@ -6,7 +6,10 @@ from flask import abort, current_app, flash, g, jsonify, redirect, render_templa
 from flask_babel import gettext as _
 
 from tenant_core.boundary import get_session
+from tenant_core.extensions import get_settings
 from tenant_core.jobs import enqueue
+from tenant_core.jobs.actions import stale_ids
+from tenant_core.models import utcnow
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
 from tenant_core.portal import services
@@ -30,7 +33,8 @@ def index():
 def jobs():
     page = Page.from_request(request)
     rows, total = services.tenant_jobs(get_session(), current_tenant, page.number, page.per_page)
-    return render_template("portal/jobs.html", jobs=rows, page=page.with_total(total))
+    stale = stale_ids(rows, get_settings().jobs_stale_seconds)
+    return render_template("portal/jobs.html", jobs=rows, page=page.with_total(total), stale=stale)
 
 
 @require("portal.view")
@@ -39,7 +43,12 @@ def job_status(job_id: str):
     if job is None:
         abort(404)
     return jsonify(
-        id=job.id, state=str(job.state), progress=job.progress, message=job.message, result=job.result
+        id=job.id,
+        state=str(job.state),
+        stale=job.stale(utcnow(), get_settings().jobs_stale_seconds),
+        progress=job.progress,
+        message=job.message,
+        result=job.result,
     )
 
 
