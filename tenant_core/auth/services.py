@@ -207,7 +207,7 @@ def locked_message() -> str:
 
 
 def is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > utcnow()
+    return user.is_locked
 
 
 def unlock(session: Session, user: User) -> None:
