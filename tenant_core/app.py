@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenant_core import boundary, formatting, i18n, inputs, metrics, security, tenancy
+from tenant_core import boundary, formatting, i18n, inputs, logs, metrics, security, tenancy
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
@@ -39,8 +40,14 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         app.extensions["kyodo.redis"] = Redis.from_url(
             settings.redis_url, socket_connect_timeout=2, socket_timeout=5
         )
-    # 2. per-request machinery, in the order a request meets it: language, tenant from the URL,
+    # 2. per-request machinery, in the order a request meets it: proxy headers, request id, language, tenant from the URL,
     #    session boundary, metrics, CSRF and headers, then the signed-in user and the permission check
+    if settings.trusted_proxies:
+        # The client's address, scheme and host as the trusted proxies saw them (X-Forwarded-*):
+        # the access log, the sign-in throttle and /metrics' allow list see the real client.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    logs.init_app(app)
     i18n.init_app(app)
     tenancy.init_app(app)
     boundary.init_app(app)

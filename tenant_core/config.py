@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -29,6 +30,13 @@ class Settings(BaseSettings):
     default_locale: Literal["ja", "en"] = "ja"
     # Sign-in attempts allowed per client address (flask-limiter syntax), on top of the per-account lockout.
     login_rate_limit: str = "30 per 10 minutes"
+    # Reverse proxies in front of the app (hops of X-Forwarded-For/-Proto to trust; 0: none).
+    trusted_proxies: int = Field(default=0, ge=0, le=5)
+    # Who may read /metrics: addresses or networks (comma-separated CIDRs), or a bearer token.
+    metrics_allow: str = ""
+    metrics_token: str | None = None
+    # Largest request body accepted, in megabytes (uploads included); larger is refused with 413.
+    max_request_mb: int = Field(default=8, ge=1, le=1024)
     demo: bool = False
     # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
     extra_tenant_migrations: list[Path] = Field(default_factory=list)
@@ -40,6 +48,23 @@ class Settings(BaseSettings):
     jobs_stale_seconds: int = Field(default=120, ge=2, le=86400)
     jobs_maintenance_seconds: int = Field(default=30, ge=1, le=3600)
     jobs_max_attempts: int = Field(default=3, ge=1, le=100)
+
+    @property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [
+            ip_network(part.strip(), strict=False) for part in self.metrics_allow.split(",") if part.strip()
+        ]
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"not an address or network: {part.strip()!r}") from None
+        return value
 
     @property
     def extra_module_packages(self) -> list[str]:

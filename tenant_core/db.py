@@ -86,6 +86,7 @@ def _install_sqlite_events(engine: Engine) -> None:
         # Hand transaction control to SQLAlchemy: pysqlite's own implicit BEGIN skips DDL.
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA foreign_keys=ON")
+        _tune_sqlite(dbapi_conn, "main")
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -99,6 +100,7 @@ def _install_sqlite_events(engine: Engine) -> None:
                 if not path.exists():
                     raise sa.exc.InvalidRequestError(f"no database file for tenant schema {schema}")
                 dbapi_conn.execute("ATTACH DATABASE ? AS " + _quote(schema), (str(path),))
+                _tune_sqlite(dbapi_conn, schema)
         conn.exec_driver_sql("BEGIN")
 
     @event.listens_for(engine, "checkin")
@@ -106,6 +108,20 @@ def _install_sqlite_events(engine: Engine) -> None:
         # A pooled connection returns with no tenant attached: the next checkout starts clean.
         for name in _attached(dbapi_conn) - {"main", "temp"}:
             dbapi_conn.execute("DETACH DATABASE " + _quote(name))
+
+
+# Writers wait for each other (up to this long) instead of failing with "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _tune_sqlite(dbapi_conn: Any, schema: str) -> None:
+    """WAL (readers never wait for a writer, nor a writer for readers) and a busy timeout.
+
+    The journal mode belongs to each file, so every attached tenant file gets it too; an in-memory
+    database keeps its own mode.
+    """
+    dbapi_conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    dbapi_conn.execute(f"PRAGMA {_quote(schema)}.journal_mode=WAL")
 
 
 def _quote(identifier: str) -> str:
@@ -191,6 +207,7 @@ class Database:
             for schema in schemas:
                 path = sqlite_tenant_file(self.engine, schema)
                 dbapi_conn.execute("ATTACH DATABASE ? AS " + _quote(schema), (str(path),))
+                _tune_sqlite(dbapi_conn, schema)
 
     def connect(self, tenant_schema: str | None = None) -> Connection:
         """A connection bound to one tenant, for migrations and provisioning."""

@@ -4,14 +4,20 @@ The tenant label is kept coarse (status class, few latency buckets) and the endp
 apart from the tenant, so that the number of series grows with tenants plus endpoints, not with
 their product: 1,741 cities must stay scrapeable. Under gunicorn, set PROMETHEUS_MULTIPROC_DIR
 (see ops/) and every worker's counts are added up at scrape time.
+
+The page is for the operator only: it answers to the addresses of ``KYODO_METRICS_ALLOW`` or to a
+request carrying ``Authorization: Bearer <KYODO_METRICS_TOKEN>``; anyone else gets a 404, as if it
+did not exist.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
+from ipaddress import ip_address
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -21,6 +27,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from tenant_core.extensions import get_settings
 from tenant_core.permissions import public
 
 bp = Blueprint("metrics", __name__)
@@ -75,9 +82,28 @@ def _observe(response: Response) -> Response:
     return response
 
 
+def _operator_allowed() -> bool:
+    settings = get_settings()
+    token = settings.metrics_token
+    auth = request.headers.get("Authorization", "")
+    if (
+        token
+        and auth.startswith("Bearer ")
+        and hmac.compare_digest(auth[7:].strip().encode(), token.encode())
+    ):
+        return True
+    try:
+        peer = ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    return any(peer in network for network in settings.metrics_networks)
+
+
 @bp.get("/metrics")
 @public
 def metrics() -> Response:
+    if not _operator_allowed():
+        abort(404)
     registry = current_app.extensions["kyodo.metrics"].exposition_registry()
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 

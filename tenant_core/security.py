@@ -1,15 +1,22 @@
-"""CSRF protection, rate limits on sign-in and the security headers of every response."""
+"""CSRF protection, rate limits on sign-in, request size and the security headers of every response.
+
+Refusals of every kind (a bad CSRF token, too many attempts, a body too large) are written to the
+access log of the city in the URL (or the platform's), like the guard's own refusals.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, g, render_template
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
+from tenant_core.audit import services as audit
+from tenant_core.auth import throttle
 from tenant_core.extensions import get_settings
 from tenant_core.modules import iter_modules
 
@@ -22,6 +29,8 @@ GUESSABLE_ENDPOINTS = (
     "platform_auth.login",
     "platform_auth.login_totp",
 )
+
+STORAGE_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 1, "socket_timeout": 1}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -38,18 +47,52 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def guess_source() -> str:
+    """The bucket of a guessable POST: the city in the URL (or the platform) and the client address.
+
+    Per city, so that two cities behind one address (a shared NAT) never use up each other's budget.
+    """
+    tenant = g.get("tenant")
+    return f"{tenant.slug if tenant is not None else 'platform'}|{get_remote_address()}"
+
+
 def limit_guessable_forms(app: Flask) -> None:
-    """Throttle POSTs to forms open to guessing, per address, across every city (after the routes exist)."""
+    """Throttle POSTs to forms open to guessing, per city and address (after the routes exist).
+
+    One shared budget: every POST to any of these forms (password, one-time code, a module's own)
+    counts once against ``KYODO_LOGIN_RATE_LIMIT`` for its city (or the platform) and address.
+    """
     limiter: Limiter = app.extensions["kyodo.limiter"]
     rate = get_settings(app).login_rate_limit
+    budget = limiter.shared_limit(rate, scope="guessable-forms", key_func=guess_source, methods=["POST"])
     wrapped: dict[Callable[..., Any], Callable[..., Any]] = {}
     module_endpoints = [e for info in iter_modules() for e in info.throttled_endpoints]
     for endpoint in (*GUESSABLE_ENDPOINTS, *module_endpoints):
         view = app.view_functions[endpoint]  # a declared endpoint that does not exist is a bug: fail loudly
-        # City and platform sign-in share one view function: wrap it once so it is counted once.
+        # City and platform sign-in share one view function: wrap it once.
         if view not in wrapped:
-            wrapped[view] = limiter.limit(rate, methods=["POST"])(view)
+            wrapped[view] = budget(view)
         app.view_functions[endpoint] = wrapped[view]
+
+
+def _csrf_refused(exc: CSRFError):
+    # The CSRF check runs before the guard: name whoever holds the session, as the guard would.
+    from tenant_core.auth.guard import session_holder
+
+    session_holder()
+    audit.record("access", outcome="refused", detail=f"CSRF check failed: {exc.description}"[:200])
+    return render_template("core/error.html", code=403, csrf=True, error=exc), 403
+
+
+def _too_many(exc: HTTPException):
+    audit.record("access", outcome="refused", detail="too many attempts from this address")
+    return render_template("core/error.html", code=429, error=exc), 429
+
+
+def _too_large(exc: HTTPException):
+    audit.record("access", outcome="refused", detail="request body larger than the limit")
+    limit = get_settings().max_request_mb
+    return render_template("core/error.html", code=413, error=exc, limit_mb=limit), 413
 
 
 def init_app(app: Flask) -> None:
@@ -62,15 +105,18 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=not local,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the signed-in session
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        # Redis unreachable: count in memory (logged once by Flask-Limiter), sign-in keeps working;
+        # short timeouts so that a dead Redis costs a second, not the request.
+        RATELIMIT_STORAGE_OPTIONS=STORAGE_OPTIONS if settings.redis_url else {},
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
     )
     csrf.init_app(app)
-    # One limiter per app (tests build several apps in one process); it counts per client address.
+    # One limiter per app (tests build several apps in one process).
     app.extensions["kyodo.limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
+    throttle.init_app(app, settings.redis_url, STORAGE_OPTIONS)
     app.after_request(_headers)
-    app.register_error_handler(
-        CSRFError, lambda exc: (render_template("core/error.html", code=403, csrf=True, error=exc), 403)
-    )
-    app.register_error_handler(
-        429, lambda exc: (render_template("core/error.html", code=429, error=exc), 429)
-    )
+    app.register_error_handler(CSRFError, _csrf_refused)
+    app.register_error_handler(429, _too_many)
+    app.register_error_handler(413, _too_large)

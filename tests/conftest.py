@@ -29,6 +29,7 @@ pytest_plugins = ["tests.browser_fixtures"]
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 REDIS_URL = os.environ.get("KYODO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+METRICS_TOKEN = "test-metrics-token"  # /metrics answers only with it (tests.core.test_metrics)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -72,13 +73,14 @@ def make_settings(backend: str, var_dir: Path, database: str | None = None, **ex
     url = None
     if backend == "postgres":
         url = create_pg_database(database or f"kyodo_test_{uuid.uuid4().hex[:8]}")
+    extra.setdefault("metrics_token", METRICS_TOKEN)
     return Settings(
         env="test",
         var_dir=var_dir,
         tenants_dir=PROJECT_ROOT / "tenants",
         database_url=url,
         secret_key="test-secret",
-        **extra,
+        **extra,  # type: ignore[arg-type]
     )
 
 
@@ -120,6 +122,7 @@ def db_connection(app: Flask) -> Iterator[sa.Connection]:
     """The test's connection: every session of the test joins it, and it is rolled back at the end."""
     db = get_db(app)
     app.extensions["kyodo.limiter"].reset()  # sign-in throttling starts afresh for every test
+    app.extensions["kyodo.signin_throttle"].reset()
     conn = db.engine.connect()
     db.attach_for_tests(conn, ["t_fuji", "t_fujinomiya"])
     outer = conn.begin()

@@ -16,6 +16,9 @@ FIELD = "image"
 # The magic bytes decide the type; the file name and the browser's Content-Type are not trusted.
 MAGIC = {b"\x89PNG\r\n\x1a\n": ("image/png", "PNG"), b"\xff\xd8\xff": ("image/jpeg", "JPEG")}
 MIN_SIDE, MAX_SIDE = 16, 4000  # pixels: smaller cannot show a seal, larger is a photo, not a scan
+# Pillow refuses to decode anything larger (DecompressionBombError) wherever an image is opened;
+# a seal image is checked from its header against MAX_SIDE long before this.
+Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
 
 
 @dataclass(frozen=True)
@@ -45,23 +48,37 @@ def check_image(data: bytes | None, max_kb: int) -> CheckedImage:
         raise _refuse(_("PNG または JPEG の画像ファイルを選択してください（画像ではないファイルです）。"))
     mime, pil_format = kind
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()  # structure and checksums, without decoding every pixel
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()  # a truncated file fails here
-            fmt, (width, height) = img.format, img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        # Image.open reads the header only: the dimensions are known before any pixel is decoded,
+        # so a small file claiming 12000×12000 pixels is refused without inflating it.
+        with Image.open(io.BytesIO(data)) as header:
+            fmt, (width, height) = header.format, header.size
+    except Image.DecompressionBombError:
+        raise _refuse(_too_large_message(None, None)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _refuse(_("画像として読み取れません（壊れているか、画像ではないファイルです）。")) from None
     if fmt != pil_format:
         raise _refuse(_("PNG または JPEG の画像ファイルを選択してください。"))
     if min(width, height) < MIN_SIDE or max(width, height) > MAX_SIDE:
-        raise _refuse(
-            _(
-                "画像の大きさは縦横 %(min)s〜%(max)s ピクセルにしてください（%(width)s×%(height)s）。",
-                min=MIN_SIDE,
-                max=MAX_SIDE,
-                width=width,
-                height=height,
-            )
-        )
+        raise _refuse(_too_large_message(width, height))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()  # structure and checksums, without decoding every pixel
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()  # a truncated file fails here
+    except Image.DecompressionBombError:
+        raise _refuse(_too_large_message(width, height)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _refuse(_("画像として読み取れません（壊れているか、画像ではないファイルです）。")) from None
     return CheckedImage(data, mime, hashlib.sha256(data).hexdigest(), width, height)
+
+
+def _too_large_message(width: int | None, height: int | None) -> str:
+    if width is None or height is None:
+        return _("画像が大きすぎます。縦横 %(max)s ピクセル以内の画像にしてください。", max=MAX_SIDE)
+    return _(
+        "画像の大きさは縦横 %(min)s〜%(max)s ピクセルにしてください（%(width)s×%(height)s）。",
+        min=MIN_SIDE,
+        max=MAX_SIDE,
+        width=width,
+        height=height,
+    )

@@ -75,6 +75,8 @@ def user_detail(user_id: int):
         user=user,
         roles_form=roles_form,
         status_form=UserStatusForm(prefix="status"),
+        unlock_form=UserStatusForm(prefix="unlock"),
+        locked=accounts.is_locked(user),
         reset_form=PasswordResetForm(prefix="reset"),
     )
 
@@ -105,6 +107,23 @@ def user_status(user_id: int):
         if user.active
         else _("アカウントを無効にし、ログイン中のセッションを終了しました。")
     )
+    return redirect(url_for(".user_detail", user_id=user.id))
+
+
+@require("users.manage")
+def user_unlock(user_id: int):
+    """Lift the lock that too many failed sign-ins put on an account (with a confirmation)."""
+    user = _user_or_404(user_id)
+    form = UserStatusForm(prefix="unlock")
+    if not form.validate_on_submit():
+        flash(_("確認欄にチェックを入れてから実行してください。"))
+        return redirect(url_for(".user_detail", user_id=user.id))
+    failures = user.failed_logins
+    accounts.unlock(get_session(), user)
+    audit.record(
+        "change", target=f"user:{user.id}", detail=f"lock lifted by administrator ({failures} failures)"
+    )
+    flash(_("アカウントのロックを解除しました。"))
     return redirect(url_for(".user_detail", user_id=user.id))
 
 

@@ -33,7 +33,7 @@ def _wants_json() -> bool:
     return request.path.endswith(".json") or "/api/" in request.path or request.is_json
 
 
-def _session_holder() -> CurrentUser | None:
+def session_holder() -> CurrentUser | None:
     """Resolve the cookie's token to whoever holds the server-side session, once per request.
 
     ``g.user`` keeps that person whichever city the session belongs to: the access log names them
@@ -48,6 +48,10 @@ def _session_holder() -> CurrentUser | None:
     with get_db().session() as s:
         check = services.resolve_session(s, token)  # rotation, idle/absolute expiry, revocation
         s.commit()
+    if check.user is not None and check.touch_due:
+        with get_db().session() as s:
+            services.touch_session(s, check.user.session_id)
+            s.commit()
     if check.user is None:
         session.pop(SESSION_KEY, None)
         g.session_refused = check.refused
@@ -63,13 +67,18 @@ def _in_scope(user: CurrentUser) -> bool:
 def request_loader(_request: Request) -> CurrentUser | None:
     """Flask-Login's loader, scoped to the URL: a session of another city (or of the platform on a
     city's pages, or of a city on platform pages) is never loaded as the current user."""
-    user = _session_holder()
+    user = session_holder()
     return user if user is not None and _in_scope(user) else None
 
 
 def load_user() -> None:
     """Resolve the session at the start of every request, not lazily: expiry, revocation and the
-    idle clock apply to every request, signed-in pages or not."""
+    idle clock apply to every request, signed-in pages or not. Static files are the exception:
+    they are the same for everyone, and a browser fetches several at once, so they neither read
+    nor touch the session."""
+    if request.endpoint == "static" or request.path.startswith("/static/"):
+        g.user = None
+        return
     current_user._get_current_object()
 
 

@@ -41,6 +41,11 @@ class User(SharedBase):
         return [r.role for r in self.roles]
 
     @property
+    def is_locked(self) -> bool:
+        """Locked by too many failed sign-ins (from several addresses), until an administrator lifts it."""
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+    @property
     def operator_id(self) -> str:
         """How the access log names this account: city code and login, or the operator's login."""
         return f"{self.tenant.code}:{self.login}" if self.tenant else f"platform:{self.login}"

@@ -162,8 +162,19 @@ class SignInResult:
     detail: str = ""
 
 
+# The account lock set by too many failures lasts until an administrator lifts it.
+LOCKED_UNTIL_LIFTED = dt.datetime(9999, 12, 31)
+
+
 def authenticate(session: Session, tenant: Tenant | None, login: str, password: str) -> SignInResult:
-    """Check a login and password for one city (or the platform); count failures and lock."""
+    """Check a login and password for one city (or the platform) and count failures.
+
+    Slowing a guessing source is the view's job (:mod:`tenant_core.auth.throttle`); here the
+    account counts every failure, and only past ``ACCOUNT_LOCK_FAILURES`` (far more than one address
+    can make) is the account itself locked, until the city administrator lifts the lock.
+    """
+    from tenant_core.auth.throttle import ACCOUNT_LOCK_FAILURES
+
     generic = _("ログインIDまたはパスワードが正しくありません。")
     tenant_clause = User.tenant_id.is_(None) if tenant is None else User.tenant_id == tenant.id
     user = session.scalar(sa.select(User).where(User.login == login, tenant_clause))
@@ -172,24 +183,16 @@ def authenticate(session: Session, tenant: Tenant | None, login: str, password: 
         return SignInResult(None, generic, "failed", "unknown login")
     now = utcnow()
     if user.locked_until and user.locked_until > now:
-        return SignInResult(
-            None,
-            _("アカウントが一時的にロックされています。しばらくしてから再度お試しください。"),
-            "locked",
-            "locked",
-        )
+        return SignInResult(None, locked_message(), "locked", "account locked")
     if not user.active:
         passwords.burn_time(password)
         return SignInResult(None, generic, "disabled", "account disabled")
     if not passwords.verify_password(user.password_hash, password):
-        policy = policy_for_tenant(user.tenant)
         user.failed_logins += 1
         detail = f"wrong password ({user.failed_logins})"
-        if user.failed_logins >= policy.lockout_threshold:
-            # The delay doubles with each failure past the threshold, up to a day.
-            minutes = min(policy.lockout_minutes * 2 ** (user.failed_logins - policy.lockout_threshold), 1440)
-            user.locked_until = now + dt.timedelta(minutes=minutes)
-            detail += f"; locked for {minutes} min"
+        if user.failed_logins >= ACCOUNT_LOCK_FAILURES:
+            user.locked_until = LOCKED_UNTIL_LIFTED
+            detail += "; account locked until an administrator lifts the lock"
         session.flush()
         return SignInResult(None, generic, "failed", detail)
     user.failed_logins, user.locked_until = 0, None
@@ -197,6 +200,20 @@ def authenticate(session: Session, tenant: Tenant | None, login: str, password: 
         user.password_hash = passwords.hash_password(password)
     session.flush()
     return SignInResult(user)
+
+
+def locked_message() -> str:
+    return _("アカウントが一時的にロックされています。しばらくしてから再度お試しください。")
+
+
+def is_locked(user: User) -> bool:
+    return user.is_locked
+
+
+def unlock(session: Session, user: User) -> None:
+    """The city administrator lifts the lock of an account and clears its failure count."""
+    user.failed_logins, user.locked_until = 0, None
+    session.flush()
 
 
 def verify_totp(user: User, code: str) -> bool:
@@ -255,9 +272,11 @@ def end_session(session: Session, token: str, reason: str) -> None:
 class SessionCheck:
     user: CurrentUser | None
     refused: str | None = None  # why a presented token is no longer accepted
+    touch_due: bool = False  # last_seen_at is over a minute old: write it (touch_session)
 
 
-_TOUCH_EVERY = dt.timedelta(seconds=30)
+# last_seen_at is written at most once a minute per session: most requests only read.
+_TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 def resolve_session(session: Session, token: str, now: dt.datetime | None = None) -> SessionCheck:
@@ -280,9 +299,21 @@ def resolve_session(session: Session, token: str, now: dt.datetime | None = None
     if reason:
         row.ended_at, row.ended_reason = now, reason
         return SessionCheck(None, f"session ended ({reason})")
-    if now - row.last_seen_at > _TOUCH_EVERY:
-        row.last_seen_at = now
-    return SessionCheck(_current_user(user, row.id, policy))
+    return SessionCheck(_current_user(user, row.id, policy), touch_due=now - row.last_seen_at > _TOUCH_EVERY)
+
+
+def touch_session(session: Session, session_id: str, now: dt.datetime | None = None) -> None:
+    """Move the idle clock, at most once a minute, in a transaction that writes first.
+
+    On SQLite a transaction that has read and then writes fails at once ("database is locked") when
+    another connection wrote in between; one that starts with its write waits its turn.
+    """
+    now = now or utcnow()
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == session_id, UserSession.last_seen_at < now - _TOUCH_EVERY)
+        .values(last_seen_at=now)
+    )
 
 
 def signed_in_user(user: User, token: str) -> CurrentUser:

@@ -16,6 +16,7 @@ from tenant_core.auth.current import current_user
 from tenant_core.auth.forms import LoginForm, PasswordChangeForm, TotpForm
 from tenant_core.auth.guard import SESSION_KEY
 from tenant_core.auth.models import User
+from tenant_core.auth.throttle import get_throttle
 from tenant_core.boundary import get_session
 from tenant_core.models import Tenant
 from tenant_core.permissions import public, require
@@ -69,7 +70,22 @@ def _operator_label(login: str) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        result = services.authenticate(get_session(), _tenant_row(), form.login.data, form.password.data)
+        tenant = _tenant_row()
+        policy = services.policy_for_tenant(tenant)
+        source = get_throttle()
+        scope = current_tenant.slug if g.get("tenant") else "platform"
+        key = source.key(scope, form.login.data, request.remote_addr or "")
+        if source.blocked(key, policy):
+            # This address has guessed too often for this login: it waits; the owner, elsewhere, does not.
+            result = services.SignInResult(
+                None, services.locked_message(), "locked", "too many failures from this address"
+            )
+        else:
+            result = services.authenticate(get_session(), tenant, form.login.data, form.password.data)
+            if result.outcome == "failed":
+                source.failed(key, policy)
+            elif result.user is not None:
+                source.succeeded(key, policy)
         if result.user is None:
             audit.record(
                 "login",

@@ -91,6 +91,7 @@ def kyodo_app(url: str, extra_tenant_migrations: Iterable[Path] = ()) -> Iterato
             database_url=url,
             redis_url=None,
             secret_key="bench-secret",
+            metrics_allow="127.0.0.1/32",  # the test client's address: the benchmark scrapes /metrics
             extra_tenant_migrations=list(extra_tenant_migrations),
         )
         app = create_app(settings)

@@ -152,7 +152,8 @@ def test_lockout_after_repeated_failures(app, client):
     response = sign_in(client, "fuji", "clerk")  # the right password, but the account is locked
     assert response.status_code == 200 and "ロック" in response.get_data(as_text=True)
     user = _user(app, "fuji", "clerk")
-    assert user.failed_logins == 5 and user.locked_until is not None
+    # The source that guessed is held back; the account itself is not locked (see test_signin_edges).
+    assert user.failed_logins == 5 and user.locked_until is None
     assert [e.outcome for e in _log(app, "fuji")[-6:]] == ["failed"] * 5 + ["locked"]
 
 
@@ -161,8 +162,8 @@ def test_sign_in_is_throttled_per_address(fresh_app):
     client = app.test_client()
     codes = [sign_in(client, "fuji", f"nobody{i}", password="x" * 12).status_code for i in range(6)]
     assert codes == [200] * 5 + [429]
-    # The same address is throttled on the other city too: the limit is per address, not per city.
-    assert sign_in(client, "fujinomiya", "clerk").status_code == 429
+    # The budget is per city and address: the other city, behind the same address, is not held back.
+    assert sign_in(client, "fujinomiya", "clerk").status_code == 302
 
 
 def test_disabling_an_account_ends_its_sessions(app, staff_client):

@@ -1,10 +1,11 @@
 """/metrics stays small as tenants grow: series grow with tenants plus endpoints, not their product."""
 
+from tests.conftest import METRICS_TOKEN as TOKEN
 from tests.conftest import sign_in
 
 
 def _series(client):
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 

@@ -8,7 +8,7 @@ from tenant_core.extensions import get_db
 from tenant_core.migrate import head_revision
 from tenant_core.models import Tenant, TenantStatus
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import METRICS_TOKEN, sign_in
 
 
 def test_portal_lists_the_modules_enabled_for_the_city_and_opened_by_the_roles(staff_client):
@@ -81,7 +81,7 @@ def test_healthz_reports_the_database(client):
 def test_metrics_are_labelled_by_tenant(client):
     client.get("/fuji/")
     client.get("/fujinomiya/")
-    text = client.get("/metrics").get_data(as_text=True)
+    text = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)
     assert 'tenant="fuji"' in text and 'tenant="fujinomiya"' in text
     assert "kyodo_request_duration_seconds_bucket" in text
 
