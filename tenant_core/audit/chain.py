@@ -40,6 +40,17 @@ HASHED_FIELDS = (
     "detail",
 )
 ENTRY_FIELDS = tuple(f for f in HASHED_FIELDS if f != "seq")
+# What the columns default to, set before the mac is taken so that the mac sees what is stored.
+ENTRY_DEFAULTS: dict[str, Any] = {
+    "address": "",
+    "user_agent": "",
+    "screen": "",
+    "target": None,
+    "search_shape": None,
+    "mynumber_shown": False,
+    "outcome": "ok",
+    "detail": "",
+}
 SEAL_BATCH = 5000  # entries sealed per transaction at most; the rest wait for the next pass
 
 
@@ -88,7 +99,7 @@ def values_of(entry: AccessLogColumns) -> dict[str, Any]:
 
 def new_entry(log_cls: type[AccessLogColumns], key: bytes, values: dict[str, Any]) -> AccessLogColumns:
     """An unsealed entry for the caller to add to its session (it commits with the caller's change)."""
-    entry_values = {f: v for f, v in values.items() if f != "seq"}
+    entry_values = {**ENTRY_DEFAULTS, **{f: v for f, v in values.items() if f != "seq"}}
     entry_values.setdefault("at", dt.datetime.now(dt.UTC).replace(tzinfo=None))
     return log_cls(**entry_values, mac=entry_mac(key, entry_values))  # type: ignore[call-arg]
 
