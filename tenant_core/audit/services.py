@@ -221,7 +221,8 @@ def seal_chain(
         if head is None:
             return None
         result = chain.seal(session, log_cls, head_cls, _key(chain_name(tenant)), head=head)
-        if tenant is not None and result is not None and (force_checkpoint or _checkpoint_due(head)):
+        forced = force_checkpoint and head.last_seq > head.checkpoint_seq
+        if tenant is not None and result is not None and (forced or _checkpoint_due(head)):
             checkpoint(session, tenant, head)
         session.commit()
         return result
@@ -306,15 +307,23 @@ def verify_chain(
     """Walk a chain, then hold its start and end against the platform's records (and a signed file)."""
     log_cls, head_cls = _classes(tenant)
     key = _key(chain_name(tenant))
+    in_file = [c["seq"] for c in (signed or {}).get("chains", []) if c.get("chain") == chain_name(tenant)]
     if tenant is None:
-        result = chain.verify(session, log_cls, head_cls, key, grace=seal_grace())
-        return _against_file(result, signed, "platform", []) if result.ok else result
+        result = chain.verify(session, log_cls, head_cls, key, grace=seal_grace(), keep=in_file)
+        if not result.ok or signed is None:
+            return result
+        rekeys = session.scalars(
+            sa.select(PlatformAccessLog.at).where(
+                PlatformAccessLog.function == "rekey", PlatformAccessLog.target == "platform"
+            )
+        ).all()
+        return _against_file(result, signed, "platform", list(rekeys))
     found, problem = anchors(session, tenant)
     rekeyed = max((i for i, a in enumerate(found) if a.function == "rekey"), default=-1)
     current = found[rekeyed if rekeyed >= 0 else 0 :] if found else []
     marks = [a for a in current if "seq" in a.facts]
     result = chain.verify(
-        session, log_cls, head_cls, key, grace=seal_grace(), keep=[a.facts["seq"] for a in marks]
+        session, log_cls, head_cls, key, grace=seal_grace(), keep=[a.facts["seq"] for a in marks] + in_file
     )
     if not result.ok:
         return result
@@ -384,7 +393,7 @@ def _against_file(
     if seq > result.base_seq:
         # Hash the chain up to that entry again to compare: only when the file predates no re-key.
         made = dt.datetime.fromisoformat(signed["made_at"])
-        if not any(r > made for r in rekeys) and result.hashes.get(seq, item["hash"]) != item["hash"]:
+        if not any(r > made for r in rekeys) and result.hashes.get(seq) != item["hash"]:
             return _broken(result, seq, f"entry {seq} differs from the signed checkpoint of {at}")
     return result
 

@@ -334,3 +334,18 @@ def test_a_signed_checkpoint_file_names_a_cut_tail(fresh_app, tmp_path):
     out.write_text(json.dumps(document))
     result = _verify(app, "fuji", *check)
     assert result.exit_code == 1 and "signature does not verify" in result.output
+
+
+def test_a_head_that_differs_from_the_signed_file_is_named():
+    signed = {
+        "made_at": "2026-12-01T10:00:00",
+        "chains": [{"chain": "tenant:fuji", "seq": 4, "hash": "a" * 64, "at": "x"}],
+    }
+    rewritten = chain.VerifyResult(True, 4, last_seq=4, hashes={4: "b" * 64})
+    outcome = audit._against_file(rewritten, signed, "tenant:fuji", [])
+    assert not outcome.ok and "entry 4 differs from the signed checkpoint" in outcome.problem
+    # A re-key after the file was signed changes every hash: then only the length is compared.
+    later = dt.datetime(2026, 12, 2)
+    assert audit._against_file(
+        chain.VerifyResult(True, 4, last_seq=4, hashes={4: "b" * 64}), signed, "tenant:fuji", [later]
+    ).ok
