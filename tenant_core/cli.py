@@ -412,26 +412,70 @@ def _tenant_ref(slug: str):
         return TenantRef.from_row(tenant), tenant.settings
 
 
+def _all_tenant_refs() -> list[Any]:
+    from tenant_core.tenancy import TenantRef
+
+    with get_db().session() as session:
+        rows = session.scalars(
+            sa.select(Tenant).where(Tenant.status != TenantStatus.archived).order_by(Tenant.slug)
+        ).all()
+        return [TenantRef.from_row(t) for t in rows]
+
+
+def _cli_operator() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:120]
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def _read_file(path: str, what: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        _fail(f"cannot read {what} {path}: {exc.strerror}")
+
+
 @audit.command("verify")
 @click.argument("slug", required=False)
 @click.option("--platform", is_flag=True, help="verify the platform operators' log instead")
+@click.option(
+    "--checkpoint", "checkpoint_file", default=None, help="a signed checkpoint file to hold the log against"
+)
+@click.option(
+    "--public-key", "public_key_file", default=None, help="the public key that signed the checkpoint file"
+)
 @with_appcontext
-def audit_verify(slug: str | None, platform: bool) -> None:
-    """Walk a city's log chain and report the first broken link."""
-    from tenant_core.audit.services import verify_chain
+def audit_verify(
+    slug: str | None, platform: bool, checkpoint_file: str | None, public_key_file: str | None
+) -> None:
+    """Walk a log chain, hold it against the platform's checkpoints, and report the first gap or broken link."""
+    from tenant_core.audit.services import read_signed_checkpoint, verify_chain
 
     if not slug and not platform:
         _fail("name a city, or pass --platform")
+    signed = None
+    if checkpoint_file:
+        if not public_key_file:
+            _fail("--checkpoint needs --public-key")
+        try:
+            document = json.loads(_read_file(checkpoint_file, "checkpoint file"))
+            signed = read_signed_checkpoint(document, _read_file(public_key_file, "public key"))
+        except (ValueError, TypeError) as exc:
+            _fail(str(exc))
     tenant = None if platform or not slug else _tenant_ref(slug)[0]
     with get_db().session(tenant.schema if tenant else None) as session:
-        result = verify_chain(session, tenant)
+        result = verify_chain(session, tenant, signed)
     name = tenant.slug if tenant else "platform"
     if result.ok:
-        click.echo(f"{name}: chain intact, {result.checked} entries verified")
+        pending = f", {result.unsealed} not sealed yet" if result.unsealed else ""
+        click.echo(f"{name}: chain intact, {result.checked} entries verified{pending}")
         return
-    click.echo(
-        f"{name}: BROKEN at entry {result.first_bad_seq}: {result.problem} ({result.checked} verified before it)"
-    )
+    where = f"entry {result.first_bad_seq}" if result.first_bad_seq is not None else "an unsealed entry"
+    click.echo(f"{name}: BROKEN at {where}: {result.problem} ({result.checked} verified before it)")
     sys.exit(1)
 
 
@@ -439,7 +483,7 @@ def audit_verify(slug: str | None, platform: bool) -> None:
 @click.argument("slug")
 @with_appcontext
 def audit_purge(slug: str) -> None:
-    """Delete entries older than the city's retention period; the chain stays verifiable."""
+    """Delete entries older than the city's retention period, recorded in the platform chain."""
     from tenant_core.audit.services import purge_expired
     from tenant_core.auth.services import policy_for_tenant
 
@@ -447,9 +491,106 @@ def audit_purge(slug: str) -> None:
     with get_db().session() as session:
         years = policy_for_tenant(session.get(Tenant, tenant.id)).audit_retention_years
     with get_db().session(tenant.schema) as session:
-        removed = purge_expired(session, years)
+        removed = purge_expired(session, years, tenant=tenant, operator=_cli_operator())
         session.commit()
     click.echo(f"{slug}: {removed} entries older than {years} years removed")
+
+
+@audit.command("seal")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="seal every city's log and the platform's")
+@with_appcontext
+def audit_seal(slugs: tuple[str, ...], all_: bool) -> None:
+    """Chain the entries that wait for the sealer (requests seal their own; this catches the rest)."""
+    from tenant_core.audit.services import seal_all, seal_chain
+
+    if all_ == bool(slugs):
+        _fail("name the cities, or pass --all")
+    if all_:
+        done = seal_all(_all_tenant_refs())
+    else:
+        done = [(slug, seal_chain(_tenant_ref(slug)[0])) for slug in slugs]
+    for name, result in done:
+        if result is not None:
+            rejected = f", {len(result.rejected)} refused (bad mac)" if result.rejected else ""
+            click.echo(f"{name}: {result.sealed} sealed, head at seq {result.last_seq}{rejected}")
+
+
+@audit.command("checkpoint")
+@click.option("--all", "all_", is_flag=True, required=True, help="every city (the only mode)")
+@click.option(
+    "--out", "out", default=None, help="write the signed checkpoint here (default: standard output)"
+)
+@click.option(
+    "--signing-key-file",
+    envvar="KYODO_AUDIT_SIGNING_KEY_FILE",
+    required=True,
+    help="Ed25519 private key (PEM); default from KYODO_AUDIT_SIGNING_KEY_FILE",
+)
+@with_appcontext
+def audit_checkpoint(all_: bool, out: str | None, signing_key_file: str) -> None:
+    """Seal every log, record each city's head in the platform chain, and sign the list of heads."""
+    from tenant_core.audit.services import signed_checkpoint
+
+    try:
+        document = signed_checkpoint(_all_tenant_refs(), _read_file(signing_key_file, "signing key"))
+    except ValueError as exc:
+        _fail(str(exc))
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        click.echo(f"{len(document['payload']['chains'])} chain heads signed into {out}")
+    else:
+        click.echo(text)
+
+
+@audit.command("keygen")
+@click.option(
+    "--private",
+    "private_file",
+    required=True,
+    help="where to write the private key (keep it off the database machine)",
+)
+@click.option("--public", "public_file", required=True, help="where to write the public key")
+def audit_keygen(private_file: str, public_file: str) -> None:
+    """Make an Ed25519 key pair for signing checkpoint files."""
+    import os
+
+    from tenant_core.audit.services import keypair
+
+    private, public = keypair()
+    try:
+        fd = os.open(private_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        _fail(f"{private_file} exists; not overwritten")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private)
+    with open(public_file, "wb") as handle:
+        handle.write(public)
+    click.echo(f"private key {private_file} (mode 600), public key {public_file}")
+
+
+@audit.command("rekey", with_appcontext=False)
+@click.option("--old-key-file", required=True, help="a file holding the previous KYODO_SECRET_KEY")
+@click.pass_context
+def audit_rekey(ctx: click.Context, old_key_file: str) -> None:
+    """Re-anchor every chain under the current KYODO_SECRET_KEY, after verifying it with the old one."""
+    from flask.cli import ScriptInfo
+
+    from tenant_core.audit.services import RekeyError, key_check_skipped, rekey
+
+    old = _read_file(old_key_file, "old key file").decode().strip()
+    with key_check_skipped():
+        app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        if old == app.config["SECRET_KEY"]:
+            _fail("the old key is the current key; nothing to do")
+        try:
+            for line in rekey(old, _all_tenant_refs(), _cli_operator()):
+                click.echo(line)
+        except RekeyError as exc:
+            _fail(f"{exc}; chains listed above were re-anchored, the others are unchanged")
 
 
 @main.group("users")

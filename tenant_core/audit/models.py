@@ -13,11 +13,17 @@ from tenant_core.models import utcnow
 
 
 class AccessLogColumns:
-    """What the national standard asks a resident system to record for every access."""
+    """What the national standard asks a resident system to record for every access.
+
+    An entry is written with an ``id`` from the table's own counter, inside the transaction of
+    the change it records, and a keyed ``mac`` over its fields. The sealer later gives it its
+    place in the chain (``seq``) and links it (``prev_hash``, ``hash``); until then those are empty.
+    """
 
     __tablename__: str  # set by each table that takes these columns
 
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(primary_key=True)  # order of writing, from the table's counter
+    seq: Mapped[int | None] = mapped_column(unique=True)  # place in the chain, given when sealed
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     operator: Mapped[str] = mapped_column(
         sa.String(120)
@@ -31,14 +37,16 @@ class AccessLogColumns:
     mynumber_shown: Mapped[bool] = mapped_column(default=False)
     outcome: Mapped[str] = mapped_column(sa.String(20), default="ok")  # ok, refused, failed
     detail: Mapped[str] = mapped_column(sa.String(500), default="")
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    hash: Mapped[str] = mapped_column(sa.String(64))
+    mac: Mapped[str | None] = mapped_column(sa.String(64))  # keyed digest of the entry as written
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
         return (
             sa.Index(f"ix_{cls.__tablename__}_at", "at"),
             sa.Index(f"ix_{cls.__tablename__}_operator", "operator"),
+            sa.Index(f"ix_{cls.__tablename__}_target", "target"),
         )
 
 
@@ -51,9 +59,11 @@ class PlatformAccessLog(AccessLogColumns, SharedBase):
 
 
 class ChainHeadColumns:
-    """The newest link of a chain, locked while appending so concurrent writers queue up.
+    """The newest sealed link of a chain, locked only while sealing.
 
     ``base_seq``/``base_hash`` mark where the retained log starts after old entries were purged.
+    ``key_check`` is a short keyed fingerprint of the key the chain is sealed with.
+    ``checkpoint_seq``/``checkpoint_at`` say when the head was last copied into the platform chain.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +71,9 @@ class ChainHeadColumns:
     last_hash: Mapped[str] = mapped_column(sa.String(64))
     base_seq: Mapped[int] = mapped_column(default=0)
     base_hash: Mapped[str] = mapped_column(sa.String(64))
+    key_check: Mapped[str | None] = mapped_column(sa.String(64))
+    checkpoint_seq: Mapped[int] = mapped_column(default=0)
+    checkpoint_at: Mapped[dt.datetime | None]
 
 
 class AccessLogHead(ChainHeadColumns, TenantBase):

@@ -1,7 +1,7 @@
 """Job records as an outbox: attempts, idempotence, timeout, heartbeat, runner, dispatch error, checkpoint.
 
 Revision ID: s0005_job_outbox
-Revises: s0004_costs
+Revises: s1005_platform_log_sealing
 Create Date: 2026-12-01 11:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "s0005_job_outbox"
-down_revision = "s0004_costs"
+down_revision = "s1005_platform_log_sealing"
 branch_labels = None
 depends_on = None
 
