@@ -24,6 +24,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.resolved_secret_key(),
         KYODO_ENV=settings.env,
         JSON_AS_ASCII=False,
+        KYODO_AUDIT_CHECKPOINT_EVERY=settings.audit_checkpoint_every,
+        KYODO_AUDIT_CHECKPOINT_MINUTES=settings.audit_checkpoint_minutes,
+        KYODO_AUDIT_SEAL_GRACE_MINUTES=settings.audit_seal_grace_minutes,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["kyodo.settings"] = settings

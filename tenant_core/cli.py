@@ -413,13 +413,9 @@ def _tenant_ref(slug: str):
 
 
 def _all_tenant_refs() -> list[Any]:
-    from tenant_core.tenancy import TenantRef
+    from tenant_core.audit.services import live_tenants
 
-    with get_db().session() as session:
-        rows = session.scalars(
-            sa.select(Tenant).where(Tenant.status != TenantStatus.archived).order_by(Tenant.slug)
-        ).all()
-        return [TenantRef.from_row(t) for t in rows]
+    return live_tenants()
 
 
 def _cli_operator() -> str:

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     metrics_token: str | None = None
     # Largest request body accepted, in megabytes (uploads included); larger is refused with 413.
     max_request_mb: int = Field(default=8, ge=1, le=1024)
+    # The access log: a city's head is copied into the platform chain every N sealed entries or M minutes;
+    # an entry not sealed within the grace period is reported by `kyodo audit verify`.
+    audit_checkpoint_every: int = Field(default=100, ge=1, le=1_000_000)
+    audit_checkpoint_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    audit_seal_grace_minutes: float = Field(default=10, gt=0, le=24 * 60)
     demo: bool = False
     # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
     extra_tenant_migrations: list[Path] = Field(default_factory=list)

@@ -397,6 +397,17 @@ def _against_file(
     return result
 
 
+def live_tenants() -> list[TenantRef]:
+    """Every city whose log may still grow (all but archived ones), for sealing and checkpoints."""
+    from tenant_core.models import Tenant, TenantStatus
+
+    with get_db().session() as session:
+        rows = session.scalars(
+            sa.select(Tenant).where(Tenant.status != TenantStatus.archived).order_by(Tenant.slug)
+        ).all()
+        return [TenantRef.from_row(t) for t in rows]
+
+
 def seal_all(
     db_tenants: list[TenantRef], force_checkpoint: bool = False
 ) -> list[tuple[str, chain.SealResult | None]]:

@@ -42,12 +42,15 @@ def _worker_class() -> type[Any]:
                 super().run_maintenance_tasks()
 
         def kyodo_maintain(self) -> None:
+            from tenant_core.audit.services import live_tenants, seal_all
             from tenant_core.jobs.maintenance import maintain
 
             try:
                 assert self.kyodo_app is not None
                 with self.kyodo_app.app_context():
                     report = maintain(redis=self.connection)
+                    # Entries written outside a request (jobs, commands) wait for a sealer: this is one.
+                    seal_all(live_tenants())
                 if report.reaped or report.dispatched:
                     log.info(
                         "worker maintenance: %d reaped, %d dispatched",
