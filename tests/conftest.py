@@ -7,6 +7,7 @@ Tests that need committed data (real workers, migrations, pool behaviour) take `
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import socket
@@ -145,6 +146,23 @@ def csrf_token(client: FlaskClient, path: str) -> str:
     match = _CSRF.search(client.get(path).get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+_HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+_NAME = re.compile(r'name="([^"]+)"')
+_VALUE = re.compile(r'value="([^"]*)"')
+
+
+def form_fields(client: FlaskClient, path: str) -> dict[str, str]:
+    """The hidden fields of the form on ``path`` (CSRF token, the record's version), as a browser sends them."""
+    page = client.get(path).get_data(as_text=True)
+    fields = {}
+    for tag in _HIDDEN.findall(page):
+        name, value = _NAME.search(tag), _VALUE.search(tag)
+        if name and name.group(1) not in fields:
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    assert "csrf_token" in fields, f"no CSRF token on {path}"
+    return fields
 
 
 def sign_in(client: FlaskClient, slug: str | None, login: str, password: str = factories.PASSWORD):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -82,6 +82,8 @@ class EventForm(FlaskForm):
     mynumber = StringField(_l("個人番号（修正する場合）"), validators=[Length(max=20)])
     note = TextAreaField(_l("備考・修正理由"), validators=[Length(max=300)])
     confirm = BooleanField(_l("内容を確認しました（この異動は取り消せません）"))
+    # The person's version when the form was shown: a change made meanwhile by another clerk is a 409.
+    version = HiddenField()
 
 
 # The fields each event form shows, in order; "confirm" asks for a deliberate tick.

@@ -15,10 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from modules.residents import public as residents
+from modules.seals.display import STATUS_LABELS
 from modules.seals.errors import SealError
 from modules.seals.images import check_image
 from modules.seals.models import SealCounter, SealEvent, SealEventKind, SealRegistration, SealStatus
 from tenant_core import sequences
+from tenant_core.concurrency import check_version, lock_rows
 from tenant_core.japanese import japan_today
 from tenant_core.models import utcnow
 
@@ -213,6 +215,22 @@ def _check_change(reason: str | None, confirmed: bool, on: dt.date | None, reg: 
     return text
 
 
+def _lock(session: Session, reg: SealRegistration, version: int | None) -> None:
+    """Lock the registration and reload it, then check that the clerk saw its current version
+    (None, from a call without a form, checks nothing); the caller checks its status after this."""
+    lock_rows(session, SealRegistration, [reg.id])
+    check_version(
+        reg,
+        version,
+        required=False,
+        current=[
+            (_("登録番号"), reg.registration_no),
+            (_("状態"), str(STATUS_LABELS.get(reg.status, reg.status))),
+        ],
+        target=f"seal:{reg.registration_no}",
+    )
+
+
 def mark_lost(
     session: Session,
     reg: SealRegistration,
@@ -221,8 +239,10 @@ def mark_lost(
     confirmed: bool,
     by: str,
     on: dt.date | None = None,
+    version: int | None = None,
 ) -> SealRegistration:
     """亡失届: the card is lost; no certificate is issued on this registration from now on."""
+    _lock(session, reg, version)
     if reg.status != SealStatus.registered:
         raise SealError(_("登録中の印鑑ではないため、亡失届は受け付けられません。"))
     text = _check_change(reason, confirmed, on, reg)
@@ -241,8 +261,10 @@ def abolish(
     confirmed: bool,
     by: str,
     on: dt.date | None = None,
+    version: int | None = None,
 ) -> SealRegistration:
     """廃止届: the registration ends (from registered or lost); it stays in the register."""
+    _lock(session, reg, version)
     if reg.status == SealStatus.abolished:
         raise SealError(_("この登録はすでに廃止されています。"))
     text = _check_change(reason, confirmed, on, reg)
