@@ -62,13 +62,18 @@ class RegistrationPage:
 # --- reading -------------------------------------------------------------------------------
 
 
-def active_registration(session: Session, atena_no: int) -> SealRegistration | None:
-    """The registered (not lost, not abolished) seal of this person in the session's city."""
-    return session.scalar(
-        sa.select(SealRegistration).where(
-            SealRegistration.atena_no == atena_no, SealRegistration.status == SealStatus.registered
-        )
+def active_registration(session: Session, atena_no: int, *, lock: bool = False) -> SealRegistration | None:
+    """The registered (not lost, not abolished) seal of this person in the session's city.
+
+    ``lock=True`` (a certificate about to show it) holds a shared lock on the row until the transaction
+    ends: a 亡失届 or 廃止届 at the same moment waits for it, or, if first, makes this find nothing.
+    """
+    query = sa.select(SealRegistration).where(
+        SealRegistration.atena_no == atena_no, SealRegistration.status == SealStatus.registered
     )
+    if lock:
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def registrations_of(session: Session, atena_no: int) -> list[SealRegistration]:
@@ -154,7 +159,8 @@ def register(
     """登録: a seal for a current resident of at least the minimum age, with no registered seal."""
     rules = rules or SealRules.current()
     on = registered_on or japan_today()
-    person = _resident(session, atena_no)
+    # Two registrations of one person at once take turns on the person's row: the second sees the first.
+    person = residents.lock_person(session, _resident(session, atena_no))
     errors: dict[str, str] = {}
     if not residents.is_resident(person):
         errors["atena_no"] = _("住民でない方（転出・死亡）の印鑑は登録できません。")

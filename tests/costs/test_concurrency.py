@@ -6,9 +6,6 @@ and PostgreSQL; the PostgreSQL test at the end interleaves two real connections 
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pytest
 import sqlalchemy as sa
 
@@ -22,6 +19,7 @@ from tenant_core.models import Tenant
 from tenant_core.provisioning import TenantSpec, create_tenant
 from tests import factories
 from tests.conftest import form_fields, sign_in
+from tests.interleave import interleave, require_postgres
 
 PAGE = "/{slug}/costs/manage/2026/"
 APPROVE = "/{slug}/costs/manage/2026/approve"
@@ -179,40 +177,18 @@ def test_another_consortiums_year_with_any_version_is_not_found(other_secretaria
 
 
 def test_postgres_parallel_approvals_take_turns(backend, fresh_app):
-    if backend != "postgres":
-        pytest.skip("row locks are PostgreSQL's; SQLite runs one write transaction at a time")
+    require_postgres(backend)
     app = fresh_app()
-    db = get_db(app)
-    list(load_demo(db, get_settings(app), ["fuji", "fujinomiya"]))
+    list(load_demo(get_db(app), get_settings(app), ["fuji", "fujinomiya"]))
     version = _year(app).version
-    outcome: dict[str, Any] = {}
 
-    def approve(s, who: str):
-        cid = s.scalar(sa.select(Tenant.consortium_id).where(Tenant.slug == "fuji"))
-        return editing.approve(s, lookups.fiscal_year(s, cid, 2026), who, version=version)
+    def approve(who: str):
+        def run(s):
+            cid = s.scalar(sa.select(Tenant.consortium_id).where(Tenant.slug == "fuji"))
+            return editing.approve(s, lookups.fiscal_year(s, cid, 2026), who, version=version)
 
-    def second() -> None:
-        with app.app_context(), db.session() as s:
-            try:
-                outcome["second"] = approve(s, "second")
-                s.commit()
-            except Exception as exc:  # the outcome is what the test looks at
-                outcome["second"] = exc
+        return run
 
-    with app.app_context(), db.session() as s:
-        outcome["first"] = approve(s, "first")
-        thread = threading.Thread(target=second)
-        thread.start()
-        while thread.is_alive() and not _waiting_on_a_lock(db):
-            thread.join(0.01)
-        assert thread.is_alive(), outcome.get("second")  # it waited for our lock
-        s.commit()
-    thread.join()
-    assert isinstance(outcome["second"], ConflictError) and "第1版" in str(outcome["second"])
+    _first, second = interleave(app, approve("first"), approve("second"), schema=None)
+    assert isinstance(second, ConflictError) and "第1版" in str(second)
     assert [(r.number, r.approved_by) for r in _revisions(app)] == [(1, "first")]
-
-
-def _waiting_on_a_lock(db) -> bool:
-    with db.engine.connect() as conn:
-        query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        return bool(conn.scalar(sa.text(query)))

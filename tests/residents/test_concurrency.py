@@ -8,7 +8,6 @@ deterministically: the second waits on the first one's row lock until the first 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from modules.residents.mynumber import Vault
 from tenant_core.concurrency import ConflictError
 from tenant_core.extensions import get_db
 from tests.conftest import form_fields
+from tests.interleave import interleave, require_postgres
 from tests.residents.conftest import TAKAHASHI
 
 D = dt.date
@@ -167,8 +167,7 @@ def test_a_change_without_a_version_sees_what_was_committed_before_it(residents)
 
 @pytest.fixture
 def pg_app(backend, fresh_app) -> Flask:
-    if backend != "postgres":
-        pytest.skip("row locks are PostgreSQL's; SQLite runs one write transaction at a time")
+    require_postgres(backend)
     return fresh_app(demo=True)
 
 
@@ -180,45 +179,6 @@ def _arrive(app: Flask, **values: Any) -> int:
         person = services.register_arrival(s, vault, data, by="test", household_no=household)
         s.commit()
         return person.atena_no
-
-
-def _waiting_on_a_lock(app: Flask) -> bool:
-    with get_db(app).engine.connect() as conn:
-        return bool(
-            conn.scalar(
-                sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database()"
-                )
-            )
-        )
-
-
-def interleave(app: Flask, first, second) -> tuple[Any, Any]:
-    """Run ``first`` in one transaction, start ``second`` in another while the first holds its locks,
-    wait until the second is blocked on them, commit the first, and return both outcomes."""
-    db = get_db(app)
-    outcome: dict[str, Any] = {}
-
-    def run_second() -> None:
-        with app.app_context(), db.session("t_fuji") as s:
-            try:
-                outcome["second"] = second(s)
-                s.commit()
-            except Exception as exc:  # the outcome is what the test looks at
-                s.rollback()
-                outcome["second"] = exc
-
-    with app.app_context(), db.session("t_fuji") as s:
-        outcome["first"] = first(s)
-        thread = threading.Thread(target=run_second)
-        thread.start()
-        while not _waiting_on_a_lock(app) and thread.is_alive():
-            thread.join(0.01)
-        assert thread.is_alive(), outcome.get("second")  # it waited for our lock
-        s.commit()
-    thread.join()
-    return outcome["first"], outcome["second"]
 
 
 def test_postgres_parallel_relocations_take_turns(pg_app):

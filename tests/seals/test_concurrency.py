@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from modules.seals import services
+from modules.seals.errors import SealError
+from modules.seals.services import SealRules
+from tenant_core.extensions import get_db
 from tests.conftest import form_fields
+from tests.interleave import interleave, require_postgres
+from tests.residents.test_concurrency import _arrive
+from tests.seals.conftest import png
 
 
 def test_lost_and_abolish_of_one_registration_at_once(staff_client, seals):
@@ -51,3 +57,34 @@ def test_another_citys_registration_with_any_version_is_not_found(staff_client, 
         )
         assert response.status_code == 404
     assert seals.get("fujinomiya", theirs).status == "registered"
+
+
+def test_postgres_two_registrations_of_one_person_at_once(backend, fresh_app):
+    require_postgres(backend)
+    app = fresh_app(demo=True)
+    atena = _arrive(app)
+    first, second = interleave(
+        app,
+        lambda s: services.register(s, atena, png(), by="a", rules=SealRules()),
+        lambda s: services.register(s, atena, png(colour="blue"), by="b", rules=SealRules()),
+    )
+    assert isinstance(second, SealError) and "すでに印鑑を登録" in str(second)
+    with app.app_context(), get_db(app).session("t_fuji") as s:
+        assert [r.registration_no for r in services.registrations_of(s, atena)] == [first.registration_no]
+
+
+def test_postgres_a_certificate_and_a_lost_card_at_once(backend, fresh_app):
+    """The 亡失届 waits for the certificate being issued; a certificate after it finds no registered seal."""
+    require_postgres(backend)
+    app = fresh_app(demo=True)
+    atena = _arrive(app)
+    with app.app_context(), get_db(app).session("t_fuji") as s:
+        number = services.register(s, atena, png(), by="a", rules=SealRules()).registration_no
+        s.commit()
+
+    def lose(s):
+        reg = services.get_registration(s, number)
+        return services.mark_lost(s, reg, reason="紛失", confirmed=True, by="b")
+
+    _first, second = interleave(app, lose, lambda s: services.active_registration(s, atena, lock=True))
+    assert second is None  # read after the 亡失届 committed: no certificate can be issued
