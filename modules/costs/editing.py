@@ -82,7 +82,17 @@ def add_member_of_consortium(
 
 
 def create_year(session: Session, consortium_id: int, year: int, copy_from: int | None = None) -> FiscalYear:
-    """A new draft fiscal year; with ``copy_from``, its rules, items and bases copied from that year."""
+    """A new draft fiscal year; with ``copy_from``, its rules, items and bases copied from that year.
+
+    Two secretariats creating the same year at once take turns on the consortium's row (``FOR NO KEY
+    UPDATE``: the new rows may still refer to it), so the second is told the year exists.
+    """
+    session.scalars(
+        sa.select(Consortium)
+        .where(Consortium.id == consortium_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
     if fiscal_year(session, consortium_id, year) is not None:
         raise CostError(_("%(year)s年度は既に登録されています。", year=year))
     source = fiscal_year(session, consortium_id, copy_from) if copy_from is not None else None

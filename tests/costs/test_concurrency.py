@@ -192,3 +192,17 @@ def test_postgres_parallel_approvals_take_turns(backend, fresh_app):
     _first, second = interleave(app, approve("first"), approve("second"), schema=None)
     assert isinstance(second, ConflictError) and "第1版" in str(second)
     assert [(r.number, r.approved_by) for r in _revisions(app)] == [(1, "first")]
+
+
+def test_postgres_two_creations_of_one_year_at_once(backend, fresh_app):
+    require_postgres(backend)
+    app = fresh_app()
+    list(load_demo(get_db(app), get_settings(app), ["fuji", "fujinomiya"]))
+
+    def create(s):
+        cid = s.scalar(sa.select(Tenant.consortium_id).where(Tenant.slug == "fuji"))
+        return editing.create_year(s, cid, 2030, copy_from=2026)
+
+    first, second = interleave(app, create, create, schema=None)
+    assert first.year == 2030
+    assert isinstance(second, CostError) and "既に登録されています" in str(second)

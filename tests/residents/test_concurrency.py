@@ -8,6 +8,7 @@ deterministically: the second waits on the first one's row lock until the first 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from modules.residents.models import EventKind, Person, ResidentEvent, Status
 from modules.residents.mynumber import Vault
 from tenant_core.concurrency import ConflictError
 from tenant_core.extensions import get_db
-from tests.conftest import form_fields
+from tests.conftest import form_fields, sign_in
 from tests.interleave import interleave, require_postgres
 from tests.residents.conftest import TAKAHASHI
 
@@ -234,3 +235,35 @@ def test_postgres_move_out_and_death_at_once(pg_app):
         person = s.scalar(sa.select(Person).where(Person.atena_no == head))
         assert person.status == Status.moved_out
         assert [e.kind for e in _events(s, head)] == [EventKind.move_in, EventKind.move_out]
+
+
+def test_postgres_two_clerks_post_at_the_same_moment(pg_app):
+    """Threads against the app: both clerks open the form, meet at a barrier, then send it together."""
+    head = _arrive(pg_app)
+    path = f"/fuji/residents/{head}/events/relocation"
+    clients = []
+    for login in ("clerk", "admin"):
+        client = pg_app.test_client()
+        assert sign_in(client, "fuji", login).status_code == 302
+        clients.append((client, form_fields(client, path)))
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def send(client, fields, town: str) -> None:
+        barrier.wait()
+        data = {**fields, "effective_on": "2015-07-01", "town": town, "banchi": "1"}
+        statuses.append(client.post(path, data=data).status_code)
+
+    threads = [
+        threading.Thread(target=send, args=(client, fields, town))
+        for (client, fields), town in zip(clients, ("今泉", "中央町"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 409]
+    with pg_app.app_context(), get_db(pg_app).session("t_fuji") as s:
+        events = _events(s, head)
+        assert [e.kind for e in events].count(EventKind.relocation) == 1
+        assert_chain(events)
