@@ -93,8 +93,10 @@ def lock_rows(session: Session, model: type[T], ids: Iterable[int]) -> list[T]:
 
 
 def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return "/api/" in request.path or request.is_json or best == "application/json"
+    """The API (its addresses, a JSON body, or a client that prefers JSON to HTML) gets JSON."""
+    accept = request.accept_mimetypes
+    prefers_json = accept.quality("application/json") > accept.quality("text/html")
+    return "/api/" in request.path or request.is_json or prefers_json
 
 
 def _answer(error: ConflictError):

@@ -162,25 +162,28 @@ _ACTION = re.compile(r'action="([^"]*)"')
 def form_fields(client: FlaskClient, path: str, action: str | None = None) -> dict[str, str]:
     """The hidden fields of the form on ``path`` (CSRF token, the record's version), as a browser sends them.
 
-    With ``action``, those of the form that posts there (a form without an action posts to ``path``);
-    the CSRF token alone if the page has no such form.
+    With ``action``, those of the form that posts there (a form without an action posts to ``path``),
+    plus the page's CSRF token; the token alone if the page has no such form.
     """
     page = client.get(path).get_data(as_text=True)
-    if action is not None:
-        forms = [
-            body
-            for attrs, body in _FORM.findall(page)
-            if html.unescape(m.group(1) if (m := _ACTION.search(attrs)) else path).split("?")[0] == action
-        ]
-        if not forms:
-            return {"csrf_token": csrf_token_in(page, path)}
-        page = forms[0]
-    fields = {}
+    if action is None:
+        fields = _hidden(page)
+        assert "csrf_token" in fields, f"no CSRF token on {path}"
+        return fields
+    forms = [
+        body
+        for attrs, body in _FORM.findall(page)
+        if html.unescape(m.group(1) if (m := _ACTION.search(attrs)) else path).split("?")[0] == action
+    ]
+    return {**(_hidden(forms[0]) if forms else {}), "csrf_token": csrf_token_in(page, path)}
+
+
+def _hidden(page: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
     for tag in _HIDDEN.findall(page):
         name, value = _NAME.search(tag), _VALUE.search(tag)
         if name and name.group(1) not in fields:
             fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
-    assert "csrf_token" in fields, f"no CSRF token on {path}"
     return fields
 
 

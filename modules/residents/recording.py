@@ -46,7 +46,6 @@ def lock_for_change(
     version: int | None,
     *,
     households: tuple[int, ...] = (),
-    required: bool = False,
 ) -> None:
     """Lock what a change of ``person`` may touch, then check that the clerk saw its current version.
 
@@ -54,8 +53,8 @@ def lock_for_change(
     (the person's own and ``households``), by id, then every person of them, by id. Every change of
     the register locks the person's household first, so changes of one household take turns; the
     rows are reloaded once the locks are granted, and the caller checks its input again after this.
-    ``version`` is the person's version the form showed; ``required=False`` (a call without a form)
-    takes a missing version as the one just read.
+    ``version`` is the person's version the form showed; None (a call without a form: the pages
+    always send one) takes the version just read.
     """
     household_ids = {person.household_id, *households}
     lock_rows(session, Household, household_ids)
@@ -64,7 +63,7 @@ def lock_for_change(
     if person.household_id not in household_ids:  # moved to another household meanwhile
         raise ConflictError(current=current_state(person), target=f"atena:{person.atena_no}")
     check_version(
-        person, version, required=required, current=current_state(person), target=f"atena:{person.atena_no}"
+        person, version, required=False, current=current_state(person), target=f"atena:{person.atena_no}"
     )
 
 
