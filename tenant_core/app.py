@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenant_core import boundary, formatting, i18n, inputs, logs, metrics, security, tenancy
+from tenant_core import boundary, concurrency, formatting, i18n, inputs, logs, metrics, security, tenancy
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
@@ -78,6 +78,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     register_modules(app)
     security.limit_guessable_forms(app)
     _register_error_pages(app)
+    concurrency.init_app(app)
 
     return app
 

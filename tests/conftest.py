@@ -7,6 +7,7 @@ Tests that need committed data (real workers, migrations, pool behaviour) take `
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import socket
@@ -145,9 +146,48 @@ _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token of the form on ``path``, as a browser would send it back."""
-    match = _CSRF.search(client.get(path).get_data(as_text=True))
+    return csrf_token_in(client.get(path).get_data(as_text=True), path)
+
+
+def csrf_token_in(page: str, path: str) -> str:
+    match = _CSRF.search(page)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+_HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+_NAME = re.compile(r'name="([^"]+)"')
+_VALUE = re.compile(r'value="([^"]*)"')
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.DOTALL)
+_ACTION = re.compile(r'action="([^"]*)"')
+
+
+def form_fields(client: FlaskClient, path: str, action: str | None = None) -> dict[str, str]:
+    """The hidden fields of the form on ``path`` (CSRF token, the record's version), as a browser sends them.
+
+    With ``action``, those of the form that posts there (a form without an action posts to ``path``),
+    plus the page's CSRF token; the token alone if the page has no such form.
+    """
+    page = client.get(path).get_data(as_text=True)
+    if action is None:
+        fields = _hidden(page)
+        assert "csrf_token" in fields, f"no CSRF token on {path}"
+        return fields
+    forms = [
+        body
+        for attrs, body in _FORM.findall(page)
+        if html.unescape(m.group(1) if (m := _ACTION.search(attrs)) else path).split("?")[0] == action
+    ]
+    return {**(_hidden(forms[0]) if forms else {}), "csrf_token": csrf_token_in(page, path)}
+
+
+def _hidden(page: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for tag in _HIDDEN.findall(page):
+        name, value = _NAME.search(tag), _VALUE.search(tag)
+        if name and name.group(1) not in fields:
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+    return fields
 
 
 def sign_in(client: FlaskClient, slug: str | None, login: str, password: str = factories.PASSWORD):
@@ -158,8 +198,11 @@ def sign_in(client: FlaskClient, slug: str | None, login: str, password: str = f
 
 
 def post(client: FlaskClient, path: str, form_page: str, data: dict | None = None):
-    """POST a form with the CSRF token taken from ``form_page``."""
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, form_page)})
+    """POST a form with the CSRF token (and the record's version, if the form shows one) taken from
+    ``form_page``, as the browser sends the form of that page that posts to ``path``."""
+    fields = form_fields(client, form_page, action=path)
+    version = {"version": fields["version"]} if "version" in fields else {}
+    return client.post(path, data={**version, **(data or {}), "csrf_token": fields["csrf_token"]})
 
 
 @pytest.fixture

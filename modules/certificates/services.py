@@ -360,7 +360,7 @@ def issue_inkan(
     person = _person(session, atena_no)
     errors: dict[str, str] = {}
     _check_requester(errors, requester, purpose_required=False)
-    registration = seals.active_registration(session, person.atena_no)
+    registration = seals.active_registration(session, person.atena_no, lock=True)
     if registration is None:
         errors["atena_no"] = _(
             "この方には登録されている印鑑がありません（印鑑登録の画面で確認してください）。"

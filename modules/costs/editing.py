@@ -29,7 +29,9 @@ from modules.costs.models import (
     RevisionShare,
     YearStatus,
 )
-from tenant_core.models import Consortium
+from tenant_core.concurrency import ConflictError, check_version, lock_rows
+from tenant_core.formatting import page_fiscal_year
+from tenant_core.models import Consortium, utcnow
 
 
 def add_member(
@@ -80,7 +82,17 @@ def add_member_of_consortium(
 
 
 def create_year(session: Session, consortium_id: int, year: int, copy_from: int | None = None) -> FiscalYear:
-    """A new draft fiscal year; with ``copy_from``, its rules, items and bases copied from that year."""
+    """A new draft fiscal year; with ``copy_from``, its rules, items and bases copied from that year.
+
+    Two secretariats creating the same year at once take turns on the consortium's row (``FOR NO KEY
+    UPDATE``: the new rows may still refer to it), so the second is told the year exists.
+    """
+    session.scalars(
+        sa.select(Consortium)
+        .where(Consortium.id == consortium_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
     if fiscal_year(session, consortium_id, year) is not None:
         raise CostError(_("%(year)s年度は既に登録されています。", year=year))
     source = fiscal_year(session, consortium_id, copy_from) if copy_from is not None else None
@@ -129,6 +141,49 @@ def _copy_year(session: Session, source: FiscalYear, fy: FiscalYear) -> None:
     session.flush()
 
 
+def year_state(session: Session, fy: FiscalYear) -> list[tuple[str, str]]:
+    """What the 409 page shows of the year as it is now."""
+    revision = current_revision(session, fy)
+    if fy.status == YearStatus.approved:
+        status = _("承認済 第%(number)s版", number=revision.number if revision else "-")
+    elif fy.reopen_reason:
+        status = _("改定中（理由: %(reason)s）", reason=fy.reopen_reason)
+    else:
+        status = _("案（編集可）")
+    return [(_("年度"), page_fiscal_year(fy.year)), (_("状態"), status)]
+
+
+def lock_year(session: Session, fy: FiscalYear, version: int | None = None) -> None:
+    """Serialise every change of a year on its row: lock it, reload it, and check the version the
+    secretariat's page showed (None, from a call without a page, checks nothing).
+
+    Approving, reopening and every change of the year's items, bases and rules take this lock first,
+    so an approval never stores shares computed from a half-made change, and two approvals take turns.
+    """
+    lock_rows(session, FiscalYear, [fy.id])
+    if version is not None and fy.version != version:
+        if fy.status == YearStatus.approved:
+            revision = current_revision(session, fy)
+            message = _(
+                "%(year)sの按分は、表示した後に他の職員が承認しました（第%(number)s版）。"
+                "この操作は行っていません。",
+                year=page_fiscal_year(fy.year),
+                number=revision.number if revision else "-",
+            )
+        else:
+            message = _(
+                "%(year)sは、表示した後に他の職員が変更しました。最新の内容を確認してから、もう一度操作してください。",
+                year=page_fiscal_year(fy.year),
+            )
+        raise ConflictError(message, current=year_state(session, fy), target=f"costs:{fy.year}")
+
+
+def _changed(fy: FiscalYear) -> None:
+    """A change of the year's contents advances the year's version: an approval page shown before
+    it is stale (the preview it showed is not what would be approved)."""
+    fy.updated_at = utcnow()
+
+
 def _editable(fy: FiscalYear) -> None:
     if fy.status == YearStatus.approved:
         raise CostError(
@@ -142,6 +197,7 @@ def _editable(fy: FiscalYear) -> None:
 def add_rule(
     session: Session, fy: FiscalYear, *, name: str, spec: dict[str, Any], category: str | None = None
 ) -> CostRule:
+    lock_year(session, fy)
     _editable(fy)
     check_rule_spec(spec)
     if category and any(r.category == category for r in fy.rules):
@@ -152,6 +208,7 @@ def add_rule(
             )
         )
     rule = CostRule(fiscal_year_id=fy.id, name=name, spec=spec, category=category or None)
+    _changed(fy)
     session.add(rule)
     session.flush()
     session.refresh(fy, ["rules"])
@@ -193,7 +250,9 @@ def add_rule_from_form(
 
 
 def delete_rule(session: Session, fy: FiscalYear, rule: CostRule) -> None:
+    lock_year(session, fy)
     _editable(fy)
+    _changed(fy)
     session.delete(rule)
     session.flush()
     session.refresh(fy, ["rules", "items"])
@@ -218,8 +277,12 @@ def save_item(
     owner_id: int | None = None,
     rule_id: int | None = None,
     item: CostItem | None = None,
+    version: int | None = None,
 ) -> CostItem:
-    """Add an item to a draft year, or change ``item``."""
+    """Add an item to a draft year, or change ``item`` (whose version the page showed, if given)."""
+    lock_year(session, fy)
+    if item is not None:
+        _lock_item(session, fy, item, version)
     _editable(fy)
     _check_owner(session, fy, shared, owner_id)
     if rule_id is not None and rule_of(session, fy, rule_id) is None:
@@ -230,13 +293,29 @@ def save_item(
     item.name, item.category, item.amount, item.shared = name, category, amount, shared
     item.owner_id = None if shared else owner_id
     item.rule_id = rule_id if shared else None
+    _changed(fy)
     session.flush()
     session.refresh(fy, ["items"])
     return item
 
 
-def delete_item(session: Session, fy: FiscalYear, item: CostItem) -> None:
+def _lock_item(session: Session, fy: FiscalYear, item: CostItem, version: int | None) -> None:
+    """After the year's row: lock the item, reload it and check the version the page showed."""
+    lock_rows(session, CostItem, [item.id])
+    check_version(
+        item,
+        version,
+        required=False,
+        current=[*year_state(session, fy), (_("費目"), item.name), (_("金額"), f"{item.amount:,}")],
+        target=f"costs:{fy.year}:item:{item.id}",
+    )
+
+
+def delete_item(session: Session, fy: FiscalYear, item: CostItem, version: int | None = None) -> None:
+    lock_year(session, fy)
+    _lock_item(session, fy, item, version)
     _editable(fy)
+    _changed(fy)
     session.delete(item)
     session.flush()
     session.refresh(fy, ["items"])
@@ -253,7 +332,9 @@ def save_basis(
     usage: Decimal | None,
     standalone: int | None,
 ) -> MemberBasis:
+    lock_year(session, fy)
     _editable(fy)
+    _changed(fy)
     if member.consortium_id != fy.consortium_id:
         raise CostError(_("この協議会の構成団体ではありません。"))
     basis = session.scalar(
@@ -274,8 +355,13 @@ def save_bases(session: Session, fy: FiscalYear, bases: list[tuple[CostMember, d
         save_basis(session, fy, member, **values)
 
 
-def approve(session: Session, fy: FiscalYear, operator: str) -> Revision:
-    """Lock the year: compute, store the shares and their reasons as the next revision."""
+def approve(session: Session, fy: FiscalYear, operator: str, version: int | None = None) -> Revision:
+    """Lock the year: compute, store the shares and their reasons as the next revision.
+
+    Serialised on the year's row: a second approval waits for the first, then is told the year is
+    already approved (``ConflictError`` when it sent the version it showed, else ``CostError``).
+    """
+    lock_year(session, fy, version)
     _editable(fy)
     result = compute(session, fy)
     if result.errors:
@@ -312,8 +398,12 @@ def approve(session: Session, fy: FiscalYear, operator: str) -> Revision:
     return revision
 
 
-def reopen(session: Session, fy: FiscalYear, reason: str) -> None:
-    """Open an approved year for a revision; the approved revision stays readable and in force until then."""
+def reopen(session: Session, fy: FiscalYear, reason: str, version: int | None = None) -> None:
+    """Open an approved year for a revision; the approved revision stays readable and in force until then.
+
+    Serialised on the year's row like ``approve``: of two reopenings the second is refused.
+    """
+    lock_year(session, fy, version)
     if fy.status != YearStatus.approved:
         raise CostError(_("この年度は承認されていないため、改定の開始は不要です。"))
     reason = reason.strip()

@@ -29,6 +29,7 @@ from modules.costs.models import YearStatus
 from modules.costs.views import consortium_id, year_or_404
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.formatting import page_fiscal_year
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
@@ -58,6 +59,27 @@ def _change(
     audit.record("change", target=target, detail=detail[:500])
     flash(done(result))
     return True
+
+
+def _posted_version(reload_url: str, target: str) -> int:
+    """The version the page showed, sent back by its form; a form without it cannot prove it is fresh."""
+    version = parse_version(request.form.get("version"))
+    if version is None:
+        raise ConflictError(reload_url=reload_url, target=target)
+    return version
+
+
+def _reload_at(url: str, change: Callable[[], T]) -> Callable[[], T]:
+    """``change``, whose conflict (409 page) links back to ``url``: the POST addresses have no page."""
+
+    def run() -> T:
+        try:
+            return change()
+        except ConflictError as err:
+            err.reload_url = err.reload_url or url
+            raise
+
+    return run
 
 
 @require("costs.edit")
@@ -144,9 +166,19 @@ def item_edit(year: int, item_id: int):
     if request.method == "POST":
         form = ItemForm()
         before = item.amount
+        here = url_for(".item_edit", year=fy.year, item_id=item.id)
         if _change(
             form,
-            lambda: editing.save_item(get_session(), fy, item=item, **form.values()),
+            _reload_at(
+                here,
+                lambda: editing.save_item(
+                    get_session(),
+                    fy,
+                    item=item,
+                    version=_posted_version(here, f"costs:{fy.year}:item:{item.id}"),
+                    **form.values(),
+                ),
+            ),
             audit_as=lambda item: (
                 f"costs:{fy.year}:item:{item.id}",
                 f"item changed, amount {before} -> {item.amount}",
@@ -167,9 +199,15 @@ def item_delete(year: int, item_id: int):
     if not DeleteForm().confirmed():
         flash(_("削除するには確認欄にチェックを入れてください。"))
     else:
+        page = url_for(".manage_year", year=fy.year)
         _change(
             None,
-            lambda: editing.delete_item(get_session(), fy, item),
+            _reload_at(
+                page,
+                lambda: editing.delete_item(
+                    get_session(), fy, item, _posted_version(page, f"costs:{fy.year}:item:{item_id}")
+                ),
+            ),
             audit_as=lambda _none: (f"costs:{fy.year}:item:{item_id}", "item deleted"),
             done=lambda _none: _("費目「%(name)s」を削除しました。", name=item.name),
         )
@@ -228,9 +266,15 @@ def rule_delete(year: int, rule_id: int):
 @require("costs.edit")
 def approve(year: int):
     fy = year_or_404(year)
+    page = url_for(".manage_year", year=fy.year)
     if _change(
         ApproveForm(),
-        lambda: editing.approve(get_session(), fy, g.user.operator_id),
+        _reload_at(
+            page,
+            lambda: editing.approve(
+                get_session(), fy, g.user.operator_id, _posted_version(page, f"costs:{fy.year}")
+            ),
+        ),
         audit_as=lambda rev: (f"costs:{fy.year}:rev{rev.number}", f"approved, total {rev.total}"),
         done=lambda rev: _(
             "%(year)sの按分を承認しました（第%(number)s版）。",
@@ -246,9 +290,15 @@ def approve(year: int):
 def reopen(year: int):
     fy = year_or_404(year)
     form = ReopenForm()
+    page = url_for(".manage_year", year=fy.year)
     _change(
         form,
-        lambda: editing.reopen(get_session(), fy, form.reason.data or ""),
+        _reload_at(
+            page,
+            lambda: editing.reopen(
+                get_session(), fy, form.reason.data or "", _posted_version(page, f"costs:{fy.year}")
+            ),
+        ),
         audit_as=lambda _none: (f"costs:{fy.year}", f"reopened for revision: {form.reason.data}"),
         done=lambda _none: _("改定を開始しました。承認済みの版は、新しい版が承認されるまで有効です。"),
     )

@@ -76,6 +76,10 @@ class FiscalYear(SharedBase):
     # Why an approved year was opened again; becomes the reason of the next revision.
     reopen_reason: Mapped[str | None] = mapped_column(sa.String(500))
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
 
     items: Mapped[list[CostItem]] = relationship(
         back_populates="fiscal_year", order_by="CostItem.position, CostItem.id", cascade="all, delete-orphan"
@@ -117,6 +121,10 @@ class CostItem(SharedBase):
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey(CostMember.id, ondelete="CASCADE"))
     rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey(CostRule.id, ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(default=0)
+    # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
 
     fiscal_year: Mapped[FiscalYear] = relationship(back_populates="items")
     owner: Mapped[CostMember | None] = relationship()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -86,6 +86,8 @@ class EventForm(KyodoForm):
     mynumber = StringField(_l("個人番号（修正する場合）"), validators=[Length(max=20)])
     note = TextAreaField(_l("備考・修正理由"), validators=[Length(max=300)])
     confirm = BooleanField(_l("内容を確認しました（この異動は取り消せません）"))
+    # The person's version when the form was shown: a change made meanwhile by another clerk is a 409.
+    version = HiddenField()
 
 
 # The fields each event form shows, in order; "confirm" asks for a deliberate tick.

@@ -22,6 +22,7 @@ from modules.residents.recording import (
     check_effective,
     check_new_head,
     checked_day,
+    lock_for_change,
     make_head,
     record_event,
     require_resident,
@@ -44,8 +45,10 @@ def change_head(
     by: str,
     former_head_relationship: str,
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> list[ResidentEvent]:
     """世帯変更（世帯主変更）: another member of the household becomes its head."""
+    lock_for_change(session, new_head, version)
     require_resident(new_head)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
@@ -83,8 +86,11 @@ def change_household(
     new_head: Person | None = None,
     address: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> list[ResidentEvent]:
     """世帯変更: the person joins another household, or starts one of their own (世帯分離)."""
+    found = get_household(session, household_no) if household_no is not None else None
+    lock_for_change(session, person, version, households=(found.id,) if found else ())
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))

@@ -49,6 +49,10 @@ class Household(TenantBase):
     household_no: Mapped[int] = mapped_column(unique=True)
     head_person_id: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
 
 
 class Person(TenantBase):
@@ -83,6 +87,10 @@ class Person(TenantBase):
     address_key: Mapped[str] = mapped_column(sa.String(300))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
 
     __table_args__ = (
         sa.Index("ix_persons_kana_key", "kana_key", postgresql_ops={"kana_key": _PATTERN}),

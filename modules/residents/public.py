@@ -8,7 +8,9 @@ never build queries on the register's tables, so the register may change its sto
 Services (a ``Session`` bound to the city):
   ``parse_atena`` (text to 宛名番号), ``get_person`` (None when absent), ``require_person`` (``PersonNotFound`` when absent),
   ``get_persons`` (several at once, one query), ``is_resident``, ``household_of``,
-  ``household_head``, ``household_members``, ``events_of``, ``search``.
+  ``household_head``, ``household_members``, ``events_of``, ``search``;
+  ``lock_person`` (a module recording something that depends on the person's state, such as a seal
+  registration, takes its turn on the person's row and sees what was committed before it).
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
 ``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
@@ -43,6 +45,7 @@ from modules.residents.ui import (
     search_asked,
     search_from_form,
 )
+from tenant_core.concurrency import lock_rows
 
 __all__ = [
     "HELPERS",
@@ -66,6 +69,7 @@ __all__ = [
     "household_members",
     "household_of",
     "is_resident",
+    "lock_person",
     "mynumber_for",
     "parse_atena",
     "person_or_404",
@@ -96,4 +100,14 @@ def require_person(session: Session, atena_no: int | None) -> Person:
     person = get_person(session, atena_no)
     if person is None:
         raise PersonNotFound(atena_no)
+    return person
+
+
+def lock_person(session: Session, person: Person) -> Person:
+    """Lock the person's row until the transaction ends and reload it (its status may have changed).
+
+    Changes of the register lock the household first, then its persons; a caller locking only the
+    person, and nothing of the register before it, cannot wait in a circle with them.
+    """
+    lock_rows(session, Person, [person.id])
     return person

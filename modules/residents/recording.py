@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from modules.residents.display import field_label
+from modules.residents.display import RELATIONSHIP_LABELS, atena, field_label
 from modules.residents.errors import Collector, ResidentError
 from modules.residents.history import (
     refresh_keys,
@@ -23,6 +23,7 @@ from modules.residents.lookups import (
     is_resident,
 )
 from modules.residents.models import HEAD, EventKind, Household, Person, ResidentEvent, Status
+from tenant_core.concurrency import ConflictError, check_version, lock_rows
 from tenant_core.japanese import japan_today
 from tenant_core.models import utcnow
 
@@ -37,6 +38,49 @@ def resident_members(session: Session, household_id: int) -> list[Person]:
             sa.select(Person).where(Person.household_id == household_id, Person.status == Status.resident)
         )
     )
+
+
+def lock_for_change(
+    session: Session,
+    person: Person,
+    version: int | None,
+    *,
+    households: tuple[int, ...] = (),
+) -> None:
+    """Lock what a change of ``person`` may touch, then check that the clerk saw its current version.
+
+    The order is fixed, so two changes never wait for each other in a circle: first the households
+    (the person's own and ``households``), by id, then every person of them, by id. Every change of
+    the register locks the person's household first, so changes of one household take turns; the
+    rows are reloaded once the locks are granted, and the caller checks its input again after this.
+    ``version`` is the person's version the form showed; None (a call without a form: the pages
+    always send one) takes the version just read.
+    """
+    household_ids = {person.household_id, *households}
+    lock_rows(session, Household, household_ids)
+    ids = set(session.scalars(sa.select(Person.id).where(Person.household_id.in_(household_ids))))
+    lock_rows(session, Person, ids | {person.id})
+    if person.household_id not in household_ids:  # moved to another household meanwhile
+        raise ConflictError(current=current_state(person), target=f"atena:{person.atena_no}")
+    check_version(
+        person, version, required=False, current=current_state(person), target=f"atena:{person.atena_no}"
+    )
+
+
+def current_state(person: Person) -> list[tuple[str, str]]:
+    """What the 409 page shows of the person as recorded now."""
+    status = {
+        Status.resident: _("住民"),
+        Status.moved_out: _("転出（除票）"),
+        Status.deceased: _("死亡（除票）"),
+    }.get(Status(person.status), person.status)
+    return [
+        (_("宛名番号"), atena(person.atena_no)),
+        (_("氏名"), person.full_name),
+        (_("住所"), f"{person.address} {person.katagaki}".strip()),
+        (_("続柄"), str(RELATIONSHIP_LABELS.get(person.relationship, person.relationship))),
+        (_("状態"), str(status)),
+    ]
 
 
 def record_event(

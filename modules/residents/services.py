@@ -41,6 +41,7 @@ from modules.residents.recording import (
     check_effective,
     check_new_head,
     checked_day,
+    lock_for_change,
     make_head,
     record_event,
     require_resident,
@@ -59,6 +60,7 @@ from modules.residents.validation import (
     clean_mynumber,
     clean_name,
 )
+from tenant_core.concurrency import lock_rows
 
 __all__ = [
     "PersonState",
@@ -110,6 +112,8 @@ def register_arrival(
     household = None
     if household_no is not None:
         household = get_household(session, household_no)
+        if household is not None:  # its head and members are checked under the lock
+            lock_rows(session, Household, [household.id])
         if household is None or not resident_members(session, household.id):
             c.add("household_no", _("指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。"))
     head = session.get(Person, household.head_person_id) if household and household.head_person_id else None
@@ -173,8 +177,14 @@ def move_out(
     destination: str = "",
     whole_household: bool = False,
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> list[ResidentEvent]:
-    """転出: the person (or their whole household) leaves the city on ``on``."""
+    """転出: the person (or their whole household) leaves the city on ``on``.
+
+    ``version`` (here and in every change below) is the person's version the form showed: another
+    version raises ``ConflictError``; None (a call without a form) checks nothing.
+    """
+    lock_for_change(session, person, version)
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
@@ -209,8 +219,10 @@ def relocate(
     *,
     by: str,
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> list[ResidentEvent]:
     """転居: the household moves to another address in the city; every resident member follows."""
+    lock_for_change(session, person, version)
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
@@ -233,8 +245,10 @@ def record_death(
     by: str,
     new_head: Person | None = None,
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> list[ResidentEvent]:
     """死亡: the person leaves the register; a head leaving others behind names the new head."""
+    lock_for_change(session, person, version)
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
@@ -263,12 +277,14 @@ def correct(
     by: str,
     note: str = "",
     today: dt.date | None = None,
+    version: int | None = None,
 ) -> ResidentEvent:
     """記載事項修正: fix what was recorded (names, カナ, birth date, sex, 方書, 本籍・筆頭者, 個人番号).
 
     本籍 and 筆頭者 are replaced by what is given, a blank clearing them; a key left out (None)
     keeps the recorded value.
     """
+    lock_for_change(session, person, version)
     today = today_or(today)
     c = Collector()
     day = clean_date(c, "effective_on", on, today)

@@ -11,9 +11,11 @@ from modules.residents.errors import ResidentError
 from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
 from modules.residents.models import EventKind, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, mynumber_for, vault_for
+from modules.residents.recording import current_state
 from modules.residents.ui import PER_PAGE, person_or_404, search_from_form
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
 from tenant_core.japanese import japan_today
 from tenant_core.pagination import Page
@@ -119,6 +121,10 @@ def arrival():
 
 def _apply_event(kind: str, row: Person, form: EventForm) -> None:
     session, by, on = get_session(), g.user.operator_id, form.effective_on.data
+    # A form always carries the version it showed; one without it cannot prove it is not stale.
+    version = parse_version(form.version.data)
+    if version is None:
+        raise ConflictError(current=current_state(row), target=f"atena:{row.atena_no}")
     address = {"town": form.town.data, "banchi": form.banchi.data, "katagaki": form.katagaki.data}
     new_head = services.get_person(session, form.new_head.data) if form.new_head.data else None
     if form.new_head.data and new_head is None:
@@ -133,11 +139,12 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
             by=by,
             destination=form.destination.data,
             whole_household=form.whole_household.data,
+            version=version,
         )
     elif kind == "relocation":
-        services.relocate(session, row, on, address, by=by)
+        services.relocate(session, row, on, address, by=by, version=version)
     elif kind == "death":
-        services.record_death(session, row, on, by=by, new_head=new_head)
+        services.record_death(session, row, on, by=by, new_head=new_head, version=version)
     elif kind == "household_change":
         services.change_household(
             session,
@@ -148,14 +155,29 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
             relationship=form.relationship.data,
             new_head=new_head,
             address=address,
+            version=version,
         )
     elif kind == "head_change":
         services.change_head(
-            session, row, on, by=by, former_head_relationship=form.former_head_relationship.data
+            session,
+            row,
+            on,
+            by=by,
+            former_head_relationship=form.former_head_relationship.data,
+            version=version,
         )
     else:
         data = {f: form[f].data for f in EVENT_FIELDS["correction"] if f not in ("effective_on", "note")}
-        services.correct(session, vault_for(current_tenant.slug), row, on, data, by=by, note=form.note.data)
+        services.correct(
+            session,
+            vault_for(current_tenant.slug),
+            row,
+            on,
+            data,
+            by=by,
+            note=form.note.data,
+            version=version,
+        )
 
 
 @require("residents.edit")
@@ -166,6 +188,7 @@ def event(atena_no: int, kind: str):
     row = person_or_404(atena_no, "residents.event")
     form = EventForm()
     if request.method == "GET":
+        form.version.data = str(row.version)
         # A correction starts from what is recorded: the clerk changes only what is wrong.
         form.katagaki.data = row.katagaki if kind == "correction" else ""
         if kind == "correction":

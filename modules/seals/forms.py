@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -50,3 +50,5 @@ class ChangeForm(KyodoForm):
     effective_on = StringField(_l("届出日（空欄なら本日）"), render_kw={"type": "date"})
     reason = TextAreaField(_l("理由"), validators=[Length(max=300)])
     confirm = BooleanField(_l("内容を確認しました（取り消せません）"))
+    # The registration's version when the form was shown: a change made meanwhile is a 409.
+    version = HiddenField()

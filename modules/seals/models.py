@@ -47,7 +47,10 @@ class SealRegistration(TenantBase):
     abolished_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
     __table_args__ = (sa.Index("ix_seal_registrations_atena_no", "atena_no"),)
 
 

@@ -15,10 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from modules.residents import public as residents
+from modules.seals.display import STATUS_LABELS
 from modules.seals.errors import SealError
 from modules.seals.images import check_image
 from modules.seals.models import SealCounter, SealEvent, SealEventKind, SealRegistration, SealStatus
 from tenant_core import sequences
+from tenant_core.concurrency import check_version, lock_rows
 from tenant_core.japanese import japan_today
 from tenant_core.models import utcnow
 
@@ -60,13 +62,18 @@ class RegistrationPage:
 # --- reading -------------------------------------------------------------------------------
 
 
-def active_registration(session: Session, atena_no: int) -> SealRegistration | None:
-    """The registered (not lost, not abolished) seal of this person in the session's city."""
-    return session.scalar(
-        sa.select(SealRegistration).where(
-            SealRegistration.atena_no == atena_no, SealRegistration.status == SealStatus.registered
-        )
+def active_registration(session: Session, atena_no: int, *, lock: bool = False) -> SealRegistration | None:
+    """The registered (not lost, not abolished) seal of this person in the session's city.
+
+    ``lock=True`` (a certificate about to show it) holds a shared lock on the row until the transaction
+    ends: a 亡失届 or 廃止届 at the same moment waits for it, or, if first, makes this find nothing.
+    """
+    query = sa.select(SealRegistration).where(
+        SealRegistration.atena_no == atena_no, SealRegistration.status == SealStatus.registered
     )
+    if lock:
+        query = query.with_for_update(read=True).execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def registrations_of(session: Session, atena_no: int) -> list[SealRegistration]:
@@ -152,7 +159,8 @@ def register(
     """登録: a seal for a current resident of at least the minimum age, with no registered seal."""
     rules = rules or SealRules.current()
     on = registered_on or japan_today()
-    person = _resident(session, atena_no)
+    # Two registrations of one person at once take turns on the person's row: the second sees the first.
+    person = residents.lock_person(session, _resident(session, atena_no))
     errors: dict[str, str] = {}
     if not residents.is_resident(person):
         errors["atena_no"] = _("住民でない方（転出・死亡）の印鑑は登録できません。")
@@ -213,6 +221,22 @@ def _check_change(reason: str | None, confirmed: bool, on: dt.date | None, reg: 
     return text
 
 
+def _lock(session: Session, reg: SealRegistration, version: int | None) -> None:
+    """Lock the registration and reload it, then check that the clerk saw its current version
+    (None, from a call without a form, checks nothing); the caller checks its status after this."""
+    lock_rows(session, SealRegistration, [reg.id])
+    check_version(
+        reg,
+        version,
+        required=False,
+        current=[
+            (_("登録番号"), reg.registration_no),
+            (_("状態"), str(STATUS_LABELS.get(reg.status, reg.status))),
+        ],
+        target=f"seal:{reg.registration_no}",
+    )
+
+
 def mark_lost(
     session: Session,
     reg: SealRegistration,
@@ -221,8 +245,10 @@ def mark_lost(
     confirmed: bool,
     by: str,
     on: dt.date | None = None,
+    version: int | None = None,
 ) -> SealRegistration:
     """亡失届: the card is lost; no certificate is issued on this registration from now on."""
+    _lock(session, reg, version)
     if reg.status != SealStatus.registered:
         raise SealError(_("登録中の印鑑ではないため、亡失届は受け付けられません。"))
     text = _check_change(reason, confirmed, on, reg)
@@ -241,8 +267,10 @@ def abolish(
     confirmed: bool,
     by: str,
     on: dt.date | None = None,
+    version: int | None = None,
 ) -> SealRegistration:
     """廃止届: the registration ends (from registered or lost); it stays in the register."""
+    _lock(session, reg, version)
     if reg.status == SealStatus.abolished:
         raise SealError(_("この登録はすでに廃止されています。"))
     text = _check_change(reason, confirmed, on, reg)

@@ -13,6 +13,7 @@ from modules.seals.forms import ChangeForm, ListForm, RegisterForm, SearchForm
 from modules.seals.models import SealRegistration
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
@@ -150,12 +151,17 @@ def image(registration_no: str):
 def _change(registration_no: str, kind: str):
     reg = _registration_or_404(registration_no, f"seals.{kind}")
     form = ChangeForm()
+    if request.method == "GET":
+        form.version.data = str(reg.version)
     errors: list[str] = []
     if form.validate_on_submit():
         on = parse_date(form.effective_on.data)
         try:
             if is_bad_date(form.effective_on.data):
                 raise SealError(_("届出日は「2026-04-01」の形で入力してください。"), "effective_on")
+            version = parse_version(form.version.data)
+            if version is None:  # a form always carries the version it showed
+                raise ConflictError(target=f"seal:{reg.registration_no}")
             operation = services.mark_lost if kind == "lost" else services.abolish
             operation(
                 get_session(),
@@ -164,6 +170,7 @@ def _change(registration_no: str, kind: str):
                 confirmed=bool(form.confirm.data),
                 by=g.user.operator_id,
                 on=on,
+                version=version,
             )
         except SealError as exc:
             errors = place_errors(form, exc.errors)

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from tenant_core.concurrency import ConflictError, lock_rows
 from tenant_core.inputs import control_message, has_control_characters
-from tenant_core.models import utcnow
+from tenant_core.models import Consortium, utcnow
 from tenant_core.params.declare import CITY, CONSORTIUM, Param, ValueProblem
 from tenant_core.params.models import ParamVersion, Scope
 from tenant_core.params.registry import UnknownParameter, registry
@@ -163,6 +164,38 @@ def change(
     return version
 
 
+def latest_version_id(session: Session, key: str, tenant_id: int, consortium_id: int) -> int:
+    """The version token of one key as a city sees it: the id of the newest version of its own or its
+    consortium's (0 when there is none). A page or an API client sends it back with a change."""
+    query = sa.select(sa.func.max(ParamVersion.id)).where(
+        ParamVersion.key == key, _of_city(tenant_id, consortium_id)
+    )
+    return session.scalar(query) or 0
+
+
+def lock_key(session: Session, key: str, tenant_id: int, consortium_id: int, based_on: int | None) -> None:
+    """Serialise changes of the consortium's parameters and check the page was not stale.
+
+    The consortium's row is locked (``FOR NO KEY UPDATE``: new versions may still refer to it), so two
+    changes of a key take turns; then, if ``based_on`` is given (the token the page or the client
+    read), a version recorded since raises ``ConflictError``: the second change would silently
+    supersede a value its author never saw. None (the command line, tenant.toml) checks nothing.
+    """
+    session.scalars(
+        sa.select(Consortium)
+        .where(Consortium.id == consortium_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    if based_on is not None and latest_version_id(session, key, tenant_id, consortium_id) != based_on:
+        raise ConflictError(
+            _(
+                "この設定は、表示した後に他の職員が変更しました。最新の値と履歴を確認してから、もう一度変更してください。"
+            ),
+            target=f"param:{key}",
+        )
+
+
 def _of_city(tenant_id: int, consortium_id: int) -> Any:
     """The versions a city sees: its own and its consortium's (never another city's)."""
     return sa.or_(
@@ -181,7 +214,12 @@ def version_of(session: Session, version_id: int, tenant_id: int, consortium_id:
 def cancel(
     session: Session, version: ParamVersion, actor: Actor, reason: str, on: dt.date | None = None
 ) -> None:
-    """Withdraw a scheduled change before its date; it stays in the history, flagged."""
+    """Withdraw a scheduled change before its date; it stays in the history, flagged.
+
+    The version's row is locked and reloaded first: of two cancellations at once, the second is told
+    the change is already cancelled.
+    """
+    lock_rows(session, ParamVersion, [version.id])
     on = on or today()
     problems = []
     refusal = _may_change(registry().get(version.key), Scope(version.scope), actor)

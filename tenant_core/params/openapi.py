@@ -152,6 +152,10 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "201": _json(schemas.VersionSchema, "登録された版"),
                         "404": _json(schemas.ErrorSchema, "未定義のキー"),
+                        "409": _json(
+                            schemas.ErrorSchema,
+                            "読み取った版（version または If-Match）の後に他の職員が変更した（何も変更されない）",
+                        ),
                         "422": _json(schemas.ErrorSchema, "値・理由・日付の誤り（何も変更されない）"),
                         **_ERRORS,
                     },

@@ -39,6 +39,15 @@ class ChangeRequestSchema(Schema):
         ],
         metadata={"description": "根拠（条例・規則など）"},
     )
+    version = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, error=_l("0以上の整数を指定してください。")),
+        metadata={
+            "description": "読み取った時点の版（GET の ETag）。その後に変更があれば 409。省略時は確認しない"
+            "（If-Match ヘッダーでも指定可）"
+        },
+    )
     effective_from = fields.Date(
         load_default=None,
         allow_none=True,

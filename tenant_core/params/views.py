@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.concurrency import ConflictError
 from tenant_core.params import changes, comparison, forms, openapi, resolution, schemas
 from tenant_core.params.declare import CITY, CONSORTIUM, Param
 from tenant_core.params.excel import comparison_workbook
@@ -96,6 +97,12 @@ def detail(key: str):
     )
 
 
+def _token(value: object) -> int | None:
+    """A version token sent back by a form, a JSON body or an ``If-Match`` header; None if missing."""
+    text = str(value if value is not None else "").strip().removeprefix("W/").strip('"')
+    return int(text) if text.isdigit() else None
+
+
 @require("params.view")
 def edit(key: str):
     p = _param_or_404(key)
@@ -105,7 +112,12 @@ def edit(key: str):
     ps = resolution.current_param_set()
     errors: list[str] = []
     submitted = forms.initial(p, ps.value(key), levels[0])
+    # The page's version of the key: a change recorded after it was shown makes the form stale (409).
+    version_token = str(
+        changes.latest_version_id(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    )
     if request.method == "POST":
+        version_token = request.form.get("version", "")
         submitted = forms.submitted(p, request.form)
         actor = _actor(submitted["scope"])
         if actor is None or submitted["scope"] not in levels:
@@ -114,6 +126,10 @@ def edit(key: str):
         try:
             if date_problem:
                 raise changes.ParamError.one(key, date_problem)
+            based_on = _token(version_token)
+            if based_on is None:  # a form always carries the version it showed
+                raise ConflictError(target=f"param:{key}")
+            changes.lock_key(get_session(), key, current_tenant.id, current_tenant.consortium_id, based_on)
             version = changes.change(
                 get_session(),
                 key,
@@ -158,6 +174,7 @@ def edit(key: str):
         today=resolution.today(),
         current=ps.resolve(key),
         sources=SOURCE_LABELS,
+        version_token=version_token,
     )
     return page, 422 if errors else 200
 
@@ -258,9 +275,13 @@ def api_get(key: str):
         return _not_found()
     p = registry().get(key)
     audit.record("view", screen="params.api_get", target=f"param:{key}")
-    return jsonify(
+    response = jsonify(
         schemas.ResolvedParamSchema().dump(resolution.describe(resolution.current_param_set(), p, _on()))
     )
+    # The key's version: send it back as If-Match (or "version") with a change to refuse a stale one.
+    token = changes.latest_version_id(get_session(), key, current_tenant.id, current_tenant.consortium_id)
+    response.headers["ETag"] = f'"{token}"'
+    return response
 
 
 @require("params.view")
@@ -284,6 +305,10 @@ def api_change(key: str):
     actor = _actor(data["scope"])
     if actor is None or data["scope"] not in p.editable_by:
         return jsonify(error="forbidden", message=_("この設定を変更する権限がありません。")), 403
+    # A client that sends no version changes the value as it reads it now (no check); the change
+    # still takes its turn on the consortium's lock.
+    based_on = data["version"] if data["version"] is not None else _token(request.headers.get("If-Match"))
+    changes.lock_key(get_session(), key, current_tenant.id, current_tenant.consortium_id, based_on)
     try:
         version = changes.change(
             get_session(),

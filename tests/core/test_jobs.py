@@ -83,7 +83,7 @@ def _run_worker(app, redis_url):
         **os.environ,
         "KYODO_DATABASE_URL": db_url,
         "KYODO_REDIS_URL": redis_url,
-        "KYODO_SECRET_KEY": "test",
+        "KYODO_SECRET_KEY": app.config["SECRET_KEY"],  # the key that sealed the logs it will extend
         "KYODO_ENV": "test",
     }
     kyodo = os.path.join(os.path.dirname(sys.executable), "kyodo")
@@ -278,7 +278,7 @@ def _worker_env(app, redis_url, **extra):
         "PYTHONPATH": str(PROJECT_ROOT),  # the worker imports the test jobs too
         "KYODO_DATABASE_URL": db_url,
         "KYODO_REDIS_URL": redis_url,
-        "KYODO_SECRET_KEY": "test",
+        "KYODO_SECRET_KEY": app.config["SECRET_KEY"],  # the key that sealed the logs it will extend
         "KYODO_ENV": "test",
         **extra,
     }

@@ -11,7 +11,7 @@ from modules.residents.errors import ResidentError
 from modules.residents.models import HEAD, Person, ResidentEvent
 from tenant_core.extensions import get_db
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_fields
 
 D = dt.date
 HONSEKI = "静岡県富士市永田町一丁目100番地"
@@ -97,7 +97,7 @@ def test_a_correction_keeps_the_old_honseki_on_past_dates(staff_client, resident
             "honseki": HONSEKI,
             "hitto_sha": "高橋\u3000一郎",
             "note": "転籍",
-            "csrf_token": csrf_token(client, path),
+            **form_fields(client, path),
         },
     )
     assert done.status_code == 302, done.get_data(as_text=True)
@@ -117,7 +117,7 @@ def test_a_correction_keeps_the_old_honseki_on_past_dates(staff_client, resident
     # Clearing the 本籍 while a 筆頭者 stays is refused; clearing both is a correction like any other.
     both_kept = client.post(
         path,
-        data={"effective_on": "2016-01-01", "honseki": "", "csrf_token": csrf_token(client, path)},
+        data={"effective_on": "2016-01-01", "honseki": "", **form_fields(client, path)},
     )
     assert both_kept.status_code == 422 and "本籍も入力" in both_kept.get_data(as_text=True)
     with residents.session("fuji") as s:

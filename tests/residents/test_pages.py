@@ -9,7 +9,7 @@ from modules.residents.models import Person
 from tenant_core.audit.models import AccessLog
 from tenant_core.extensions import get_db
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_fields
 from tests.residents.conftest import mynumber
 
 D = dt.date
@@ -78,10 +78,10 @@ def test_person_on_a_past_date_and_the_household_view(staff_client, residents):
         effective_on=D(2010, 1, 1),
     )
     client = staff_client("fuji", "clerk")
-    token = csrf_token(client, f"/fuji/residents/{head}/events/relocation")
+    fields = form_fields(client, f"/fuji/residents/{head}/events/relocation")
     response = client.post(
         f"/fuji/residents/{head}/events/relocation",
-        data={"effective_on": "2015-07-01", "town": "今泉", "banchi": "3-4", "csrf_token": token},
+        data={"effective_on": "2015-07-01", "town": "今泉", "banchi": "3-4", **fields},
     )
     assert response.status_code == 302
     now = client.get(f"/fuji/residents/{head}").get_data(as_text=True)
@@ -137,12 +137,10 @@ def test_event_forms_refuse_bad_input_in_japanese(staff_client, residents):
     atena = residents.add("fuji", effective_on=D(2010, 4, 1))
     client = staff_client("fuji", "clerk")
     path = f"/fuji/residents/{atena}/events/move_out"
-    unconfirmed = client.post(
-        path, data={"effective_on": "2020-01-01", "csrf_token": csrf_token(client, path)}
-    )
+    unconfirmed = client.post(path, data={"effective_on": "2020-01-01", **form_fields(client, path)})
     assert unconfirmed.status_code == 422 and "確認欄" in unconfirmed.get_data(as_text=True)
     early = client.post(
-        path, data={"effective_on": "2005-01-01", "confirm": "y", "csrf_token": csrf_token(client, path)}
+        path, data={"effective_on": "2005-01-01", "confirm": "y", **form_fields(client, path)}
     )
     assert early.status_code == 422 and "住民となった日" in early.get_data(as_text=True)
     assert "住民" in client.get(f"/fuji/residents/{atena}").get_data(as_text=True)
@@ -152,7 +150,7 @@ def test_event_forms_refuse_bad_input_in_japanese(staff_client, residents):
             "effective_on": "2020-01-01",
             "confirm": "y",
             "destination": "静岡市",
-            "csrf_token": csrf_token(client, path),
+            **form_fields(client, path),
         },
     )
     assert done.status_code == 302

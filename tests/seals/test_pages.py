@@ -6,7 +6,7 @@ import io
 import pytest
 
 from modules.seals import services
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, form_fields
 from tests.seals.conftest import log, png
 
 
@@ -76,15 +76,13 @@ def test_lost_and_abolish_need_reason_and_tick(staff_client, seals, kind):
     no = seals.register("fuji", atena)
     client = staff_client("fuji", "clerk")
     path = f"/fuji/seals/r/{no}/{kind}"
-    refused = client.post(path, data={"csrf_token": csrf_token(client, path), "reason": ""})
+    refused = client.post(path, data={**form_fields(client, path), "reason": ""})
     body = refused.get_data(as_text=True)
     assert (
         refused.status_code == 422 and "理由を入力してください" in body and "チェックを入れてください" in body
     )
     assert seals.get("fuji", no).status == "registered"
-    done = client.post(
-        path, data={"csrf_token": csrf_token(client, path), "reason": "本人の申出", "confirm": "y"}
-    )
+    done = client.post(path, data={**form_fields(client, path), "reason": "本人の申出", "confirm": "y"})
     assert done.status_code == 302
     assert seals.get("fuji", no).status == ("lost" if kind == "lost" else "abolished")
 
