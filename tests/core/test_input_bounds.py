@@ -17,7 +17,7 @@ from tenant_core.db import SharedBase, TenantBase
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.inputs import INT_MAX, has_control_characters
 from tenant_core.params.demo import load_demo as load_params_demo
-from tests.conftest import csrf_token, post
+from tests.conftest import csrf_token, form_fields, post
 from tests.residents.conftest import Residents
 
 HUGE = "9" * 25
@@ -166,10 +166,9 @@ def test_every_form_field_refuses_a_huge_number_and_a_nul_with_a_message(
             name = field.lstrip("#")
             if bad == HUGE and not field.startswith("#"):
                 continue  # 25 digits are good text: tried on the fields that hold numbers
-            token = csrf_token(clients[who], page)
-            response = clients[who].post(
-                target, data={**base, name: bad, "csrf_token": token}, follow_redirects=True
-            )
+            # The form's hidden fields as a browser sends them: the CSRF token and the record's version.
+            hidden = form_fields(clients[who], page, target)
+            response = clients[who].post(target, data={**hidden, **base, name: bad}, follow_redirects=True)
             text = response.get_data(as_text=True)
             where = (target, name, response.status_code)
             assert response.status_code in (200, 400, 422), where
