@@ -349,8 +349,15 @@ def save_basis(
     return basis
 
 
-def save_bases(session: Session, fy: FiscalYear, bases: list[tuple[CostMember, dict[str, Any]]]) -> None:
-    """Every member's bases of the year (the values of ``save_basis``)."""
+def save_bases(
+    session: Session,
+    fy: FiscalYear,
+    bases: list[tuple[CostMember, dict[str, Any]]],
+    version: int | None = None,
+) -> None:
+    """Every member's bases of the year (the values of ``save_basis``), from a page that showed the year at
+    ``version``: figures saved by someone else meanwhile are never overwritten unseen."""
+    lock_year(session, fy, version)
     for member, values in bases:
         save_basis(session, fy, member, **values)
 

@@ -223,9 +223,18 @@ def bases_save(year: int):
         for problem in bad:
             flash(problem)
     else:
+        page = url_for(".manage_year", year=fy.year)
         _change(
             None,
-            lambda: editing.save_bases(get_session(), fy, [(m, form.values()) for m, form in forms]),
+            _reload_at(
+                page,
+                lambda: editing.save_bases(
+                    get_session(),
+                    fy,
+                    [(m, form.values()) for m, form in forms],
+                    _posted_version(page, f"costs:{fy.year}:bases"),
+                ),
+            ),
             audit_as=lambda _none: (f"costs:{fy.year}:bases", f"bases of {len(forms)} members saved"),
             done=lambda _none: _("按分基礎数値を保存しました。"),
         )

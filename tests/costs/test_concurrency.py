@@ -138,6 +138,22 @@ def test_an_item_changed_meanwhile_makes_the_approval_page_stale(app, staff_clie
     assert _year(app).status == YearStatus.draft
 
 
+def test_bases_saved_meanwhile_are_not_overwritten_by_a_stale_form(app, staff_client, costs_demo):
+    fuji, miya = staff_client("fuji", "admin"), staff_client("fujinomiya", "admin")
+    bases = "/{slug}/costs/manage/2026/bases"
+    stale = _fields(miya, "fujinomiya", bases)  # 富士宮市's secretariat opened the page first
+    with get_db(app).session() as s:
+        members = lookups.active_members(s, _year(app))
+    figures = {f"m{m.id}_population": str(100_000 + i) for i, m in enumerate(members)}
+    saved = fuji.post(bases.format(slug="fuji"), data={**_fields(fuji, "fuji", bases), **figures})
+    assert saved.status_code == 302
+    late = miya.post(bases.format(slug="fujinomiya"), data={**stale, **dict.fromkeys(figures, "1")})
+    assert late.status_code == 409
+    with get_db(app).session() as s:
+        kept = {b.member_id: b.population for b in lookups.load_year(s, _year(app).id).bases}
+    assert sorted(kept.values()) == sorted(100_000 + i for i in range(len(members)))
+
+
 @pytest.fixture
 def other_secretariat(fresh_app):
     """An app with the demo seeds committed and a secretariat of another consortium."""
