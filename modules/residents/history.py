@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from modules.residents import kana
-from modules.residents.models import HEAD, Person, ResidentEvent, Status
+from modules.residents.models import HEAD, NameAndAddress, Person, ResidentEvent, Status
 
 # The fields an event may change; dates travel through JSON as ISO strings.
 SNAPSHOT_FIELDS = (
@@ -36,7 +36,7 @@ DATE_FIELDS = ("birth_date", "resident_since", "left_on")
 
 
 @dataclass(frozen=True)
-class PersonState:
+class PersonState(NameAndAddress):
     """What the register said about a person on one date (or now): a plain value, never an ORM row."""
 
     person_id: int
@@ -57,18 +57,6 @@ class PersonState:
     left_on: dt.date | None
     honseki: str | None = None  # 本籍; None for events recorded before the register kept it
     hitto_sha: str | None = None  # 筆頭者の氏名
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.family_name}\u3000{self.given_name}"
-
-    @property
-    def full_kana(self) -> str:
-        return f"{self.family_kana}\u3000{self.given_kana}"
-
-    @property
-    def address(self) -> str:
-        return self.town + self.banchi
 
     @property
     def is_resident(self) -> bool:

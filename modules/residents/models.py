@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,7 +55,31 @@ class Household(TenantBase):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
 
 
-class Person(TenantBase):
+class NameAndAddress:
+    """How a person's name, カナ and address are written, for the stored row and for a state in its history."""
+
+    if TYPE_CHECKING:  # declared by the classes that take these properties (a mapped column, a field)
+        family_name: str
+        given_name: str
+        family_kana: str
+        given_kana: str
+        town: str
+        banchi: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.family_name}\u3000{self.given_name}"
+
+    @property
+    def full_kana(self) -> str:
+        return f"{self.family_kana}\u3000{self.given_kana}"
+
+    @property
+    def address(self) -> str:
+        return self.town + self.banchi
+
+
+class Person(NameAndAddress, TenantBase):
     """A person of the city's register (current state), named elsewhere by the 宛名番号."""
 
     __tablename__ = "persons"
@@ -99,18 +123,6 @@ class Person(TenantBase):
         sa.Index("ix_persons_birth_date", "birth_date"),
         sa.Index("ix_persons_household_id", "household_id"),
     )
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.family_name}\u3000{self.given_name}"
-
-    @property
-    def full_kana(self) -> str:
-        return f"{self.family_kana}\u3000{self.given_kana}"
-
-    @property
-    def address(self) -> str:
-        return self.town + self.banchi
 
 
 class ResidentEvent(TenantBase):
