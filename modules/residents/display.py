@@ -129,7 +129,21 @@ def atena(number: int) -> str:
     return f"{number:010d}"
 
 
+def category_label(code: str | None) -> str:
+    from modules.residents.foreign import category_label as label
+
+    return label(code)
+
+
+def citizenship_label(code: str | None) -> str:
+    from modules.residents.foreign import citizenship_label as label
+
+    return label(code)
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
+    "category_label": category_label,
+    "citizenship_label": citizenship_label,
     "relationship_label": relationship_label,
     "wareki": wareki,
     "age_on": age_on,

@@ -165,3 +165,39 @@ def test_kyuuji_recorded_and_deleted_with_history_for_a_japanese_resident_only(r
         with pytest.raises(ResidentError) as caught:
             kyuuji.set_kyuuji(s, person, D(2024, 3, 1), {"kyuuji": "佐藤", "kyuuji_kana": "sato"}, by="t")
         assert "カタカナ" in caught.value.errors["kyuuji_kana"]
+
+
+def test_pages_arrival_person_search_expiry_and_another_citys_person(staff_client, residents):
+    from tests.conftest import csrf_token
+
+    client = staff_client("fuji", "clerk")
+    data = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in FOREIGN.items()}
+    data |= {
+        "kind": "move_in",
+        "relationship": "世帯主",
+        "town": "吉原",
+        "banchi": "1-1",
+        "tsusho": "山田　安",
+    }
+    bad = client.post(
+        "/fuji/residents/new",
+        data={**data, "card_number": "12AB", "csrf_token": csrf_token(client, "/fuji/residents/new")},
+    )
+    assert bad.status_code == 422 and "英字2文字・数字8桁" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/fuji/residents/new", data={**data, "csrf_token": csrf_token(client, "/fuji/residents/new")}
+    )
+    assert ok.status_code == 302, ok.get_data(as_text=True)
+    atena = int(ok.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    page = client.get(f"/fuji/residents/{atena}").get_data(as_text=True)
+    assert "NGUYEN VAN AN" in page and "AB12345678CD" in page and "山田　安" in page
+    assert _get(residents, "fuji", atena).juminhyo_code in page
+    found = client.get("/fuji/residents/?alpha=nguyen").get_data(as_text=True)
+    assert f"/fuji/residents/{atena}" in found
+    assert f"/fuji/residents/{atena}" in client.get("/fuji/residents/?tsusho=山田").get_data(as_text=True)
+    assert client.get("/fuji/residents/expiring").status_code == 200
+    other = residents.add("fujinomiya", **FOREIGN)
+    while other == atena:  # a number that exists only in the other city
+        other = residents.add("fujinomiya", **{**FOREIGN, "card_number": "ZZ00000000ZZ"})
+    assert client.get(f"/fuji/residents/{other}").status_code == 404
+    assert "ZZ00000000ZZ" not in client.get("/fuji/residents/expiring").get_data(as_text=True)
