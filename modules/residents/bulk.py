@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from modules.residents import demo_data, numbers
-from modules.residents.history import SNAPSHOT_FIELDS, search_keys, to_json
+from modules.residents.history import FIELD_DEFAULTS, SNAPSHOT_FIELDS, search_keys, to_json
 from modules.residents.kana import to_fullwidth
 from modules.residents.models import HEAD, EventKind, Household, Person, ResidentEvent, Status
 from modules.residents.mynumber import Vault, with_check_digit
@@ -198,7 +198,7 @@ def _insert_batch(
             number = demo_mynumber(atena_no)
             person_rows.append(
                 {
-                    **{f: values[f] for f in SNAPSHOT_FIELDS},
+                    **{f: values.get(f, FIELD_DEFAULTS.get(f)) for f in SNAPSHOT_FIELDS},
                     "atena_no": atena_no,
                     **search_keys(values),
                     "mynumber_token": vault.encrypt(number),

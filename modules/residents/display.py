@@ -52,6 +52,10 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventKind.death: _l("死亡"),
     EventKind.household_change: _l("世帯変更"),
     EventKind.correction: _l("記載事項修正"),
+    EventKind.code_change: _l("住民票コードの変更"),
+    EventKind.tsusho: _l("通称の記載・削除"),
+    EventKind.residence: _l("在留資格・在留期間等の変更"),
+    EventKind.kyuuji: _l("旧氏の記載・削除"),
 }
 # The names of the register's fields: in the history of a person and in the input messages.
 FIELD_LABELS = {
@@ -73,6 +77,20 @@ FIELD_LABELS = {
     "hitto_sha": _l("筆頭者"),
     "effective_on": _l("異動日"),
     "mynumber": _l("個人番号"),
+    "juminhyo_code": _l("住民票コード"),
+    "citizenship": _l("日本人・外国人の別"),
+    "nationality": _l("国籍・地域"),
+    "foreign_category": _l("30条45規定区分"),
+    "residence_status": _l("在留資格"),
+    "residence_period": _l("在留期間"),
+    "residence_from": _l("在留期間の始期"),
+    "residence_until": _l("在留期間の満了日"),
+    "card_number": _l("在留カード等番号"),
+    "alpha_name": _l("アルファベット氏名"),
+    "tsusho": _l("通称"),
+    "tsusho_kana": _l("通称（カナ）"),
+    "kyuuji": _l("旧氏"),
+    "kyuuji_kana": _l("旧氏（カナ）"),
 }
 
 
@@ -111,7 +129,21 @@ def atena(number: int) -> str:
     return f"{number:010d}"
 
 
+def category_label(code: str | None) -> str:
+    from modules.residents.foreign import category_label as label
+
+    return label(code)
+
+
+def citizenship_label(code: str | None) -> str:
+    from modules.residents.foreign import citizenship_label as label
+
+    return label(code)
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
+    "category_label": category_label,
+    "citizenship_label": citizenship_label,
     "relationship_label": relationship_label,
     "wareki": wareki,
     "age_on": age_on,

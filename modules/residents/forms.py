@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from modules.residents.display import RELATIONSHIP_LABELS, SEX_LABELS
+from modules.residents.foreign import CATEGORY_LABELS
 from modules.residents.validation import RELATIONSHIPS, SEXES
 from tenant_core.inputs import BoundedIntegerField, KyodoForm
 
@@ -30,6 +31,8 @@ class SearchForm(KyodoForm):
     birth_date = StringField(_l("生年月日"), render_kw=DATE)
     address = StringField(_l("住所（町名から前方一致）"), validators=[Length(max=100)])
     include_removed = BooleanField(_l("除票（転出・死亡）も含める"))
+    tsusho = StringField(_l("通称（前方一致）"), validators=[Length(max=60)])
+    alpha = StringField(_l("アルファベット氏名（前方一致）"), validators=[Length(max=100)])
 
 
 class ArrivalForm(KyodoForm):
@@ -54,6 +57,33 @@ class ArrivalForm(KyodoForm):
     honseki = StringField(_l("本籍（外国人住民は空欄）"), validators=[Length(max=110)])
     hitto_sha = StringField(_l("筆頭者の氏名（外国人住民は空欄）"), validators=[Length(max=60)])
     effective_on = StringField(_l("異動日（住民となった日）"), render_kw=DATE)
+    juminhyo_code = StringField(
+        _l("住民票コード（転出証明書の11桁。空欄なら新しいコードを記載）"), validators=[Length(max=20)]
+    )
+    kyuuji = StringField(_l("旧氏（日本人住民、請求がある場合）"), validators=[Length(max=60)])
+    kyuuji_kana = StringField(_l("旧氏（カナ）"), validators=[Length(max=60)])
+    citizenship = SelectField(
+        _l("日本人・外国人の別"),
+        choices=[SelectChoice("japanese", _l("日本人")), SelectChoice("foreign", _l("外国人"))],
+        validate_choice=False,
+    )
+    nationality = StringField(_l("国籍・地域（外国人住民）"), validators=[Length(max=40)])
+    foreign_category = SelectField(
+        _l("30条45規定区分（外国人住民）"),
+        choices=[
+            SelectChoice("", _l("選択してください")),
+            *(SelectChoice(k, v) for k, v in CATEGORY_LABELS.items()),
+        ],
+        validate_choice=False,
+    )
+    residence_status = StringField(_l("在留資格"), validators=[Length(max=40)])
+    residence_period = StringField(_l("在留期間（「3年」など）"), validators=[Length(max=30)])
+    residence_from = StringField(_l("在留期間の始期"), render_kw=DATE)
+    residence_until = StringField(_l("在留期間の満了日"), render_kw=DATE)
+    card_number = StringField(_l("在留カード等番号（例: AB12345678CD）"), validators=[Length(max=20)])
+    alpha_name = StringField(_l("アルファベット氏名"), validators=[Length(max=110)])
+    tsusho = StringField(_l("通称（申出がある場合）"), validators=[Length(max=60)])
+    tsusho_kana = StringField(_l("通称（カナ）"), validators=[Length(max=60)])
     mynumber = StringField(_l("個人番号（12桁、分かる場合）"), validators=[Length(max=20)])
     note = StringField(_l("備考（前住所など）"), validators=[Length(max=200)])
 

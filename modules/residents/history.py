@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from modules.residents import kana
-from modules.residents.models import HEAD, NameAndAddress, Person, ResidentEvent, Status
+from modules.residents.models import HEAD, Citizenship, NameAndAddress, Person, ResidentEvent, Status
 
 # The fields an event may change; dates travel through JSON as ISO strings.
 SNAPSHOT_FIELDS = (
@@ -31,8 +32,24 @@ SNAPSHOT_FIELDS = (
     "left_on",
     "honseki",
     "hitto_sha",
+    "juminhyo_code",
+    "citizenship",
+    "nationality",
+    "foreign_category",
+    "residence_status",
+    "residence_period",
+    "residence_from",
+    "residence_until",
+    "card_number",
+    "alpha_name",
+    "tsusho",
+    "tsusho_kana",
+    "kyuuji",
+    "kyuuji_kana",
 )
-DATE_FIELDS = ("birth_date", "resident_since", "left_on")
+DATE_FIELDS = ("birth_date", "resident_since", "left_on", "residence_from", "residence_until")
+# What a field reads as when an event recorded before the register kept it says nothing of it.
+FIELD_DEFAULTS: dict[str, Any] = {"citizenship": Citizenship.japanese.value}
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,24 @@ class PersonState(NameAndAddress):
     left_on: dt.date | None
     honseki: str | None = None  # 本籍; None for events recorded before the register kept it
     hitto_sha: str | None = None  # 筆頭者の氏名
+    juminhyo_code: str | None = None  # 住民票コード
+    citizenship: str = Citizenship.japanese.value  # 日本人 / 外国人
+    nationality: str | None = None  # 国籍・地域
+    foreign_category: str | None = None  # 30条45規定区分
+    residence_status: str | None = None  # 在留資格
+    residence_period: str | None = None  # 在留期間
+    residence_from: dt.date | None = None  # 在留期間の始期
+    residence_until: dt.date | None = None  # 在留期間の満了の日
+    card_number: str | None = None  # 在留カード等の番号
+    alpha_name: str | None = None  # アルファベット氏名
+    tsusho: str | None = None  # 通称
+    tsusho_kana: str | None = None
+    kyuuji: str | None = None  # 旧氏
+    kyuuji_kana: str | None = None
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.citizenship == Citizenship.foreign
 
     @property
     def is_resident(self) -> bool:
@@ -91,13 +126,23 @@ def snapshot(person: Person) -> dict[str, Any]:
     return {f: getattr(person, f) for f in SNAPSHOT_FIELDS}
 
 
-def search_keys(values: Mapping[str, Any]) -> dict[str, str]:
+def search_keys(values: Mapping[str, Any]) -> dict[str, Any]:
     """The search keys (``kana_key``, ``name_key``, ``address_key``) of a person with these fields."""
     return {
         "kana_key": kana.kana_search_key(values["family_kana"] + values["given_kana"]),
         "name_key": kana.name_search_key(values["family_name"] + values["given_name"]),
         "address_key": kana.address_search_key(values["town"] + values["banchi"]),
+        "alpha_key": alpha_search_key(values.get("alpha_name")),
+        "tsusho_key": kana.name_search_key(values["tsusho"]) if values.get("tsusho") else None,
     }
+
+
+def alpha_search_key(name: str | None) -> str | None:
+    """An アルファベット氏名 folded for a prefix search: upper case, letters only (spaces, commas dropped)."""
+    if not name:
+        return None
+    folded = "".join(ch for ch in unicodedata.normalize("NFKC", name).upper() if ch.isalnum())
+    return folded or None
 
 
 def refresh_keys(person: Person) -> None:
@@ -106,6 +151,8 @@ def refresh_keys(person: Person) -> None:
     person.kana_key = keys["kana_key"]
     person.name_key = keys["name_key"]
     person.address_key = keys["address_key"]
+    person.alpha_key = keys["alpha_key"]
+    person.tsusho_key = keys["tsusho_key"]
 
 
 def person_on(session: Session, person_id: int, on: dt.date) -> PersonState | None:
@@ -125,5 +172,7 @@ def person_on(session: Session, person_id: int, on: dt.date) -> PersonState | No
         return None
     names = {f.name for f in fields(PersonState)}
     # The events' JSON is typed by its field names, not by mypy: each value as ``from_json`` made it.
-    values: dict[str, Any] = {k: state.get(k) for k in names - {"person_id", "atena_no"}}
+    values: dict[str, Any] = {
+        k: state.get(k, FIELD_DEFAULTS.get(k)) for k in names - {"person_id", "atena_no"}
+    }
     return PersonState(person_id=person_id, atena_no=atena_no, **values)

@@ -31,6 +31,17 @@ class EventKind(enum.StrEnum):
     death = "death"  # 死亡
     household_change = "household_change"  # 世帯変更
     correction = "correction"  # 記載事項修正
+    code_change = "code_change"  # 住民票コードの変更（住基法30条の4）
+    tsusho = "tsusho"  # 通称の記載・削除（住基法施行令30条の26）
+    residence = "residence"  # 在留資格・在留期間等の変更（住基法30条の45の記載事項）
+    kyuuji = "kyuuji"  # 旧氏の記載・削除（住基法施行令30条の13以下）
+
+
+class Citizenship(enum.StrEnum):
+    """日本人住民 or 外国人住民 (住基法30条の45): a 外国人住民 has no 本籍・筆頭者 but the 在留 items."""
+
+    japanese = "japanese"
+    foreign = "foreign"
 
 
 HEAD = "世帯主"
@@ -103,12 +114,32 @@ class Person(NameAndAddress, TenantBase):
     # 本籍 and 筆頭者の氏名, kept exactly as entered; None for a 外国人住民 (or when not recorded).
     honseki: Mapped[str | None] = mapped_column(sa.String(200))
     hitto_sha: Mapped[str | None] = mapped_column(sa.String(100))
+    # 住民票コード (住基法7条13号): 11 digits, the last a check digit (juminhyo_code.py); never reused.
+    juminhyo_code: Mapped[str | None] = mapped_column(sa.String(11))
+    # 日本人 or 外国人 (Citizenship); the 外国人住民's items of 住基法30条の45 follow (None for a 日本人).
+    citizenship: Mapped[str] = mapped_column(
+        sa.String(10), default=Citizenship.japanese, server_default=Citizenship.japanese.value
+    )
+    nationality: Mapped[str | None] = mapped_column(sa.String(60))  # 国籍・地域
+    foreign_category: Mapped[str | None] = mapped_column(sa.String(30))  # 30条45規定区分 (foreign.py)
+    residence_status: Mapped[str | None] = mapped_column(sa.String(60))  # 在留資格
+    residence_period: Mapped[str | None] = mapped_column(sa.String(30))  # 在留期間 (「3年」など)
+    residence_from: Mapped[dt.date | None]  # 在留期間の始期（許可の日）
+    residence_until: Mapped[dt.date | None]  # 在留期間の満了の日
+    card_number: Mapped[str | None] = mapped_column(sa.String(12))  # 在留カード等の番号
+    alpha_name: Mapped[str | None] = mapped_column(sa.String(200))  # アルファベット氏名
+    tsusho: Mapped[str | None] = mapped_column(sa.String(100))  # 通称
+    tsusho_kana: Mapped[str | None] = mapped_column(sa.String(100))  # 通称のフリガナ
+    kyuuji: Mapped[str | None] = mapped_column(sa.String(100))  # 旧氏 (日本人住民)
+    kyuuji_kana: Mapped[str | None] = mapped_column(sa.String(100))  # 旧氏のフリガナ
     mynumber_token: Mapped[str | None] = mapped_column(sa.Text)  # Fernet, key of this city
     mynumber_digest: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # Search keys, derived from the fields above (kana.py): never shown.
     kana_key: Mapped[str] = mapped_column(sa.String(200))
     name_key: Mapped[str] = mapped_column(sa.String(200))
     address_key: Mapped[str] = mapped_column(sa.String(300))
+    alpha_key: Mapped[str | None] = mapped_column(sa.String(200))  # アルファベット氏名, folded
+    tsusho_key: Mapped[str | None] = mapped_column(sa.String(200))  # 通称, folded like name_key
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
@@ -122,6 +153,10 @@ class Person(NameAndAddress, TenantBase):
         sa.Index("ix_persons_address_key", "address_key", postgresql_ops={"address_key": _PATTERN}),
         sa.Index("ix_persons_birth_date", "birth_date"),
         sa.Index("ix_persons_household_id", "household_id"),
+        sa.Index("ix_persons_alpha_key", "alpha_key", postgresql_ops={"alpha_key": _PATTERN}),
+        sa.Index("ix_persons_tsusho_key", "tsusho_key", postgresql_ops={"tsusho_key": _PATTERN}),
+        sa.Index("ix_persons_residence_until", "residence_until"),
+        sa.Index("ux_persons_juminhyo_code", "juminhyo_code", unique=True),
     )
 
 

@@ -11,6 +11,8 @@ Services (a ``Session`` bound to the city):
   ``household_head``, ``household_members``, ``events_of``, ``search``;
   ``lock_person`` (a module recording something that depends on the person's state, such as a seal
   registration, takes its turn on the person's row and sees what was committed before it).
+Printing on request: ``juminhyo_code_of`` and ``kyuuji_of`` (a 住民票 prints the 住民票コード and the
+旧氏 only when the applicant asks for them), ``foreign_items_of`` (the 外国人住民's items of 住基法30条の45).
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
 ``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from modules.residents.display import HELPERS, age_on, sex_label, status_label, wareki
 from modules.residents.errors import ResidentError
+from modules.residents.foreign import ITEMS
 from modules.residents.forms import SearchForm
 from modules.residents.history import PersonState
 from modules.residents.lookups import (
@@ -63,12 +66,15 @@ __all__ = [
     "Vault",
     "age_on",
     "events_of",
+    "foreign_items_of",
     "get_person",
     "get_persons",
     "household_head",
     "household_members",
     "household_of",
     "is_resident",
+    "juminhyo_code_of",
+    "kyuuji_of",
     "lock_person",
     "mynumber_for",
     "parse_atena",
@@ -93,6 +99,23 @@ class PersonNotFound(LookupError):
     def __init__(self, atena_no: int | None) -> None:
         self.atena_no = atena_no
         super().__init__(f"no person with atena_no {atena_no} in this city")
+
+
+def juminhyo_code_of(person: Person | PersonState) -> str | None:
+    """The 住民票コード, to print only when the request asks for it."""
+    return person.juminhyo_code
+
+
+def kyuuji_of(person: Person | PersonState) -> tuple[str, str] | None:
+    """The 旧氏 and its カナ of a 日本人住民, to print only when the request asks for it."""
+    return (person.kyuuji, person.kyuuji_kana or "") if person.kyuuji else None
+
+
+def foreign_items_of(person: Person | PersonState) -> dict[str, object] | None:
+    """A 外国人住民's items (国籍・地域, 区分, 在留資格, 在留期間, 満了日, 在留カード等番号, アルファベット氏名, 通称)."""
+    if person.citizenship != "foreign":
+        return None
+    return {f: getattr(person, f) for f in ITEMS}
 
 
 def require_person(session: Session, atena_no: int | None) -> Person:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from modules.residents import kana
 from modules.residents.errors import Collector
+from modules.residents.history import alpha_search_key
 from modules.residents.models import Person, Status
 
 COUNT_CAP = 1000  # beyond this a search says "1,000件以上": narrow it down
@@ -30,6 +31,8 @@ class SearchQuery:
     birth_date: dt.date | None = None
     address: str = ""
     include_removed: bool = False  # also 除票 (moved out, deceased)
+    tsusho: str = ""  # 通称 of a 外国人住民 (prefix, folded like the 漢字 name)
+    alpha: str = ""  # アルファベット氏名 (prefix, letters only, any case)
 
     def terms(self) -> dict[str, Any]:
         """The terms used, for the access log's search shape (values never leave this object)."""
@@ -39,6 +42,8 @@ class SearchQuery:
             "birth_date": self.birth_date.isoformat() if self.birth_date else "",
             "address": self.address,
             "include_removed": "1" if self.include_removed else "",
+            "tsusho": self.tsusho,
+            "alpha": self.alpha,
         }
 
 
@@ -93,6 +98,16 @@ def conditions(session: Session, query: SearchQuery) -> list[sa.ColumnElement[bo
         key = kana.address_search_key(query.address)
         if key:
             where.append(prefix_match(session, Person.address_key, key))
+    if query.tsusho.strip():
+        key = kana.name_search_key(query.tsusho)
+        if key:
+            where.append(prefix_match(session, cast("sa.SQLColumnExpression[str]", Person.tsusho_key), key))
+    if query.alpha.strip():
+        alpha_key = alpha_search_key(query.alpha)
+        if alpha_key:
+            where.append(
+                prefix_match(session, cast("sa.SQLColumnExpression[str]", Person.alpha_key), alpha_key)
+            )
     if not where and not c.errors:
         c.add("", _("検索条件を1つ以上入力してください（カナ氏名、漢字氏名、生年月日、住所）。"))
     c.raise_if_any()

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from modules.residents import numbers
+from modules.residents import foreign, juminhyo_code, kyuuji, numbers
 from modules.residents.errors import Collector, ResidentError
 from modules.residents.history import (
     SNAPSHOT_FIELDS,
@@ -35,7 +35,7 @@ from modules.residents.lookups import (
     is_resident,
     parse_atena,
 )
-from modules.residents.models import HEAD, EventKind, Household, Person, ResidentEvent, Status
+from modules.residents.models import HEAD, Citizenship, EventKind, Household, Person, ResidentEvent, Status
 from modules.residents.mynumber import Vault
 from modules.residents.recording import (
     check_effective,
@@ -123,6 +123,15 @@ def register_arrival(
         address_in |= {"town": head.town, "banchi": head.banchi, "katagaki": head.katagaki}
     values |= clean_address(c, address_in)
     values |= clean_honseki(c, data)
+    values |= foreign.clean_items(c, data, values)
+    values |= kyuuji.clean_arrival(c, data, values.get("citizenship"))
+    # 住基法30条の3: a person moving in keeps the 住民票コード of the 転出証明書; a birth, or a first
+    # registration (from abroad), gets a new one of the city's range.
+    code = juminhyo_code.clean(c, data.get("juminhyo_code"))
+    if code and kind == EventKind.birth:
+        c.add("juminhyo_code", _("出生の届出では住民票コードを入力しません（新しいコードを記載します）。"))
+    elif code and juminhyo_code.in_use(session, code):
+        c.add("juminhyo_code", _("この住民票コードは既にこの市の住民票に記載されています。"))
     if household_no is None and values["relationship"] and values["relationship"] != HEAD:
         c.add(
             "relationship",
@@ -147,6 +156,9 @@ def register_arrival(
         household = Household(household_no=numbers.reserve(session, numbers.HOUSEHOLD))
         session.add(household)
         session.flush()
+    values["juminhyo_code"] = code or juminhyo_code.assign(
+        session, juminhyo_code.city_code(session, vault.slug)
+    )
     person = Person(
         atena_no=numbers.reserve(session, numbers.ATENA),
         mynumber_token=vault.encrypt(number) if number else None,
@@ -306,6 +318,8 @@ def correct(
         # Checked as the pair it will be: a 筆頭者 needs a 本籍, whichever of the two was typed.
         pair = {f: getattr(person, f) if data.get(f) is None else data[f] for f in ("honseki", "hitto_sha")}
         changes |= clean_honseki(c, pair)
+        if person.citizenship == Citizenship.foreign and (changes.get("honseki") or changes.get("hitto_sha")):
+            c.add("honseki", _("外国人住民には本籍・筆頭者を記載しません（住民基本台帳法第30条の45）。"))
     changes = {k: v for k, v in changes.items() if v != getattr(person, k)}
     number = clean_mynumber(c, data.get("mynumber"))
     digest = vault.digest(number) if number else None

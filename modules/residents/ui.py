@@ -17,7 +17,7 @@ from tenant_core.views import found_or_404, parse_date
 
 PER_PAGE = 20
 # The query-string keys of the search: any of them present means a search was asked for.
-SEARCH_KEYS = ("kana", "name", "birth_date", "address")
+SEARCH_KEYS = ("kana", "name", "birth_date", "address", "tsusho", "alpha")
 # ``{% from SEARCH_FORM_TEMPLATE import search_form %}``: ``search_form(form, action, include_removed=False)``.
 SEARCH_FORM_TEMPLATE = "residents/_search_form.html"
 
@@ -52,6 +52,8 @@ def search_from_form(
         birth_date=birth,
         address=form.address.data or "",
         include_removed=bool(form.include_removed.data),
+        tsusho=form.tsusho.data or "",
+        alpha=form.alpha.data or "",
     )
     result, errors = None, []
     try:

@@ -213,3 +213,13 @@ def event(atena_no: int, kind: str):
         fields=EVENT_FIELDS[kind],
         errors=errors,
     )
+
+
+@require("residents.view")
+def expiring():
+    """外国人住民 whose 在留期間 ends within 30 days (or has ended): the clerk's reminder list."""
+    from modules.residents import foreign
+
+    rows = foreign.expiring(get_session(), japan_today())
+    audit.record("view", screen="residents.expiring", target="expiring")
+    return _render("residents/expiring.html", rows=rows, days=foreign.EXPIRY_DAYS)
