@@ -304,6 +304,43 @@ class WaitSampler(threading.Thread):
         self.engine.dispose()
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by these processes (those still alive), from /proc."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def backends(url: str) -> list[int]:
+    """The PostgreSQL backends serving this database now (the pools are open after the warm-up)."""
+    engine = sa.create_engine(url, pool_size=1)
+    with engine.connect() as conn:
+        pids = list(
+            conn.scalars(
+                sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"),
+                {"db": sa.engine.make_url(url).database},
+            )
+        )
+    engine.dispose()
+    return pids
+
+
 def run(
     port: int, sessions: list[tuple[str, Jar]], people: dict[str, list[int]], seconds: float
 ) -> list[Client]:
@@ -365,6 +402,7 @@ def main() -> int:
         f"{args.clients} clients for {args.seconds:.0f} s; {os.cpu_count()} CPUs",
         flush=True,
     )
+    print(f"  load average before set-up: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     per_city = (args.clients + len(CITIES) - 1) // len(CITIES)
     with (
         database("_hall") as url,
@@ -384,11 +422,14 @@ def main() -> int:
             ]
             run(port, sessions, people, args.warmup)  # every worker warmed up (templates, fonts, pools)
             print(f"  load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+            workers, pg = children(proc.pid), backends(url)
             sampler = WaitSampler(url)
             sampler.start()
+            cpu0 = (cpu_seconds(workers), cpu_seconds(pg), time.process_time())
             started = time.monotonic()
             clients = run(port, sessions, people, args.seconds)
             elapsed = time.monotonic() - started
+            cpu1 = (cpu_seconds(workers), cpu_seconds(pg), time.process_time())
             sampler.stop.set()
             sampler.join()
             print(f"  load average at the end:   {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -399,6 +440,13 @@ def main() -> int:
                 print(f"  {kind:<20} {stats(latencies, sum(c.errors[kind] for c in clients), elapsed)}")
             total_errors = sum(sum(c.errors.values()) for c in clients)
             print(f"  {'overall':<20} {stats(every, total_errors, elapsed)}")
+            app_cpu, pg_cpu, bench_cpu = (b - a for a, b in zip(cpu0, cpu1, strict=True))
+            print(
+                f"  CPU during the run: gunicorn workers {app_cpu:.1f} s ({app_cpu / len(every) * 1e3:.2f} ms "
+                f"per request), PostgreSQL backends {pg_cpu:.1f} s ({pg_cpu / len(every) * 1e3:.2f} ms per "
+                f"request, {len(pg)} backends), these clients {bench_cpu:.1f} s, of {elapsed * (os.cpu_count() or 1):.0f} "
+                f"CPU-seconds of the machine"
+            )
             issued = len([x for c in clients for x in c.latencies["certificate issue"]])
             print(
                 f"  iterations of the mix: {sum(len(c.latencies['portal']) for c in clients)}; "
