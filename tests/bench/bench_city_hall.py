@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import IO
@@ -341,6 +342,21 @@ def backends(url: str) -> list[int]:
     return pids
 
 
+def db_counters(url: str) -> dict[str, int]:
+    """This database's transaction and row counters (pg_stat_database), to take differences of."""
+    engine = sa.create_engine(url, pool_size=1)
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_fetched "
+                "FROM pg_stat_database WHERE datname = :db"
+            ),
+            {"db": sa.engine.make_url(url).database},
+        ).one()
+    engine.dispose()
+    return dict(row._mapping)
+
+
 def run(
     port: int, sessions: list[tuple[str, Jar]], people: dict[str, list[int]], seconds: float
 ) -> list[Client]:
@@ -360,6 +376,68 @@ def stats(latencies: list[float], errors: int, elapsed: float) -> str:
         f"{len(latencies) / elapsed:8.1f} req/s   p50 {statistics.median(latencies) * 1e3:7.1f} ms   "
         f"p99 {percentile(latencies, 99) * 1e3:7.1f} ms   errors {errors} of {len(latencies)}"
     )
+
+
+class Counter:
+    """SQL statements, pool checkouts and commits an engine sees while active (as benchkit's StatementCounter)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.counts = {"statements": 0, "checkouts": 0, "commits": 0}
+
+    def _count(self, what: str) -> Callable[..., None]:
+        def listener(*_args: object) -> None:
+            self.counts[what] += 1
+
+        return listener
+
+    def __enter__(self) -> Counter:
+        self.listeners = [
+            (self.engine, "before_cursor_execute", self._count("statements")),
+            (self.engine.pool, "checkout", self._count("checkouts")),
+            (self.engine, "commit", self._count("commits")),
+        ]
+        for target, name, fn in self.listeners:
+            sa.event.listen(target, name, fn)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for target, name, fn in self.listeners:
+            sa.event.remove(target, name, fn)
+
+
+def count_statements(url: str, slug: str, atena: int) -> dict[str, dict[str, int]]:
+    """One request of each kind through the app in this process (test client): what it sends to PostgreSQL."""
+    found: dict[str, dict[str, int]] = {}
+    with kyodo_app(url) as app:
+        client = app.test_client()
+        page = client.get(f"/{slug}/login").get_data(as_text=True)
+        token = CSRF.search(page)
+        assert token, "no CSRF token on the login page"
+        data = {"login": "clerk", "password": factories.PASSWORD, "csrf_token": token.group(1)}
+        assert client.post(f"/{slug}/login", data=data).status_code == 302
+        kana = urllib.parse.quote(KANA[0])
+        gets = {
+            "portal": f"/{slug}/",
+            "search page": f"/{slug}/residents/?kana={kana}",
+            "search API": f"/{slug}/residents/api/search?kana={kana}",
+            "person page": f"/{slug}/residents/{atena}",
+            "certificate form": f"/{slug}/certificates/new?atena={atena}",
+        }
+        for _ in range(2):  # the second round counts: the first warms caches up
+            for kind, path in gets.items():
+                with Counter(get_db(app).engine) as counter:
+                    response = client.get(path)
+                assert response.status_code == 200, (kind, response.status_code)
+                found[kind] = counter.counts
+            fields = issue_fields(response.get_data(as_text=True), f"/{slug}/certificates/new")
+            with Counter(get_db(app).engine) as counter:
+                response = client.post(
+                    f"/{slug}/certificates/new", data={**fields, **REQUEST, "atena_no": str(atena)}
+                )
+            assert response.status_code == 302, response.status_code
+            found["certificate issue"] = counter.counts
+    return found
 
 
 def set_up(url: str, residents: int, per_city: int) -> dict[str, list[int]]:
@@ -410,6 +488,9 @@ def main() -> int:
     ):
         people = set_up(url, args.residents, per_city)
         print("  residents: " + ", ".join(f"{slug} {len(p)}" for slug, p in people.items()), flush=True)
+        print("  one request of each kind, in this process, as sent to PostgreSQL:")
+        for kind, counts in count_statements(url, CITIES[0], people[CITIES[0]][0]).items():
+            print(f"    {kind:<20} " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         port = free_port()
         proc = start_gunicorn(url, port, args.workers, log)
         try:
@@ -423,6 +504,9 @@ def main() -> int:
             run(port, sessions, people, args.warmup)  # every worker warmed up (templates, fonts, pools)
             print(f"  load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
             workers, pg = children(proc.pid), backends(url)
+            counters0 = db_counters(url)
+            log.flush()
+            log_size = Path(log.name).stat().st_size
             sampler = WaitSampler(url)
             sampler.start()
             cpu0 = (cpu_seconds(workers), cpu_seconds(pg), time.process_time())
@@ -432,6 +516,8 @@ def main() -> int:
             cpu1 = (cpu_seconds(workers), cpu_seconds(pg), time.process_time())
             sampler.stop.set()
             sampler.join()
+            time.sleep(11)  # idle backends report to pg_stat_database within 10 s (PGSTAT_IDLE_INTERVAL)
+            counters = {k: v - counters0[k] for k, v in db_counters(url).items()}
             print(f"  load average at the end:   {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
             every: list[float] = []
             for kind in KINDS:
@@ -447,6 +533,11 @@ def main() -> int:
                 f"request, {len(pg)} backends), these clients {bench_cpu:.1f} s, of {elapsed * (os.cpu_count() or 1):.0f} "
                 f"CPU-seconds of the machine"
             )
+            print(
+                "  PostgreSQL per request: "
+                + ", ".join(f"{v / len(every):.2f} {k}" for k, v in counters.items())
+                + " (the samplers' own queries included)"
+            )
             issued = len([x for c in clients for x in c.latencies["certificate issue"]])
             print(
                 f"  iterations of the mix: {sum(len(c.latencies['portal']) for c in clients)}; "
@@ -459,6 +550,10 @@ def main() -> int:
             for (kind, status), count in sorted(statuses.items()):
                 print(f"    error: {count} x {kind} answered {status or 'nothing (connection error)'}")
             hidden = sorted(set().union(*(c.hidden_fields for c in clients)))
+            log.flush()
+            print(
+                f"  gunicorn's stderr (the app's own log): {(Path(log.name).stat().st_size - log_size) / len(every):.0f} bytes per request"
+            )
             print(f"  hidden fields posted with the certificate request: {', '.join(hidden)}")
             print(
                 f"  pg_stat_activity: {sampler.samples} samples, {sampler.backends} active backends seen "
