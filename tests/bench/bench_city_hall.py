@@ -15,8 +15,11 @@ Each client loops over
   token and whatever else the form carries) and the request's fields; a 302 to the issuance page
   counts as success (the redirect is not followed).
 
-It prints requests/s, p50/p99 latency and errors, overall and per kind of request, and what the
-``pg_stat_activity`` samples (every 100 ms) of this database's active backends were waiting on.
+It prints requests/s, p50/p99 latency and errors, overall and per kind of request; what the
+``pg_stat_activity`` samples (every 100 ms) of this database's active backends were waiting on; the CPU
+seconds per request of the gunicorn workers and of the PostgreSQL backends (from /proc); transactions
+and rows per request (``pg_stat_database``); and, before the load, the statements, pool checkouts and
+commits of one request of each kind sent through the app in this process.
 Clients are stdlib threads with one keep-alive connection each, on the loopback only. Nothing is asserted.
 
 The code under test is this checkout, or the one named by ``KYODO_BENCH_ROOT`` (its app, its
