@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+import sqlite3
 import subprocess
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,7 +190,12 @@ def dump_tenant(db: Database, slug: str, dump_dir: Path) -> Path:
     schema = schema_name(slug)
     if db.is_sqlite:
         target = dump_dir / f"{slug}-{stamp}.db"
-        shutil.copyfile(sqlite_tenant_file(db.engine, schema), target)
+        # SQLite's online backup, not a file copy: in WAL mode recent writes may still sit in the -wal file.
+        with (
+            closing(sqlite3.connect(sqlite_tenant_file(db.engine, schema))) as source,
+            closing(sqlite3.connect(target)) as copy,
+        ):
+            source.backup(copy)
         return target
     target = dump_dir / f"{slug}-{stamp}.sql"
     url = db.engine.url.set(drivername="postgresql")
