@@ -31,6 +31,7 @@ from tenant_core.audit.models import (
 )
 from tenant_core.config import ConfigError
 from tenant_core.extensions import get_db
+from tenant_core.inputs import printable
 from tenant_core.japanese import japan_today
 from tenant_core.tenancy import TenantRef
 
@@ -108,13 +109,15 @@ def record(
         "operator": operator or (user.operator_id if user else "-"),
         "function": function,
         "screen": screen or (request.endpoint or request.path if has_request_context() else "cli"),
-        "target": target,
+        # What a request brought (a target typed in a URL, a user agent) is stored printable: a NUL would
+        # fail the write on PostgreSQL and lose the entry, control characters would garble the CSV.
+        "target": None if target is None else printable(target, 200),
         "search_shape": search,
         "mynumber_shown": mynumber_shown,
         "outcome": outcome,
-        "detail": detail[:500],
+        "detail": printable(detail, 500),
         "address": (request.remote_addr or "") if has_request_context() else "",
-        "user_agent": (request.user_agent.string[:300] if has_request_context() else "kyodo-cli"),
+        "user_agent": (printable(request.user_agent.string, 300) if has_request_context() else "kyodo-cli"),
     }
     values["at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if has_request_context():
