@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import gettext as _
@@ -616,7 +616,13 @@ def local_time(at: dt.datetime) -> dt.datetime:
     return at.replace(tzinfo=dt.UTC).astimezone(JST)
 
 
-_JP_HOLIDAYS = holidays.Japan(language="ja")
+@cache
+def _japanese_holidays() -> Any:
+    """Japan's public holidays, loaded on first use: the package is slow to import and most processes
+    (commands, workers) never flag a log entry."""
+    import holidays
+
+    return holidays.Japan(language="ja")
 
 
 def flags(entry: AccessLog) -> list[str]:
@@ -625,7 +631,7 @@ def flags(entry: AccessLog) -> list[str]:
     found = []
     if local.hour >= 22 or local.hour < 6:
         found.append(_("夜間"))
-    if local.weekday() >= 5 or local.date() in _JP_HOLIDAYS:
+    if local.weekday() >= 5 or local.date() in _japanese_holidays():
         found.append(_("休日"))
     if entry.function == "login" and entry.outcome != "ok":
         found.append(_("ログイン失敗"))
