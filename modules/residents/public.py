@@ -11,6 +11,10 @@ Services (a ``Session`` bound to the city):
   ``household_head``, ``household_members``, ``events_of``, ``search``;
   ``lock_person`` (a module recording something that depends on the person's state, such as a seal
   registration, takes its turn on the person's row and sees what was committed before it).
+Events: ``on_person_left(listener)`` registers ``listener(session, PersonLeft)``, called in the
+transaction of every 転出 and 死亡 (a module whose records end with the residence, such as a seal
+registration, ends them there; an exception makes the event fail). Register it at start-up
+(the manifest's ``startup``), never per request.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
 ``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from modules.residents.departures import PersonLeft, on_person_left
 from modules.residents.display import HELPERS, age_on, sex_label, status_label, wareki
 from modules.residents.errors import ResidentError
 from modules.residents.forms import SearchForm
@@ -54,6 +59,7 @@ __all__ = [
     "SEARCH_KEYS",
     "Household",
     "Person",
+    "PersonLeft",
     "PersonNotFound",
     "PersonState",
     "ResidentError",
@@ -71,6 +77,7 @@ __all__ = [
     "is_resident",
     "lock_person",
     "mynumber_for",
+    "on_person_left",
     "parse_atena",
     "person_or_404",
     "require_person",

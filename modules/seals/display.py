@@ -16,11 +16,13 @@ STATUS_LABELS: dict[str, LazyString] = {
     SealStatus.registered: _l("登録中"),
     SealStatus.lost: _l("亡失"),
     SealStatus.abolished: _l("廃止"),
+    SealStatus.erased: _l("職権抹消"),
 }
 EVENT_LABELS: dict[str, LazyString] = {
     SealEventKind.registered: _l("登録"),
     SealEventKind.lost: _l("亡失届"),
     SealEventKind.abolished: _l("廃止届"),
+    SealEventKind.erased: _l("職権抹消"),
 }
 
 
