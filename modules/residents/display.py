@@ -73,6 +73,12 @@ FIELD_LABELS = {
     "hitto_sha": _l("筆頭者"),
     "effective_on": _l("異動日"),
     "mynumber": _l("個人番号"),
+    "planned_on": _l("転出予定日"),
+    "moved_on": _l("転出日"),
+    "destination": _l("転出先"),
+    "destination_city": _l("転出先市区町村"),
+    "special": _l("特例転出"),
+    "cancel_reason": _l("取消しの理由"),
 }
 
 

@@ -268,6 +268,9 @@ def record_death(
     ]
     if person.relationship == HEAD and others and new_head is not None:
         events.append(make_head(session, new_head, day, by))
+    from modules.residents.moveouts import cancel_pending_on_death  # it builds on this module
+
+    cancel_pending_on_death(session, person, by)
     notify_person_left(session, PersonLeft(person.atena_no, day, EventKind.death, by))
     return events
 

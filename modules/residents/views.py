@@ -10,6 +10,7 @@ from modules.residents.display import HELPERS, atena
 from modules.residents.errors import ResidentError
 from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
 from modules.residents.models import EventKind, Person
+from modules.residents.moveouts import notices_of
 from modules.residents.mynumber import MYNUMBER_PERMISSION, mynumber_for, vault_for
 from modules.residents.recording import current_state
 from modules.residents.ui import PER_PAGE, person_or_404, search_from_form
@@ -60,6 +61,7 @@ def person(atena_no: int):
         household=household,
         members=services.household_members(session, state.household_id, on=on) if state else [],
         events=services.events_of(session, row),
+        move_outs=notices_of(session, row),
         mynumber=shown_value,
         mynumber_shown=shown,
         can_reveal=bool(number) and g.user.can(MYNUMBER_PERMISSION),
