@@ -14,5 +14,6 @@ MODULE = ModuleInfo(
     demo="modules.residents.demo:load_demo",
     demo_roles={"admin": "editor", "clerk": "editor"},
     # Only editors of resident data may see the 個人番号.
-    editor_permissions=frozenset({"residents.view_mynumber"}),
+    # Searching the 除票 (moved out, deceased) is for editors too (modules/residents/removed.py).
+    editor_permissions=frozenset({"residents.view_mynumber", "residents.view_removed"}),
 )
