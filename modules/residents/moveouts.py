@@ -277,6 +277,14 @@ def cancel_move_out(
     return group
 
 
+def settle_pending(session: Session, person: Person, day: dt.date, by: str) -> None:
+    """A 転出 recorded for the person (by any way in) confirms their pending 転出届 with its date."""
+    notice = pending_for(session, person)
+    if notice is not None:
+        notice.state, notice.moved_on = NoticeState.confirmed, day
+        notice.decided_by, notice.decided_at = by, utcnow()
+
+
 def cancel_pending_on_death(session: Session, person: Person, by: str) -> None:
     """A person who dies before their 転出予定日 does not move: their pending notice ends."""
     notice = pending_for(session, person)

@@ -210,7 +210,11 @@ def move_out(
         )
         for m in movers
     ]
-    for m in movers:  # e.g. the seal registration ends with the residence (職権抹消)
+    from modules.residents.moveouts import settle_pending  # it builds on this module
+
+    for m in movers:
+        settle_pending(session, m, day, by)  # a 転出届 made earlier is confirmed by this 転出
+        # e.g. the seal registration ends with the residence (職権抹消)
         notify_person_left(session, PersonLeft(m.atena_no, day, EventKind.move_out, by))
     return events
 

@@ -232,3 +232,15 @@ def test_the_command_confirms_due_notices(app, residents):
     assert _state(residents, "fuji", atena)[0] == Status.moved_out
     bad = app.test_cli_runner().invoke(main, ["residents", "confirm-due-move-outs", "numazu"])
     assert bad.exit_code == 1 and "numazu" in bad.output
+
+
+def test_a_move_out_recorded_directly_confirms_the_pending_notice(residents):
+    atena = residents.add("fuji")
+    _file(residents, "fuji", atena)
+    with residents.session("fuji") as s:
+        services.move_out(s, services.get_person(s, atena), D(2026, 12, 1), by="t", today=TODAY)
+    status, left_on, notices, _ = _state(residents, "fuji", atena)
+    assert status == Status.moved_out and left_on == D(2026, 12, 1)
+    assert notices == [(NoticeState.confirmed, D(2026, 12, 1))]
+    with residents.session("fuji") as s:
+        assert moveouts.confirm_due(s, today=LATER) == (0, [])
