@@ -58,6 +58,10 @@ class ModuleInfo:
     portal_panel: str | None = None
     # Modules that must be installed for this one to work.
     requires: tuple[str, ...] = ()
+    # "package.module:function" called with no argument by ``register_modules`` when an app is built
+    # (web, worker, command line), after every module's parts are imported: e.g. to register a listener
+    # with a module this one requires. It may run more than once per process, so it must be idempotent.
+    startup: str | None = None
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:
@@ -161,5 +165,8 @@ def register_modules(app: Flask) -> None:
             )
         for bp in blueprints:
             app.register_blueprint(bp)
+    for info in iter_modules():
+        if info.startup:
+            import_part(info, info.startup)()
     # The portal shows an "open" button only for modules that have pages.
     app.extensions["kyodo.modules_built"] = {i.name for i in iter_modules() if i.blueprints}

@@ -9,10 +9,11 @@ MODULE = ModuleInfo(
     summary_ja="住民の異動・世帯・共通宛名の管理",
     summary_en="Moves, households and the common addressee register",
     blueprints=("modules.residents.blueprint:bp",),
-    models=("modules.residents.models",),
-    commands=("modules.residents.cli:demo",),
+    models=("modules.residents.models", "modules.residents.moveout_models"),
+    commands=("modules.residents.cli:demo", "modules.residents.moveout_cli:residents"),
     demo="modules.residents.demo:load_demo",
     demo_roles={"admin": "editor", "clerk": "editor"},
     # Only editors of resident data may see the 個人番号.
-    editor_permissions=frozenset({"residents.view_mynumber"}),
+    # Searching the 除票 (moved out, deceased) is for editors too (modules/residents/removed.py).
+    editor_permissions=frozenset({"residents.view_mynumber", "residents.view_removed"}),
 )

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from modules.residents import services
 from modules.residents.errors import ResidentError
 from modules.residents.mynumber import mynumber_for, vault_for
+from modules.residents.removed import REMOVED_PERMISSION
 from modules.residents.schemas import PersonSchema, SearchArgsSchema, SearchRowSchema, clean_args
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
@@ -44,6 +45,11 @@ def search():
         address=args["address"],
         include_removed=args["include_removed"],
     )
+    if query.include_removed and not g.user.can(REMOVED_PERMISSION):
+        audit.record("search", screen="residents.api.search", outcome="refused", detail="include_removed")
+        return jsonify(
+            error="forbidden", message=_("除票（転出・死亡）の検索には除票を閲覧する権限が必要です。")
+        ), 403
     try:
         result = services.search(get_session(), query, args["page"], args["per_page"])
     except ResidentError as exc:

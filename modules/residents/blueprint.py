@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from modules.residents import api, views
+from modules.residents import api, moveout_views, views
 
 bp = Blueprint("residents", __name__, url_prefix="/<tenant>/residents", template_folder="templates")
 bp.add_url_rule("/", "index", views.index)
@@ -10,6 +10,21 @@ bp.add_url_rule("/new", "arrival", views.arrival, methods=["GET", "POST"])
 bp.add_url_rule("/<int:atena_no>", "person", views.person)
 bp.add_url_rule("/<int:atena_no>/events/<kind>", "event", views.event, methods=["GET", "POST"])
 bp.add_url_rule("/expiring", "expiring", views.expiring)
+bp.add_url_rule(
+    "/<int:atena_no>/move-out", "move_out", moveout_views.move_out_notice, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/<int:atena_no>/move-out/<int:notice_id>/confirm",
+    "move_out_confirm",
+    moveout_views.confirm_move_out,
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/<int:atena_no>/move-out/<int:notice_id>/cancel",
+    "move_out_cancel",
+    moveout_views.cancel_move_out,
+    methods=["POST"],
+)
 bp.add_url_rule("/households/<int:household_no>", "household", views.household)
 bp.add_url_rule("/api/search", "api_search", api.search)
 bp.add_url_rule("/api/persons/<int:atena_no>", "api_person", api.person)

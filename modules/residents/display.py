@@ -91,6 +91,12 @@ FIELD_LABELS = {
     "tsusho_kana": _l("通称（カナ）"),
     "kyuuji": _l("旧氏"),
     "kyuuji_kana": _l("旧氏（カナ）"),
+    "planned_on": _l("転出予定日"),
+    "moved_on": _l("転出日"),
+    "destination": _l("転出先"),
+    "destination_city": _l("転出先市区町村"),
+    "special": _l("特例転出"),
+    "cancel_reason": _l("取消しの理由"),
 }
 
 

@@ -13,6 +13,10 @@ Services (a ``Session`` bound to the city):
   registration, takes its turn on the person's row and sees what was committed before it).
 Printing on request: ``juminhyo_code_of`` and ``kyuuji_of`` (a 住民票 prints the 住民票コード and the
 旧氏 only when the applicant asks for them), ``foreign_items_of`` (the 外国人住民's items of 住基法30条の45).
+Events: ``on_person_left(listener)`` registers ``listener(session, PersonLeft)``, called in the
+transaction of every 転出 and 死亡 (a module whose records end with the residence, such as a seal
+registration, ends them there; an exception makes the event fail). Register it at start-up
+(the manifest's ``startup``), never per request.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
 ``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from modules.residents.departures import PersonLeft, on_person_left
 from modules.residents.display import HELPERS, age_on, sex_label, status_label, wareki
 from modules.residents.errors import ResidentError
 from modules.residents.foreign import ITEMS
@@ -57,6 +62,7 @@ __all__ = [
     "SEARCH_KEYS",
     "Household",
     "Person",
+    "PersonLeft",
     "PersonNotFound",
     "PersonState",
     "ResidentError",
@@ -77,6 +83,7 @@ __all__ = [
     "kyuuji_of",
     "lock_person",
     "mynumber_for",
+    "on_person_left",
     "parse_atena",
     "person_or_404",
     "require_person",

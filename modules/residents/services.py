@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from modules.residents import foreign, juminhyo_code, kyuuji, numbers
+from modules.residents.departures import PersonLeft, notify_person_left
 from modules.residents.errors import Collector, ResidentError
 from modules.residents.history import (
     SNAPSHOT_FIELDS,
@@ -215,12 +216,19 @@ def move_out(
     c.raise_if_any()
     day = checked_day(day)
     note = f"転出先: {destination}" if destination else ""
-    return [
+    events = [
         record_event(
             session, m, EventKind.move_out, day, {"status": Status.moved_out.value, "left_on": day}, by, note
         )
         for m in movers
     ]
+    from modules.residents.moveouts import settle_pending  # it builds on this module
+
+    for m in movers:
+        settle_pending(session, m, day, by)  # a 転出届 made earlier is confirmed by this 転出
+        # e.g. the seal registration ends with the residence (職権抹消)
+        notify_person_left(session, PersonLeft(m.atena_no, day, EventKind.move_out, by))
+    return events
 
 
 def relocate(
@@ -276,6 +284,10 @@ def record_death(
     ]
     if person.relationship == HEAD and others and new_head is not None:
         events.append(make_head(session, new_head, day, by))
+    from modules.residents.moveouts import cancel_pending_on_death  # it builds on this module
+
+    cancel_pending_on_death(session, person, by)
+    notify_person_left(session, PersonLeft(person.atena_no, day, EventKind.death, by))
     return events
 
 

@@ -3,13 +3,14 @@ the resident search form and its run, and the logged look-up of a person for a p
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from flask_babel import gettext as _
 
 from modules.residents import services
 from modules.residents.errors import ResidentError
 from modules.residents.forms import SearchForm
 from modules.residents.models import Person
+from modules.residents.removed import REMOVED_PERMISSION
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.errors import place_errors
@@ -56,8 +57,11 @@ def search_from_form(
         alpha=form.alpha.data or "",
     )
     result, errors = None, []
+    refused = query.include_removed and not g.user.can(REMOVED_PERMISSION)
+    if refused:  # 除票 are searched only by staff who may (removed.py)
+        errors = [_("除票（転出・死亡）の検索には除票を閲覧する権限が必要です。")]
     try:
-        if not form.birth_date.errors:
+        if not form.birth_date.errors and not refused:
             result = services.search(get_session(), query, page, per_page)
     except ResidentError as exc:
         errors = place_errors(form, exc.errors)

@@ -13,4 +13,6 @@ MODULE = ModuleInfo(
     parameters="modules.seals.parameters",
     demo_roles={"admin": "editor", "clerk": "editor"},
     requires=("residents",),
+    # A 転出 or 死亡 in the register erases the person's seal registration (職権抹消).
+    startup="modules.seals.departures:register_listener",
 )

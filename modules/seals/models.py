@@ -16,12 +16,14 @@ class SealStatus(enum.StrEnum):
     registered = "registered"  # 登録中: a certificate may be issued
     lost = "lost"  # 印鑑登録証亡失: no certificate until abolished or replaced
     abolished = "abolished"  # 登録廃止
+    erased = "erased"  # 職権抹消: the holder moved out or died (the date and reason as for 廃止)
 
 
 class SealEventKind(enum.StrEnum):
     registered = "registered"  # 登録
     lost = "lost"  # 亡失届
     abolished = "abolished"  # 廃止届
+    erased = "erased"  # 職権抹消 (転出・死亡)
 
 
 class SealRegistration(TenantBase):
@@ -43,6 +45,7 @@ class SealRegistration(TenantBase):
     registered_by: Mapped[str] = mapped_column(sa.String(120))
     lost_on: Mapped[dt.date | None]
     lost_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    # When and why the registration ended: by a 廃止届, or by the city (職権抹消, status ``erased``).
     abolished_on: Mapped[dt.date | None]
     abolished_reason: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -273,6 +273,8 @@ def abolish(
     _lock(session, reg, version)
     if reg.status == SealStatus.abolished:
         raise SealError(_("この登録はすでに廃止されています。"))
+    if reg.status == SealStatus.erased:
+        raise SealError(_("この登録は転出または死亡により職権で抹消されています。"))
     text = _check_change(reason, confirmed, on, reg)
     day = on or japan_today()
     reg.status, reg.abolished_on, reg.abolished_reason = SealStatus.abolished, day, text
