@@ -10,7 +10,11 @@ Services (a ``Session`` bound to the city):
   ``get_persons`` (several at once, one query), ``is_resident``, ``household_of``,
   ``household_head``, ``household_members``, ``events_of``, ``search``;
   ``lock_person`` (a module recording something that depends on the person's state, such as a seal
-  registration, takes its turn on the person's row and sees what was committed before it).
+  registration, takes its turn on the person's row and sees what was committed before it);
+  ``protection_check`` (支援措置・抑止: whether a certificate may be issued to this requester; a
+  refusal is logged). A person under 支援措置 or 抑止 is absent from every reader here for a user
+  without ``PROTECT_VIEW``, exactly as an unknown number; shown to one with it, the access is logged
+  with the flag ``protected:<kind>`` and the page carries a banner.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
 ``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
@@ -37,6 +41,8 @@ from modules.residents.lookups import (
 )
 from modules.residents.models import Household, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
+from modules.residents.protection import PROTECT_VIEW, Verdict
+from modules.residents.protection import protection_check as _protection_check
 from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
     SEARCH_FORM_TEMPLATE,
@@ -50,6 +56,7 @@ from tenant_core.concurrency import lock_rows
 __all__ = [
     "HELPERS",
     "MYNUMBER_PERMISSION",
+    "PROTECT_VIEW",
     "SEARCH_FORM_TEMPLATE",
     "SEARCH_KEYS",
     "Household",
@@ -61,6 +68,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "Vault",
+    "Verdict",
     "age_on",
     "events_of",
     "get_person",
@@ -73,6 +81,7 @@ __all__ = [
     "mynumber_for",
     "parse_atena",
     "person_or_404",
+    "protection_check",
     "require_person",
     "search",
     "search_asked",
@@ -111,3 +120,39 @@ def lock_person(session: Session, person: Person) -> Person:
     """
     lock_rows(session, Person, [person.id])
     return person
+
+
+def protection_check(
+    session: Session,
+    atena_no: int,
+    requester_name: str,
+    *,
+    relation: str = "",
+    purpose: str = "",
+    requester_city_code: str | None = None,
+    requester_atena_no: int | None = None,
+) -> Verdict:
+    """Whether a certificate of this person may be issued to this requester (支援措置・抑止).
+
+    A refusal is logged here (``outcome="refused"``, detail ``protected:<kind>`` and ``offender`` for
+    a 加害者's request) so that every module issuing for a person leaves the same trace.
+    """
+    verdict = _protection_check(
+        session,
+        atena_no,
+        requester_name,
+        relation=relation,
+        purpose=purpose,
+        requester_city_code=requester_city_code,
+        requester_atena_no=requester_atena_no,
+    )
+    if not verdict.allowed:
+        from tenant_core.audit import services as audit
+
+        audit.record(
+            "change",
+            target=f"atena:{atena_no}",
+            outcome="refused",
+            detail=f"protected:{verdict.kind} " + ("offender request" if verdict.offender else verdict.field),
+        )
+    return verdict
