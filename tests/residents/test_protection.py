@@ -13,10 +13,11 @@ from modules.residents import protection
 from modules.residents.errors import ResidentError
 from modules.residents.models import SupportMeasure, SupportMeasureChange
 from tenant_core.audit.models import AccessLog
-from tenant_core.extensions import get_db
+from tenant_core.extensions import get_db, get_settings
 from tenant_core.japanese import japan_today
+from tenant_core.params.demo import load_demo
 from tests import factories
-from tests.certificates.conftest import demo_params, issue, people  # noqa: F401 (fixtures)
+from tests.certificates.conftest import People, issue
 from tests.conftest import csrf_token
 
 TODAY = japan_today()
@@ -42,6 +43,16 @@ def _support(people, slug: str, atena: int, **data):
     }
     with people.session(slug) as s:
         return protection.register_support(s, atena, values, by="test:protector").id
+
+
+@pytest.fixture
+def people(app, db_connection) -> People:
+    return People(app)
+
+
+@pytest.fixture
+def demo_params(app, db_connection) -> None:
+    list(load_demo(get_db(app), get_settings(app), ["fuji", "fujinomiya"]))
 
 
 @pytest.fixture
