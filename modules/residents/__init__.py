@@ -10,7 +10,7 @@ MODULE = ModuleInfo(
     summary_en="Moves, households and the common addressee register",
     blueprints=("modules.residents.blueprint:bp",),
     models=("modules.residents.models",),
-    commands=("modules.residents.cli:demo",),
+    commands=("modules.residents.cli:demo", "modules.residents.protection_jobs:protection_cli"),
     demo="modules.residents.demo:load_demo",
     demo_roles={"admin": "editor", "clerk": "editor"},
     # Only editors of resident data may see the 個人番号.

@@ -344,3 +344,33 @@ def test_the_expiry_list_shows_measures_ending_within_a_month(app, people, clien
     page = clients["guard"].get("/fuji/residents/protection/expiring").get_data(as_text=True)
     assert f"/fuji/residents/{soon}/protection" in page and f"/fuji/residents/{later}/protection" not in page
     assert clients["plain"].get("/fuji/residents/protection/expiring").status_code == 403
+
+
+def test_the_daily_job_posts_one_notice_with_the_count_only(app, people):
+    from modules.residents.protection_jobs import raise_expiring
+    from tenant_core.jobs import JobContext
+    from tenant_core.models import Notice
+    from tenant_core.tenancy import find_tenant
+
+    soon = people.add("fuji", family_name="満了", given_name="近子")
+    start = TODAY - dt.timedelta(days=350)
+    _support(people, "fuji", soon, start_on=start, requested_on=start)
+    with app.app_context():
+        tenant, theirs = find_tenant("fuji"), find_tenant("fujinomiya")
+    for _ in range(2):  # a second run the same day adds nothing
+        with people.session("fuji") as s:
+            result = raise_expiring(JobContext(job_id="test", tenant=tenant, session=s))
+    assert result == {"expiring": 1, "notice": 0}
+    with people.session("fuji") as s:
+        notices = s.scalars(sa.select(Notice).where(Notice.title.like("終了が近い支援措置%"))).all()
+    assert len(notices) == 1 and notices[0].published and "1件" in notices[0].body
+    assert "近子" not in notices[0].body and "宛名番号" not in notices[0].body
+    with people.session("fujinomiya") as s:  # the other city has none
+        assert raise_expiring(JobContext(job_id="t2", tenant=theirs, session=s)) == {
+            "expiring": 0,
+            "notice": 0,
+        }
+    from tenant_core.cli import main
+
+    refused = app.test_cli_runner().invoke(main, ["protection", "remind"])
+    assert refused.exit_code == 2 and "--all" in refused.output
