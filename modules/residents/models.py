@@ -166,7 +166,7 @@ class MeasureKind(enum.StrEnum):
 
 class SupportMeasure(TenantBase):
     """A 支援措置 or an 抑止 of one person of this city (and, for a 支援措置, the companions in
-    ``SupportMeasurePerson``). Active from ``start_on`` to ``end_on`` unless ``ended_on`` is set."""
+    ``SupportMeasureTarget``). Active from ``start_on`` to ``end_on`` unless ``ended_on`` is set."""
 
     __tablename__ = "support_measures"
 
@@ -197,10 +197,10 @@ class SupportMeasure(TenantBase):
     )
 
 
-class SupportMeasurePerson(TenantBase):
+class SupportMeasureTarget(TenantBase):
     """A person a measure covers: the 申出者 and each 併せて支援を求める者 (same household)."""
 
-    __tablename__ = "support_measure_persons"
+    __tablename__ = "support_measure_targets"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure_id: Mapped[int] = mapped_column(sa.ForeignKey("support_measures.id"))
@@ -208,8 +208,8 @@ class SupportMeasurePerson(TenantBase):
     companion: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (
-        sa.UniqueConstraint("measure_id", "atena_no", name="uq_support_measure_persons"),
-        sa.Index("ix_support_measure_persons_atena_no", "atena_no"),
+        sa.UniqueConstraint("measure_id", "atena_no", name="uq_support_measure_targets"),
+        sa.Index("ix_support_measure_targets_atena_no", "atena_no"),
     )
 
 

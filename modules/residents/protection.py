@@ -1,16 +1,18 @@
 """支援措置 (DV等支援措置) and 抑止: who is protected, and the register's answer to everyone else.
 
-The rules come from 住民基本台帳事務処理要領 第5-10 (「ドメスティック・バイオレンス、ストーカー行為等、
+The rules come from the 住民記録システム標準仕様書 (第4.0版, 第3章 機能要件 「3 抑止設定」: 支援措置 is one
+kind of 抑止 there, with the same setting and release; whence one table with a kind) and from
+住民基本台帳事務処理要領 第5-10 (「ドメスティック・バイオレンス、ストーカー行為等、
 児童虐待及びこれらに準ずる行為の被害者の保護のための住民基本台帳の一部の写しの閲覧及び住民票の写し等の
-交付等に関する取扱い」) and the 住民記録システム標準仕様書 (支援措置対象者の管理、抑止):
+交付等に関する取扱い」), as the cities' 支援措置事務取扱要綱 restate it:
 
-- a measure lasts one year from its start (要領 第5-10-(4)); it may be extended by a 延長の申出, again
+- a measure lasts one year from its start (要領 第5-10; the 延長の申出 is taken from a month before the end); it may be extended by a 延長の申出, again
   for one year from the day after the old end, and ended at any time (終了), with the reason;
-- a request from the named 加害者 is refused as made for an improper purpose (住基法 第12条第6項,
-  第12条の3第7項; 要領 第5-10-(6)-ア); any other request for the person is examined strictly
-  (本人確認 and the 請求事由, 要領 第5-10-(6)-イ): here, only staff holding ``PROTECT_VIEW`` reach the
+- a request from the named 加害者 is refused as made for an improper purpose (住基法 第12条第6項;
+  要領 第5-10); any other request for the person is examined strictly
+  (本人確認 and the 請求事由, 要領 第5-10): here, only staff holding ``PROTECT_VIEW`` reach the
   person at all, and the 請求事由 must be recorded;
-- 併せて支援を求める者: members of the 申出者's household covered by the same measure (要領 第5-10-(2)).
+- 併せて支援を求める者: members of the 申出者's household covered by the same measure (要領 第5-10).
 
 An 抑止 is the same mechanism for one record (``MeasureKind.hold``): browsing and issuance stop until
 an holder of ``PROTECT_RELEASE`` releases it; it has no fixed end.
@@ -41,7 +43,7 @@ from modules.residents.models import (
     Status,
     SupportMeasure,
     SupportMeasureChange,
-    SupportMeasurePerson,
+    SupportMeasureTarget,
 )
 from tenant_core.audit import services as audit
 from tenant_core.codes import code_check_digit
@@ -72,9 +74,9 @@ def covered_clause(atena_column: Any, on: dt.date | None = None) -> sa.ColumnEle
     """SQL: the person of ``atena_column`` is covered by an active measure (for search filters)."""
     on = on or japan_today()
     return sa.exists(
-        sa.select(SupportMeasurePerson.id)
-        .join(SupportMeasure, SupportMeasure.id == SupportMeasurePerson.measure_id)
-        .where(SupportMeasurePerson.atena_no == atena_column, _active(on))
+        sa.select(SupportMeasureTarget.id)
+        .join(SupportMeasure, SupportMeasure.id == SupportMeasureTarget.measure_id)
+        .where(SupportMeasureTarget.atena_no == atena_column, _active(on))
     )
 
 
@@ -87,9 +89,9 @@ def protected_kinds(session: Session, atena_nos: Iterable[int], on: dt.date | No
     found: dict[int, str] = {}
     for i in range(0, len(wanted), 1000):
         rows = session.execute(
-            sa.select(SupportMeasurePerson.atena_no, SupportMeasure.kind)
-            .join(SupportMeasure, SupportMeasure.id == SupportMeasurePerson.measure_id)
-            .where(SupportMeasurePerson.atena_no.in_(wanted[i : i + 1000]), _active(on))
+            sa.select(SupportMeasureTarget.atena_no, SupportMeasure.kind)
+            .join(SupportMeasure, SupportMeasure.id == SupportMeasureTarget.measure_id)
+            .where(SupportMeasureTarget.atena_no.in_(wanted[i : i + 1000]), _active(on))
         ).all()
         for atena_no, kind in rows:
             if found.get(atena_no) != MeasureKind.support:
@@ -157,7 +159,7 @@ def page_banners() -> dict[str, Any]:
 
 
 def one_year_from(start: dt.date) -> dt.date:
-    """The last day of a one-year period starting on ``start`` (要領 第5-10-(4): 期間は1年)."""
+    """The last day of a one-year period starting on ``start`` (要領 第5-10: 期間は1年)."""
     try:
         next_year = start.replace(year=start.year + 1)
     except ValueError:  # 29 February
@@ -201,11 +203,11 @@ def _overlapping(
     far = dt.date.max
     return session.scalar(
         sa.select(SupportMeasure)
-        .join(SupportMeasurePerson, SupportMeasurePerson.measure_id == SupportMeasure.id)
+        .join(SupportMeasureTarget, SupportMeasureTarget.measure_id == SupportMeasure.id)
         .where(
             SupportMeasure.kind == kind,
             SupportMeasure.ended_on.is_(None),
-            SupportMeasurePerson.atena_no.in_(atena_nos),
+            SupportMeasureTarget.atena_no.in_(atena_nos),
             SupportMeasure.start_on <= (end or far),
             sa.or_(SupportMeasure.end_on.is_(None), SupportMeasure.end_on >= start),
         )
@@ -324,9 +326,9 @@ def register_support(session: Session, atena_no: int, data: Mapping[str, Any], *
     )
     session.add(measure)
     session.flush()
-    session.add(SupportMeasurePerson(measure_id=measure.id, atena_no=person.atena_no, companion=False))
+    session.add(SupportMeasureTarget(measure_id=measure.id, atena_no=person.atena_no, companion=False))
     for other_no in companions:
-        session.add(SupportMeasurePerson(measure_id=measure.id, atena_no=other_no, companion=True))
+        session.add(SupportMeasureTarget(measure_id=measure.id, atena_no=other_no, companion=True))
     _history(session, measure, "registered", by, on=requested, new_end_on=end, note=reason)
     session.flush()
     return measure
@@ -371,7 +373,7 @@ def register_hold(
     )
     session.add(measure)
     session.flush()
-    session.add(SupportMeasurePerson(measure_id=measure.id, atena_no=person.atena_no, companion=False))
+    session.add(SupportMeasureTarget(measure_id=measure.id, atena_no=person.atena_no, companion=False))
     _history(session, measure, "registered", by, on=start, note=text)
     session.flush()
     return measure
@@ -452,19 +454,19 @@ def measures_of(session: Session, atena_no: int) -> list[SupportMeasure]:
     return list(
         session.scalars(
             sa.select(SupportMeasure)
-            .join(SupportMeasurePerson, SupportMeasurePerson.measure_id == SupportMeasure.id)
-            .where(SupportMeasurePerson.atena_no == atena_no)
+            .join(SupportMeasureTarget, SupportMeasureTarget.measure_id == SupportMeasure.id)
+            .where(SupportMeasureTarget.atena_no == atena_no)
             .order_by(SupportMeasure.start_on.desc(), SupportMeasure.id.desc())
         )
     )
 
 
-def covered_persons(session: Session, measure: SupportMeasure) -> list[SupportMeasurePerson]:
+def covered_persons(session: Session, measure: SupportMeasure) -> list[SupportMeasureTarget]:
     return list(
         session.scalars(
-            sa.select(SupportMeasurePerson)
-            .where(SupportMeasurePerson.measure_id == measure.id)
-            .order_by(SupportMeasurePerson.companion, SupportMeasurePerson.atena_no)
+            sa.select(SupportMeasureTarget)
+            .where(SupportMeasureTarget.measure_id == measure.id)
+            .order_by(SupportMeasureTarget.companion, SupportMeasureTarget.atena_no)
         )
     )
 
@@ -527,7 +529,7 @@ def protection_check(
     requester_atena_no: int | None = None,
     on: dt.date | None = None,
 ) -> Verdict:
-    """Whether a certificate may be issued for this person to this requester (要領 第5-10-(6)).
+    """Whether a certificate may be issued for this person to this requester (要領 第5-10).
 
     Refused: while an 抑止 holds; when the requester (or the one on whose behalf they ask) is the named
     加害者 of an active 支援措置, by name (spaces and width folded) or by 宛名番号. Allowed otherwise,

@@ -47,7 +47,7 @@ def upgrade() -> None:
     op.create_index("ix_support_measures_atena_no", "support_measures", ["atena_no"], schema=schema)
     op.create_index("ix_support_measures_end_on", "support_measures", ["end_on"], schema=schema)
     op.create_table(
-        "support_measure_persons",
+        "support_measure_targets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("measure_id", sa.Integer(), nullable=False),
         sa.Column("atena_no", sa.Integer(), nullable=False),
@@ -55,14 +55,14 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["measure_id"],
             [_ref(schema, "support_measures.id")],
-            name="fk_support_measure_persons_measure_id_support_measures",
+            name="fk_support_measure_targets_measure_id_support_measures",
         ),
-        sa.PrimaryKeyConstraint("id", name="pk_support_measure_persons"),
-        sa.UniqueConstraint("measure_id", "atena_no", name="uq_support_measure_persons"),
+        sa.PrimaryKeyConstraint("id", name="pk_support_measure_targets"),
+        sa.UniqueConstraint("measure_id", "atena_no", name="uq_support_measure_targets"),
         schema=schema,
     )
     op.create_index(
-        "ix_support_measure_persons_atena_no", "support_measure_persons", ["atena_no"], schema=schema
+        "ix_support_measure_targets_atena_no", "support_measure_targets", ["atena_no"], schema=schema
     )
     op.create_table(
         "support_measure_changes",
@@ -91,5 +91,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     schema = target_schema()
     op.drop_table("support_measure_changes", schema=schema)
-    op.drop_table("support_measure_persons", schema=schema)
+    op.drop_table("support_measure_targets", schema=schema)
     op.drop_table("support_measures", schema=schema)
