@@ -374,3 +374,43 @@ def test_the_daily_job_posts_one_notice_with_the_count_only(app, people):
 
     refused = app.test_cli_runner().invoke(main, ["protection", "remind"])
     assert refused.exit_code == 2 and "--all" in refused.output
+
+
+def test_the_seal_pages_of_a_protected_person(app, family, clients):
+    plain, guard = clients["plain"], clients["guard"]
+    assert plain.get(f"/fuji/seals/persons/{family['head']}").status_code == 404
+    assert plain.get(f"/fuji/seals/persons/{family['other']}").status_code == 200
+    seen = guard.get(f"/fuji/seals/persons/{family['head']}").get_data(as_text=True)
+    assert "花子" in seen and "支援措置の対象です" in seen
+    assert "seals.person" in {e.screen for e in _flagged(app, "fuji", family["head"])}
+
+
+def test_the_measures_page_extends_and_ends_a_support_measure(app, family, clients):
+    guard, plain = clients["guard"], clients["plain"]
+    page = guard.get(f"/fuji/residents/{family['head']}/protection").get_data(as_text=True)
+    assert "加害 太郎" in page and "併せて支援を求める者" in page and "実施中" in page
+    assert plain.get(f"/fuji/residents/{family['head']}/protection").status_code == 403
+    with get_db(app).session("t_fuji") as s:
+        measure = s.scalars(sa.select(SupportMeasure)).one()
+        measure_id, old_end = measure.id, measure.end_on
+    extend = f"/fuji/residents/protection/{measure_id}/extend"
+    bad = guard.post(extend, data={"csrf_token": csrf_token(guard, extend), "new_end": old_end.isoformat()})
+    assert bad.status_code == 422 and "現在の終了予定日より後" in bad.get_data(as_text=True)
+    assert (
+        guard.post(extend, data={"csrf_token": csrf_token(guard, extend), "reason": "延長の申出"}).status_code
+        == 302
+    )
+    end = f"/fuji/residents/protection/{measure_id}/end"
+    assert guard.post(end, data={"csrf_token": csrf_token(guard, end), "reason": "  "}).status_code == 422
+    assert (
+        guard.post(end, data={"csrf_token": csrf_token(guard, end), "reason": "転出のため"}).status_code
+        == 302
+    )
+    assert clients["releaser"].get(extend).status_code == 403  # the release duty does not extend
+    with get_db(app).session("t_fuji") as s:
+        measure = s.get(SupportMeasure, measure_id)
+        assert measure.ended_on == TODAY and measure.end_reason == "転出のため"
+        assert measure.end_on == protection.one_year_from(old_end + dt.timedelta(days=1))
+    # Ended: the person is back for everyone, with no banner.
+    back = plain.get(f"/fuji/residents/{family['head']}")
+    assert back.status_code == 200 and "支援措置の対象です" not in back.get_data(as_text=True)
