@@ -34,6 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, has_request_context, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from modules.residents.errors import Collector, ResidentError
@@ -56,7 +57,7 @@ PROTECT_RELEASE = "residents.protect_release"  # releases an 抑止
 # 要領 第5-10: the administrator is reminded a month before a measure ends (延長の申出は終了の1か月前から).
 EXPIRY_WINDOW_DAYS = 31
 
-KIND_LABELS = {MeasureKind.support: "支援措置", MeasureKind.hold: "抑止"}
+KIND_LABELS = {MeasureKind.support: _l("支援措置"), MeasureKind.hold: _l("抑止")}
 
 
 # --- who is protected ---------------------------------------------------------------------------
