@@ -22,6 +22,16 @@ from flask import Flask
 MODULE_PACKAGE = "modules"
 
 
+@dataclass(frozen=True)
+class ModuleRole:
+    """A role a module declares beyond its viewer and editor (a separate duty, e.g. one that may see
+    protected records); named ``<module>.<suffix>`` by the key it is declared under."""
+
+    label_ja: str
+    label_en: str
+    permissions: frozenset[str]
+
+
 class ModuleLoadError(RuntimeError):
     """A module's manifest or one of its parts cannot be loaded; the message names the module."""
 
@@ -50,6 +60,8 @@ class ModuleInfo:
     demo_roles: Mapping[str, str] = field(default_factory=dict)
     # Permissions beyond ``<name>.view``/``<name>.edit`` that the module's editor role carries.
     editor_permissions: frozenset[str] = frozenset()
+    # Further roles of this module by suffix: ``{"protector": ModuleRole(...)}`` is ``<name>.protector``.
+    roles: Mapping[str, ModuleRole] = field(default_factory=dict)
     # Permissions this module adds to the core's duties (``finance``, ``secretariat``, ``city_admin``).
     duty_permissions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Endpoints open to guessing (codes, passwords), throttled per address like sign-in.

@@ -191,6 +191,15 @@ def _person(session: Session, atena_no: int | None) -> Person:
     return person
 
 
+def _check_protection(session: Session, person: Person, requester: Requester) -> None:
+    """支援措置・抑止: the register refuses a 加害者's request (and logs it) or asks for a reason."""
+    verdict = residents.protection_check(
+        session, person.atena_no, requester.name, relation=requester.relation, purpose=requester.purpose
+    )
+    if not verdict.allowed:
+        raise CertificateError(verdict.message, verdict.field)
+
+
 def _check_requester(errors: dict[str, str], requester: Requester, purpose_required: bool) -> None:
     if not (1 <= len(requester.name.strip()) <= 100):
         errors["requester_name"] = _("請求者の氏名を100文字以内で入力してください。")
@@ -283,6 +292,7 @@ def issue_juminhyo(
     is then that of an empty document.
     """
     person = _person(session, atena_no)
+    _check_protection(session, person, requester)
     errors: dict[str, str] = {}
     if options.scope not in SCOPES:
         errors["scope"] = _("記載の範囲（世帯全員または個人）を選択してください。")
@@ -358,6 +368,7 @@ def issue_inkan(
     from modules.seals import public as seals  # the seal module is required by this one's manifest
 
     person = _person(session, atena_no)
+    _check_protection(session, person, requester)
     errors: dict[str, str] = {}
     _check_requester(errors, requester, purpose_required=False)
     registration = seals.active_registration(session, person.atena_no, lock=True)

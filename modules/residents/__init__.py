@@ -1,6 +1,6 @@
 """住民記録・共通宛名: persons, households and their dated history; the person look-up other modules use."""
 
-from tenant_core.modules import ModuleInfo
+from tenant_core.modules import ModuleInfo, ModuleRole
 
 MODULE = ModuleInfo(
     name="residents",
@@ -10,10 +10,28 @@ MODULE = ModuleInfo(
     summary_en="Moves, households and the common addressee register",
     blueprints=("modules.residents.blueprint:bp",),
     models=("modules.residents.models", "modules.residents.moveout_models"),
-    commands=("modules.residents.cli:demo", "modules.residents.moveout_cli:residents"),
+    commands=(
+        "modules.residents.cli:demo",
+        "modules.residents.moveout_cli:residents",
+        "modules.residents.protection_jobs:protection_cli",
+    ),
     demo="modules.residents.demo:load_demo",
     demo_roles={"admin": "editor", "clerk": "editor"},
     # Only editors of resident data may see the 個人番号.
     # Searching the 除票 (moved out, deceased) is for editors too (modules/residents/removed.py).
     editor_permissions=frozenset({"residents.view_mynumber", "residents.view_removed"}),
+    # 支援措置 and 抑止 (protection.py): neither the viewer nor the editor sees a protected person.
+    # The 支援措置担当 registers, extends and ends measures and sets an 抑止; another duty releases an 抑止.
+    roles={
+        "protector": ModuleRole(
+            "支援措置担当",
+            "support measures",
+            frozenset({"residents.view", "residents.protect_view", "residents.protect"}),
+        ),
+        "releaser": ModuleRole(
+            "抑止解除",
+            "hold release",
+            frozenset({"residents.view", "residents.protect_view", "residents.protect_release"}),
+        ),
+    },
 )

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from modules.residents import api, moveout_views, views
+from modules.residents import api, moveout_views, protection, protection_views, views
 
 bp = Blueprint("residents", __name__, url_prefix="/<tenant>/residents", template_folder="templates")
 bp.add_url_rule("/", "index", views.index)
@@ -26,5 +26,24 @@ bp.add_url_rule(
     methods=["POST"],
 )
 bp.add_url_rule("/households/<int:household_no>", "household", views.household)
+# Every page (of any module) that shows a person under 支援措置 or 抑止 carries a warning banner.
+bp.app_context_processor(protection.page_banners)
+bp.add_url_rule("/protection/expiring", "protection_expiring", protection_views.expiring)
+bp.add_url_rule("/<int:atena_no>/protection", "protection", protection_views.person_measures)
+bp.add_url_rule(
+    "/<int:atena_no>/protection/support",
+    "protection_support",
+    protection_views.new_support,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule(
+    "/<int:atena_no>/protection/hold", "protection_hold", protection_views.new_hold, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/protection/<int:measure_id>/<action>",
+    "protection_action",
+    protection_views.measure_action,
+    methods=["GET", "POST"],
+)
 bp.add_url_rule("/api/search", "api_search", api.search)
 bp.add_url_rule("/api/persons/<int:atena_no>", "api_person", api.person)

@@ -1,6 +1,8 @@
 """Reading the resident register: persons by 宛名番号 (one or many at once), households, histories.
 
 Kept apart from the changes in ``services.py``; other modules reach these through ``public.py``.
+A person under 支援措置 or 抑止 is absent from every answer here for a user who may not see them
+(``protection.hidden_atenas``): the same answer as for a number the city does not hold.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from modules.residents.history import PersonState, person_on
 from modules.residents.models import HEAD, Household, Person, ResidentEvent, Status
+from modules.residents.protection import hidden_atenas
 
 # 宛名番号 are stored as 32-bit integers: anything outside cannot name a person, and asking the
 # database about it would fail on PostgreSQL instead of finding no one.
@@ -38,7 +41,10 @@ def get_person(session: Session, atena_no: int | None) -> Person | None:
     """The person with this 宛名番号 in the session's city (None if there is none, or no number)."""
     if not _valid_atena(atena_no):
         return None
-    return session.scalar(sa.select(Person).where(Person.atena_no == atena_no))
+    person = session.scalar(sa.select(Person).where(Person.atena_no == atena_no))
+    if person is not None and hidden_atenas(session, [person.atena_no]):
+        return None
+    return person
 
 
 def get_persons(session: Session, atena_nos: Iterable[int]) -> dict[int, Person]:
@@ -51,6 +57,8 @@ def get_persons(session: Session, atena_nos: Iterable[int]) -> dict[int, Person]
         found.update(
             (p.atena_no, p) for p in session.scalars(sa.select(Person).where(Person.atena_no.in_(chunk)))
         )
+    for number in hidden_atenas(session, found):
+        del found[number]
     return found
 
 
@@ -75,11 +83,15 @@ def household_head(session: Session, household_id: int) -> PersonState | None:
             Person.household_id == household_id, Person.relationship == HEAD, Person.status == Status.resident
         )
     )
-    return PersonState.of(row) if row is not None else None
+    if row is None or hidden_atenas(session, [row.atena_no]):
+        return None
+    return PersonState.of(row)
 
 
-def _order(states: list[PersonState]) -> list[PersonState]:
-    return sorted(states, key=lambda s: (not s.is_head, s.birth_date, s.person_id))
+def _order(session: Session, states: list[PersonState]) -> list[PersonState]:
+    hidden = hidden_atenas(session, [s.atena_no for s in states])
+    shown = [s for s in states if s.atena_no not in hidden]
+    return sorted(shown, key=lambda s: (not s.is_head, s.birth_date, s.person_id))
 
 
 def household_members(session: Session, household_id: int, on: dt.date | None = None) -> list[PersonState]:
@@ -88,12 +100,12 @@ def household_members(session: Session, household_id: int, on: dt.date | None = 
         rows = session.scalars(
             sa.select(Person).where(Person.household_id == household_id, Person.status == Status.resident)
         ).all()
-        return _order([PersonState.of(p) for p in rows])
+        return _order(session, [PersonState.of(p) for p in rows])
     ever = session.scalars(
         sa.select(ResidentEvent.person_id).where(ResidentEvent.household_id == household_id).distinct()
     ).all()
     states = [person_on(session, pid, on) for pid in ever]
-    return _order([s for s in states if s and s.household_id == household_id and s.is_resident])
+    return _order(session, [s for s in states if s and s.household_id == household_id and s.is_resident])
 
 
 def events_of(session: Session, person: Person) -> list[ResidentEvent]:

@@ -189,3 +189,78 @@ class ResidentCounter(TenantBase):
 
     name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+# --- 支援措置 (DV等支援措置) and 抑止: see protection.py ------------------------------------------
+
+
+class MeasureKind(enum.StrEnum):
+    support = "support"  # 支援措置（DV・ストーカー行為等・児童虐待等の被害者）
+    hold = "hold"  # 抑止（一件の記録の交付・閲覧を止める）
+
+
+class SupportMeasure(TenantBase):
+    """A 支援措置 or an 抑止 of one person of this city (and, for a 支援措置, the companions in
+    ``SupportMeasureTarget``). Active from ``start_on`` to ``end_on`` unless ``ended_on`` is set."""
+
+    __tablename__ = "support_measures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    atena_no: Mapped[int]  # 申出者 (支援措置) or the record held (抑止), of this city
+    requested_on: Mapped[dt.date]  # 申出日
+    start_on: Mapped[dt.date]  # 支援措置の開始日
+    end_on: Mapped[dt.date | None]  # 終了予定日 (after 延長, the new one); None: an 抑止 until released
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")  # 抑止の理由 / 申出の区分
+    # 加害者: as the 申出書 names them; the 宛名番号 of any city (団体コード + number), when known.
+    offender_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    offender_kana: Mapped[str] = mapped_column(sa.String(200), default="")
+    offender_city_code: Mapped[str | None] = mapped_column(sa.String(6))
+    offender_atena_no: Mapped[int | None] = mapped_column(sa.BigInteger)
+    ended_on: Mapped[dt.date | None]  # 終了日 (or 抑止の解除日)
+    end_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(120))
+    ended_by: Mapped[str] = mapped_column(sa.String(120), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
+
+    __table_args__ = (
+        sa.Index("ix_support_measures_atena_no", "atena_no"),
+        sa.Index("ix_support_measures_end_on", "end_on"),
+    )
+
+
+class SupportMeasureTarget(TenantBase):
+    """A person a measure covers: the 申出者 and each 併せて支援を求める者 (same household)."""
+
+    __tablename__ = "support_measure_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("support_measures.id"))
+    atena_no: Mapped[int]
+    companion: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("measure_id", "atena_no", name="uq_support_measure_targets"),
+        sa.Index("ix_support_measure_targets_atena_no", "atena_no"),
+    )
+
+
+class SupportMeasureChange(TenantBase):
+    """The history of a measure: registered, extended (延長, with the old and new end), ended."""
+
+    __tablename__ = "support_measure_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[int] = mapped_column(sa.ForeignKey("support_measures.id"))
+    action: Mapped[str] = mapped_column(sa.String(20))  # registered, extended, ended, released
+    on: Mapped[dt.date]
+    old_end_on: Mapped[dt.date | None]
+    new_end_on: Mapped[dt.date | None]
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    by: Mapped[str] = mapped_column(sa.String(120))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (sa.Index("ix_support_measure_changes_measure_id", "measure_id"),)

@@ -10,7 +10,11 @@ Services (a ``Session`` bound to the city):
   ``get_persons`` (several at once, one query), ``is_resident``, ``household_of``,
   ``household_head``, ``household_members``, ``events_of``, ``search``;
   ``lock_person`` (a module recording something that depends on the person's state, such as a seal
-  registration, takes its turn on the person's row and sees what was committed before it).
+  registration, takes its turn on the person's row and sees what was committed before it);
+  ``protection_check`` (支援措置・抑止: whether a certificate may be issued to this requester; a
+  refusal is logged). A person under 支援措置 or 抑止 is absent from every reader here for a user
+  without ``PROTECT_VIEW``, exactly as an unknown number; shown to one with it, the access is logged
+  with the flag ``protected:<kind>`` and the page carries a banner.
 Printing on request: ``juminhyo_code_of`` and ``kyuuji_of`` (a 住民票 prints the 住民票コード and the
 旧氏 only when the applicant asks for them), ``foreign_items_of`` (the 外国人住民's items of 住基法30条の45).
 Events: ``on_person_left(listener)`` registers ``listener(session, PersonLeft)``, called in the
@@ -45,6 +49,8 @@ from modules.residents.lookups import (
 )
 from modules.residents.models import Household, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
+from modules.residents.protection import PROTECT_VIEW, Verdict
+from modules.residents.protection import protection_check as _protection_check
 from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
     SEARCH_FORM_TEMPLATE,
@@ -58,6 +64,7 @@ from tenant_core.concurrency import lock_rows
 __all__ = [
     "HELPERS",
     "MYNUMBER_PERMISSION",
+    "PROTECT_VIEW",
     "SEARCH_FORM_TEMPLATE",
     "SEARCH_KEYS",
     "Household",
@@ -70,6 +77,7 @@ __all__ = [
     "SearchQuery",
     "SearchResult",
     "Vault",
+    "Verdict",
     "age_on",
     "events_of",
     "foreign_items_of",
@@ -86,6 +94,7 @@ __all__ = [
     "on_person_left",
     "parse_atena",
     "person_or_404",
+    "protection_check",
     "require_person",
     "search",
     "search_asked",
@@ -141,3 +150,39 @@ def lock_person(session: Session, person: Person) -> Person:
     """
     lock_rows(session, Person, [person.id])
     return person
+
+
+def protection_check(
+    session: Session,
+    atena_no: int,
+    requester_name: str,
+    *,
+    relation: str = "",
+    purpose: str = "",
+    requester_city_code: str | None = None,
+    requester_atena_no: int | None = None,
+) -> Verdict:
+    """Whether a certificate of this person may be issued to this requester (支援措置・抑止).
+
+    A refusal is logged here (``outcome="refused"``, detail ``protected:<kind>`` and ``offender`` for
+    a 加害者's request) so that every module issuing for a person leaves the same trace.
+    """
+    verdict = _protection_check(
+        session,
+        atena_no,
+        requester_name,
+        relation=relation,
+        purpose=purpose,
+        requester_city_code=requester_city_code,
+        requester_atena_no=requester_atena_no,
+    )
+    if not verdict.allowed:
+        from tenant_core.audit import services as audit
+
+        audit.record(
+            "change",
+            target=f"atena:{atena_no}",
+            outcome="refused",
+            detail=f"protected:{verdict.kind} " + ("offender request" if verdict.offender else verdict.field),
+        )
+    return verdict

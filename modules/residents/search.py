@@ -19,6 +19,7 @@ from modules.residents import kana
 from modules.residents.errors import Collector
 from modules.residents.history import alpha_search_key
 from modules.residents.models import Person, Status
+from modules.residents.protection import covered_clause, hidden_atenas, sees_protected
 
 COUNT_CAP = 1000  # beyond this a search says "1,000件以上": narrow it down
 MAX_PER_PAGE = 100
@@ -113,6 +114,8 @@ def conditions(session: Session, query: SearchQuery) -> list[sa.ColumnElement[bo
     c.raise_if_any()
     if not query.include_removed:
         where.append(Person.status == Status.resident)
+    if not sees_protected():  # persons under 支援措置 or 抑止 are not found (protection.py)
+        where.append(sa.not_(covered_clause(Person.atena_no)))
     return where
 
 
@@ -131,4 +134,5 @@ def search(session: Session, query: SearchQuery, page: int = 1, per_page: int = 
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
+    hidden_atenas(session, [p.atena_no for p in rows])  # flags the protected persons shown
     return SearchResult(list(rows), total, total >= COUNT_CAP, page, per_page)

@@ -41,6 +41,15 @@ def _module_roles() -> list[Role]:
         roles.append(
             Role(f"{m.name}.editor", f"{m.label_ja}（更新）", f"{m.label_en} (update)", frozenset(editor))
         )
+        for suffix, extra in m.roles.items():
+            roles.append(
+                Role(
+                    f"{m.name}.{suffix}",
+                    f"{m.label_ja}（{extra.label_ja}）",
+                    f"{m.label_en} ({extra.label_en})",
+                    extra.permissions,
+                )
+            )
     return roles
 
 

@@ -3,7 +3,7 @@
 Existing persons are 日本人住民 without a 住民票コード (it is recorded at their next change).
 
 Revision ID: t1410_juminhyo_foreign
-Revises: t0007_record_versions
+Revises: t1400_support_measures
 Create Date: 2026-12-01 14:10
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "t1410_juminhyo_foreign"
-down_revision = "t0007_record_versions"
+down_revision = "t1400_support_measures"
 branch_labels = None
 depends_on = None
 
