@@ -253,22 +253,10 @@ def set_tsusho(
     version: int | None = None,
 ) -> ResidentEvent:
     """通称の記載 (or its change) or, with ``delete``, 通称の削除 (住基法施行令30条の26): an event each."""
-    from modules.residents.recording import (
-        check_effective,
-        checked_day,
-        lock_for_change,
-        record_event,
-        require_resident,
-        today_or,
-    )
-    from modules.residents.validation import clean_date
+    from modules.residents.recording import begin_change, checked_day, record_event
 
-    lock_for_change(session, person, version)
-    require_resident(person)
+    c, day = begin_change(session, person, on, version=version, today=today)
     _require_foreign(person)
-    c = Collector()
-    day = clean_date(c, "effective_on", on, today_or(today))
-    check_effective(c, session, person, day)
     if delete:
         if not person.tsusho:
             c.add("tsusho", _("削除する通称が記載されていません。"))
@@ -294,22 +282,10 @@ def update_residence(
     version: int | None = None,
 ) -> ResidentEvent:
     """在留期間の更新・在留資格の変更・在留カードの再交付など: the 在留 items replaced as given."""
-    from modules.residents.recording import (
-        check_effective,
-        checked_day,
-        lock_for_change,
-        record_event,
-        require_resident,
-        today_or,
-    )
-    from modules.residents.validation import clean_date
+    from modules.residents.recording import begin_change, checked_day, record_event
 
-    lock_for_change(session, person, version)
-    require_resident(person)
+    c, day = begin_change(session, person, on, version=version, today=today)
     _require_foreign(person)
-    c = Collector()
-    day = clean_date(c, "effective_on", on, today_or(today))
-    check_effective(c, session, person, day)
     category = str(data.get("foreign_category") or person.foreign_category or "")
     changes: dict[str, Any] = {}
     if category not in CATEGORY_LABELS:

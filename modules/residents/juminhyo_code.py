@@ -116,21 +116,9 @@ def change_code(
     version: int | None = None,
 ) -> ResidentEvent:
     """住民票コードの変更請求 (住基法30条の4): a new code from the city's range; the old one stays in the history."""
-    from modules.residents.recording import (
-        check_effective,
-        checked_day,
-        lock_for_change,
-        record_event,
-        require_resident,
-        today_or,
-    )
-    from modules.residents.validation import clean_date
+    from modules.residents.recording import begin_change, checked_day, record_event
 
-    lock_for_change(session, person, version)
-    require_resident(person)
-    c = Collector()
-    day = clean_date(c, "effective_on", on, today_or(today))
-    check_effective(c, session, person, day)
+    c, day = begin_change(session, person, on, version=version, today=today)
     c.raise_if_any()
     code = assign(session, city_code(session, slug))
     return record_event(

@@ -62,23 +62,11 @@ def set_kyuuji(
     version: int | None = None,
 ) -> ResidentEvent:
     """旧氏の記載 or, with ``delete``, 旧氏の削除: an event each, the prior value kept as its ``before``."""
-    from modules.residents.recording import (
-        check_effective,
-        checked_day,
-        lock_for_change,
-        record_event,
-        require_resident,
-        today_or,
-    )
-    from modules.residents.validation import clean_date
+    from modules.residents.recording import begin_change, checked_day, record_event
 
-    lock_for_change(session, person, version)
-    require_resident(person)
+    c, day = begin_change(session, person, on, version=version, today=today)
     if person.citizenship != Citizenship.japanese:
         raise ResidentError(_("外国人住民には旧氏を記載しません（日本人住民の記載事項です）。"), "kyuuji")
-    c = Collector()
-    day = clean_date(c, "effective_on", on, today_or(today))
-    check_effective(c, session, person, day)
     if delete:
         if not person.kyuuji:
             c.add("kyuuji", _("削除する旧氏が記載されていません。"))

@@ -178,3 +178,18 @@ def make_head(session: Session, person: Person, day: dt.date, by: str) -> Reside
     return record_event(
         session, person, EventKind.household_change, day, {"relationship": HEAD}, by, "世帯主変更"
     )
+
+
+def begin_change(
+    session: Session, person: Person, on: Any, *, version: int | None, today: dt.date | None
+) -> tuple[Collector, dt.date | None]:
+    """What every change of one person's items starts with: lock the person's household and check the
+    version the page showed, require a resident, and check the effective date (into the collector)."""
+    from modules.residents.validation import clean_date
+
+    lock_for_change(session, person, version)
+    require_resident(person)
+    c = Collector()
+    day = clean_date(c, "effective_on", on, today_or(today))
+    check_effective(c, session, person, day)
+    return c, day
