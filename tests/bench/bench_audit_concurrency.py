@@ -16,13 +16,13 @@ Clients are stdlib threads with one keep-alive connection each, on the loopback 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -33,68 +33,15 @@ ROOT = Path(os.environ.get("KYODO_BENCH_ROOT", Path(__file__).resolve().parents[
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from gunicorn_server import HEALTH, HOST, free_port, start_gunicorn  # noqa: E402  (this folder, not ROOT)
 
 from tenant_core.extensions import get_db, get_settings  # noqa: E402
 from tenant_core.migrate import upgrade_shared  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.bench.benchkit import database, kyodo_app, percentile  # noqa: E402
 
-HOST = "127.0.0.1"
 SEARCH = "/fuji/residents/api/search?kana=%E3%82%BF%E3%83%8A%E3%82%AB"  # タナカ
-HEALTH = "/healthz"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "KYODO_DATABASE_URL": url,
-        "KYODO_SECRET_KEY": "bench-secret",
-        "KYODO_ENV": "test",
-        "KYODO_REDIS_URL": "",
-        "KYODO_WORKERS": str(workers),
-        "KYODO_BIND": f"{HOST}:{port}",
-        "KYODO_LOGIN_RATE_LIMIT": "100000 per minute",
-        "KYODO_DB_POOL_SIZE": "8",
-    }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen(
-        [
-            str(gunicorn),
-            "-c",
-            str(ROOT / "ops" / "gunicorn.conf.py"),
-            "--access-logfile",
-            "/dev/null",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(
-                "gunicorn exited: " + (proc.stderr.read() if proc.stderr else b"").decode()[-2000:]
-            )
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", HEALTH)
-            if conn.getresponse().status < 500:
-                conn.close()
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
 
 
 def sign_in(port: int) -> str:
@@ -217,12 +164,13 @@ def main() -> int:
     print(
         f"code under test: {ROOT}; gunicorn workers {args.workers} x 4 threads; {args.seconds:.0f} s per run"
     )
-    with database("_audit") as url:
+    with database("_audit") as url, contextlib.ExitStack() as stack:
         with kyodo_app(url) as app, app.app_context():
             upgrade_shared(get_db(app))
             factories.demo_cities(get_db(app), get_settings(app))
         port = free_port()
-        proc = start_gunicorn(url, port, args.workers)
+        log = stack.enter_context(tempfile.NamedTemporaryFile(prefix="kyodo-audit-gunicorn-", suffix=".log"))
+        proc = start_gunicorn(ROOT, url, port, args.workers, log)
         try:
             cookies = [sign_in(port) for _ in range(args.clients)]
             results = {}

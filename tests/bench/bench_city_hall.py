@@ -37,7 +37,6 @@ import http.client
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,12 +47,12 @@ import urllib.parse
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from pathlib import Path
-from typing import IO
 
 ROOT = Path(os.environ.get("KYODO_BENCH_ROOT", Path(__file__).resolve().parents[2])).resolve()
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from gunicorn_server import HOST, free_port, start_gunicorn  # noqa: E402  (this folder, not ROOT)
 
 from modules.residents.demo import load_demo as load_residents_demo  # noqa: E402
 from modules.residents.models import Person, Status  # noqa: E402
@@ -63,9 +62,7 @@ from tenant_core.params.demo import load_demo as load_params_demo  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.bench.benchkit import database, kyodo_app, percentile  # noqa: E402
 
-HOST = "127.0.0.1"
 CITIES = ("fuji", "fujinomiya")
-HEALTH = "/healthz"
 KANA = ("サト", "スズ", "タカ", "タナ", "イト", "ワタ", "ヤマ", "ナカ", "コバ", "カト", "ヨシ", "イノ")
 KINDS = ("portal", "search page", "search API", "person page", "certificate form", "certificate issue")
 CERTIFICATE_EVERY = 5
@@ -83,58 +80,6 @@ HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 NAME = re.compile(r'name="([^"]+)"')
 VALUE = re.compile(r'value="([^"]*)"')
 ACTION = re.compile(r'action="([^"]*)"')
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def start_gunicorn(url: str, port: int, workers: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    """gunicorn on this checkout; its stderr (the app's JSON log, in newer trees) goes to ``log``."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "KYODO_DATABASE_URL": url,
-        "KYODO_SECRET_KEY": "bench-secret",
-        "KYODO_ENV": "test",
-        "KYODO_REDIS_URL": "",
-        "KYODO_WORKERS": str(workers),
-        "KYODO_BIND": f"{HOST}:{port}",
-        "KYODO_LOGIN_RATE_LIMIT": "100000 per minute",
-        "KYODO_DB_POOL_SIZE": "8",
-    }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    proc = subprocess.Popen(
-        [
-            str(gunicorn),
-            "-c",
-            str(ROOT / "ops" / "gunicorn.conf.py"),
-            "--access-logfile",
-            "/dev/null",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log.flush()
-            raise SystemExit("gunicorn exited: " + Path(log.name).read_text(errors="replace")[-2000:])
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", HEALTH)
-            if conn.getresponse().status < 500:
-                conn.close()
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
 
 
 class Jar:
@@ -495,7 +440,7 @@ def main() -> int:
         for kind, counts in count_statements(url, CITIES[0], people[CITIES[0]][0]).items():
             print(f"    {kind:<20} " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         port = free_port()
-        proc = start_gunicorn(url, port, args.workers, log)
+        proc = start_gunicorn(ROOT, url, port, args.workers, log)
         try:
             sessions = [
                 (
