@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     jobs_stale_seconds: int = Field(default=120, ge=2, le=86400)
     jobs_maintenance_seconds: int = Field(default=30, ge=1, le=3600)
     jobs_max_attempts: int = Field(default=3, ge=1, le=100)
+    # Backups: the operator's key for the archives (never the app's secret), where the nightly ones go,
+    # and how many daily, weekly and monthly archives of each city are kept.
+    backup_key: str | None = None
+    backup_dir: Path | None = None
+    backup_keep_daily: int = Field(default=7, ge=1, le=366)
+    backup_keep_weekly: int = Field(default=4, ge=0, le=520)
+    backup_keep_monthly: int = Field(default=12, ge=0, le=1200)
+    # The nightly run: its local time (Japan) on business days, after the counters close.
+    backup_at: str = Field(default="19:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.var_dir / "backups"
 
     @property
     def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
