@@ -373,6 +373,59 @@ def backup() -> None:
     """Backup keys and the nightly schedule."""
 
 
+@backup.command("nightly")
+@click.option("--force", is_flag=True, help="also on a day the city offices are closed")
+@with_appcontext
+def backup_nightly(force: bool) -> None:
+    """Record tonight's backup job of every city now (what the scheduler does each business day)."""
+    from tenant_core.backup.schedule import enqueue_backups
+
+    with get_db().session() as session:
+        ids = enqueue_backups(session, force=force)
+        session.commit()
+    if not ids:
+        click.echo("not a business day: nothing enqueued (--force to back up anyway)")
+        return
+    click.echo(f"{len(ids)} backup jobs recorded (see `kyodo jobs list` or /platform/jobs/)")
+
+
+@backup.command("scheduler")
+@with_appcontext
+def backup_scheduler() -> None:
+    """Run rq's cron scheduler for the nightly backups (one such process per installation)."""
+    from tenant_core.backup.schedule import cron_expression, run_scheduler
+
+    settings = get_settings()
+    if not settings.redis_url:
+        _fail("the scheduler needs KYODO_REDIS_URL (jobs run on rq workers)")
+    click.echo(
+        f"nightly backups at {settings.backup_at} Japan time (cron {cron_expression(settings.backup_at)!r})"
+    )
+    run_scheduler(settings.redis_url, settings.backup_at)
+
+
+@backup.command("status")
+@with_appcontext
+def backup_status_command() -> None:
+    """Each city's last backup: ok, failed, missed (none since the last business evening) or running."""
+    from tenant_core.backup.schedule import backup_status
+
+    with get_db().session() as session:
+        tenants = list(session.scalars(sa.select(Tenant).order_by(Tenant.slug)))
+        found = backup_status(session, [t.id for t in tenants], get_settings().backup_at)
+    bad = False
+    for tenant in tenants:
+        status = found[tenant.id]
+        when = f"{status.last_ok_at:%Y-%m-%d %H:%M} UTC" if status.last_ok_at else "-"
+        click.echo(
+            f"{tenant.slug:<20} {status.state:<8} last ok {when}"
+            + (f"  {status.error}" if status.error else "")
+        )
+        bad = bad or status.state in ("failed", "missed")
+    if bad:
+        sys.exit(1)
+
+
 @backup.command("keygen", with_appcontext=False)
 def backup_keygen() -> None:
     """Print a new random backup key (keep it off the database server, e.g. in KYODO_BACKUP_KEY)."""
