@@ -7,7 +7,18 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenant_core import boundary, concurrency, formatting, i18n, inputs, logs, metrics, security, tenancy
+from tenant_core import (
+    boundary,
+    concurrency,
+    emergency,
+    formatting,
+    i18n,
+    inputs,
+    logs,
+    metrics,
+    security,
+    tenancy,
+)
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
@@ -76,6 +87,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(params_bp)
     app.view_functions["static"] = public(_static_view(app))
     register_modules(app)
+    emergency.init_app(app)  # after the modules: it reads the writes their manifests allow
     security.limit_guessable_forms(app)
     _register_error_pages(app)
     concurrency.init_app(app)

@@ -426,6 +426,98 @@ def backup_status_command() -> None:
         sys.exit(1)
 
 
+@main.group("bcp")
+def bcp() -> None:
+    """The emergency counter (緊急窓口): snapshot a city, serve it read-only, merge back what it issued."""
+
+
+@bcp.command("snapshot")
+@click.argument("slug")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--from-archive",
+    "archive",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="build from this backup archive instead of the live database",
+)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def bcp_snapshot(slug: str, out: Path | None, archive: Path | None, key_file: Path | None) -> None:
+    """Build the encrypted, self-contained package of one city for the emergency counter."""
+    from tenant_core.backup.archive import BackupError
+    from tenant_core.bcp.package import build_snapshot
+
+    key = _backup_key(key_file)
+    if archive is None:
+        _tenant_ref(slug)
+        _seal(slug)
+    target = out or get_settings().resolved_backup_dir / slug / f"{slug}.kyodo-bcp"
+    try:
+        path = build_snapshot(get_db(), slug, target, key, archive)
+    except BackupError as exc:
+        _fail(f"{exc}; nothing written")
+    click.echo(f"{slug}: emergency package {path} ({path.stat().st_size:,} bytes)")
+
+
+@bcp.command("serve", with_appcontext=False)
+@click.argument("package", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def bcp_serve(package: Path, host: str, port: int, key_file: Path | None) -> None:
+    """Serve a package in emergency mode (sign in, search, 個人状況照会, certificates; nothing else)."""
+    import tempfile
+
+    from werkzeug.serving import run_simple
+
+    from tenant_core.backup.archive import BackupError
+    from tenant_core.backup.crypto import BackupKeyError, load_key
+    from tenant_core.bcp.serve import close, emergency_app
+    from tenant_core.config import load_settings
+
+    settings = load_settings()
+    try:
+        key = load_key(key_file, settings.backup_key, settings.secret_key)
+    except BackupKeyError as exc:
+        _fail(str(exc))
+    run_dir = Path(tempfile.mkdtemp(prefix="kyodo-bcp-"))
+    try:
+        app = emergency_app(package, key, run_dir, base=settings)
+    except (BackupError, ConfigError) as exc:
+        _fail(str(exc))
+    manifest = app.extensions["kyodo.bcp_manifest"]
+    click.echo(
+        f"緊急窓口: {manifest['name']} as of {manifest['as_of']} on http://{host}:{port}/{manifest['slug']}/"
+    )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        close(app, package, key, run_dir)
+        click.echo(f"what was issued is kept, encrypted, in {package}: `kyodo bcp merge` brings it back")
+
+
+@bcp.command("merge")
+@click.argument("package", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def bcp_merge(package: Path, key_file: Path | None) -> None:
+    """Bring what the emergency counter issued back into the main register (once per package)."""
+    from tenant_core.backup.archive import BackupError
+    from tenant_core.bcp.merge import merge_package
+
+    key = _backup_key(key_file)
+    try:
+        result = merge_package(get_db(), package, key, _cli_operator())
+    except BackupError as exc:
+        _fail(f"{exc}; nothing changed")
+    for name, count in result.added.items():
+        skipped = result.skipped.get(name)
+        click.echo(
+            f"{result.slug}: {name}: {count} added" + (f", {skipped} already there" if skipped else "")
+        )
+
+
 @backup.command("keygen", with_appcontext=False)
 def backup_keygen() -> None:
     """Print a new random backup key (keep it off the database server, e.g. in KYODO_BACKUP_KEY)."""

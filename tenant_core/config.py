@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -61,7 +62,16 @@ class Settings(BaseSettings):
     backup_keep_weekly: int = Field(default=4, ge=0, le=520)
     backup_keep_monthly: int = Field(default=12, ge=0, le=1200)
     # The nightly run: its local time (Japan) on business days, after the counters close.
+    # Whether the nightly job also rebuilds each city's emergency-counter package beside its archives.
+    backup_bcp_snapshots: bool = True
     backup_at: str = Field(default="19:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    # The emergency counter (緊急窓口, ``kyodo bcp serve``): read-only but for the routes modules declare,
+    # on a snapshot of one city taken on ``emergency_as_of``; older than ``emergency_max_age_days``, every
+    # page warns that the data may be out of date.
+    emergency: bool = False
+    emergency_as_of: dt.date | None = None
+    emergency_max_age_days: int = Field(default=3, ge=0, le=365)
 
     @property
     def resolved_backup_dir(self) -> Path:

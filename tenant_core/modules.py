@@ -74,6 +74,12 @@ class ModuleInfo:
     # (web, worker, command line), after every module's parts are imported: e.g. to register a listener
     # with a module this one requires. It may run more than once per process, so it must be idempotent.
     startup: str | None = None
+    # Emergency mode (緊急窓口, tenant_core/emergency.py): the endpoints that still take a POST (issuing a
+    # certificate; a read whose reason travels in the body) while every other one is refused, and the tenant tables whose rows written there ``kyodo bcp merge`` brings back
+    # (rows new since the snapshot are added unless their unique key is already there; a counter
+    # table, with ``name`` and ``value`` only, keeps the larger value of its emergency counters).
+    emergency_posts: tuple[str, ...] = ()
+    emergency_records: tuple[str, ...] = ()
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:

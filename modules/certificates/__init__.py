@@ -16,4 +16,7 @@ MODULE = ModuleInfo(
     throttled_endpoints=("certificates.verify",),
     portal_panel="certificates/_portal.html",
     requires=("residents", "seals"),
+    # At the emergency counter: issuing stays open, and what it records is merged back afterwards.
+    emergency_posts=("certificates.new",),
+    emergency_records=("certificate_issuances", "certificate_counters"),
 )

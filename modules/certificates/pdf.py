@@ -203,6 +203,7 @@ def _render(issuance: Issuance, vault: Vault | None) -> bytes:
             f"交付番号 {issuance.number}\u3000照合番号 {display_code(issuance.verification_code)}",
             st["right"],
         ),
+        *([_p(layout["emergency"], st["body"])] if layout.get("emergency") else []),
         Spacer(1, 3 * mm),
         _p(title, st["title"]),
         Spacer(1, 5 * mm),

@@ -23,7 +23,7 @@ from modules.certificates.models import CertificateCounter, Issuance, Kind
 from modules.certificates.pdf import render_pdf
 from modules.residents import public as residents
 from modules.residents.public import MYNUMBER_PERMISSION, Person, Vault
-from tenant_core import sequences
+from tenant_core import emergency, sequences
 from tenant_core.auth.current import CurrentUser
 from tenant_core.japanese import fiscal_year_of, japan_today
 from tenant_core.tenancy import TenantRef
@@ -235,13 +235,17 @@ def _person_entry(person: Any, options: JuminhyoOptions, token: str | None) -> d
 
 
 def _layout_dict(layout: Layout) -> dict[str, Any]:
-    return {
+    printed = {
         "city_name": layout.city_name,
         "mayor_title": layout.mayor_title,
         "wording": layout.wording,
         "fee": layout.fee,
         "verify_url": layout.verify_url,
     }
+    banner = emergency.printed_banner()  # issued at the emergency counter: the snapshot's date is printed
+    if banner:
+        printed["emergency"] = banner
+    return printed
 
 
 def _new_issuance(

@@ -47,6 +47,7 @@ FORMAT = 1
 BATCH = 5000
 MANIFEST = "manifest.json"
 ANCHORS = "platform_access_log"
+CONSORTIUM_PARAMS = "shared/consortium_param_versions.jsonl.gz"
 SKIP_TENANT_TABLES = {"alembic_version"}  # the revision is in the manifest; a restore stamps it
 
 
@@ -205,6 +206,19 @@ def collect(db: Database, slug: str, staging: Path) -> dict[str, Any]:
                 f"shared/{CONSORTIA}.jsonl.gz",
                 [c.name for c in consortia.columns],
                 _stream(conn, _ordered(consortia).where(consortia.c.id == tenant["consortium_id"])),
+            )
+            # The consortium's own parameter values: a restore into a database without the consortium
+            # needs them for the city's parameters to resolve as they did (restored only then).
+            params = SharedBase.metadata.tables["shared.param_versions"]
+            add(
+                CONSORTIUM_PARAMS,
+                [c.name for c in params.columns],
+                _stream(
+                    conn,
+                    _ordered(params).where(
+                        params.c.consortium_id == tenant["consortium_id"], params.c.tenant_id.is_(None)
+                    ),
+                ),
             )
             log = PlatformAccessLog.__table__
             add(

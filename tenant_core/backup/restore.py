@@ -26,6 +26,7 @@ from tenant_core.audit.models import AccessLog, AccessLogHead
 from tenant_core.backup.archive import (
     ANCHORS,
     BATCH,
+    CONSORTIUM_PARAMS,
     BackupError,
     OpenedArchive,
     chain_name_for,
@@ -221,13 +222,22 @@ def _restore_shared(
     maps: dict[str, dict[Any, Any]] = {CONSORTIA: {}}
     consortia = tables[CONSORTIA]
     columns, rows = opened.rows(f"shared/{CONSORTIA}.jsonl.gz")
+    created = False
     for values in rows:
         old = dict(zip(columns, values, strict=True))
         found = conn.scalar(sa.select(consortia.c.id).where(consortia.c.slug == old["slug"]))
         if found is None:
             data = {k: v for k, v in old.items() if k in consortia.c and k != "id"}
-            found = _insert(conn, consortia, data)
+            found, created = _insert(conn, consortia, data), True
         maps[CONSORTIA][old["id"]] = found
+    if created and CONSORTIUM_PARAMS in opened.manifest["members"]:
+        # A consortium new to this database brings its own parameter values, as the city saw them.
+        params = tables["param_versions"]
+        columns, rows = opened.rows(CONSORTIUM_PARAMS)
+        for values in rows:
+            data = {c: v for c, v in zip(columns, values, strict=True) if c in params.c and c != "id"}
+            _follow_references(params, data, maps)
+            conn.execute(params.insert().values(**data))
     head = head_revision("tenant", extra_locations)
     tenant_id: int | None = None
     for name in opened.manifest["shared_tables"]:

@@ -141,6 +141,11 @@ def backup_city(ctx: JobContext) -> dict[str, Any]:
     folder = settings.resolved_backup_dir / ctx.tenant.slug
     seal_chain(ctx.tenant)
     result = write_backup(get_db(), ctx.tenant.slug, new_archive_path(folder, ctx.tenant.slug), key)
+    if settings.backup_bcp_snapshots:
+        from tenant_core.bcp.package import build_snapshot
+
+        # The emergency counter's package follows the nightly archive (built from it, not the live data).
+        build_snapshot(get_db(), ctx.tenant.slug, folder / f"{ctx.tenant.slug}.kyodo-bcp", key, result.path)
     removed = prune(
         folder,
         ctx.tenant.slug,

@@ -59,7 +59,7 @@ def build_rich_city(app: Flask, slug: str = "fuji") -> dict[str, Any]:
     client.get(f"/{slug}/residents/")
     with app.app_context():
         run(app, "audit", "seal", slug)
-    return {"atena": first}
+    return {"atena": first, "second": second}
 
 
 def run(app: Flask, *args: str, input: str | None = None, ok: bool = True) -> Any:
