@@ -92,7 +92,7 @@ def test_the_emergency_counter_reads_issues_and_refuses_writes(backup_app, emerg
         if "POST" not in rule.methods or rule.endpoint in allowed or not rule.rule.startswith("/<tenant>"):
             continue
         values = {name: ("fuji" if name == "tenant" else "1") for name in rule.arguments}
-        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule)
+        url = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m, v=values: v[m.group(1)], rule.rule)
         response = client.post(url, data={"csrf_token": token})
         assert response.status_code == 403, (rule.endpoint, response.status_code)
         assert "緊急窓口モードでは" in response.get_data(as_text=True), rule.endpoint
