@@ -126,6 +126,13 @@ def restore_archive(
         raise
     if exists:
         notes.append(f"the city it replaced was backed up to {replaced_backup}")
+    if slug != opened.slug:
+        # The access log was re-anchored above; what a module encrypted with a key derived from the
+        # slug (the 個人番号) is not the core's to re-encrypt.
+        notes.append(
+            f"warning: data that modules keyed by the slug (encrypted 個人番号) stays under {opened.slug}'s key; "
+            f"restore under {opened.slug} to use it"
+        )
     return RestoreResult(slug, tenant_id, replaced_backup, rows, notes, time.perf_counter() - started)
 
 

@@ -14,7 +14,7 @@ from tenant_core.backup import crypto
 from tenant_core.backup.archive import MANIFEST, open_archive
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.models import Tenant
-from tests.backup.conftest import KEY, OTHER_KEY, archives, build_rich_city, city_rows, run
+from tests.backup.conftest import KEY, OTHER_KEY, archives, city_rows, run
 from tests.conftest import create_pg_database, drop_pg_database, sign_in
 
 
@@ -201,4 +201,47 @@ def test_drop_without_a_backup_key_drops_nothing(fresh_app):
     assert _tenants(app) == ["fuji", "fujinomiya"]
 
 
-_ = (create_pg_database, drop_pg_database, build_rich_city)
+def test_an_archive_holds_one_city_and_its_restore_leaves_the_other_alone(backup_app, rich, tmp_path):
+    app, db = backup_app, get_db(backup_app)
+    out = tmp_path / "fuji.kyodo-backup"
+    run(app, "tenants", "backup", "fuji", "--out", str(out))
+    opened = open_archive(out, crypto.parse_key(KEY), tmp_path / "open")
+    with db.session() as s:
+        fuji_id = s.scalar(sa.select(Tenant.id).where(Tenant.slug == "fuji"))
+    for name in ("users", "param_versions", "job_records", "cost_members"):
+        columns, rows = opened.rows(f"shared/{name}.jsonl.gz")
+        owners = {dict(zip(columns, r, strict=True))["tenant_id"] for r in rows}
+        assert owners <= {fuji_id}, name
+    columns, rows = opened.rows("shared/platform_access_log.jsonl.gz")
+    assert {dict(zip(columns, r, strict=True))["target"] for r in rows} <= {"tenant:fuji"}
+    other = city_rows(db, "fujinomiya")
+    run(app, "tenants", "restore", str(out), "--yes")
+    assert city_rows(db, "fujinomiya") == other
+    assert "chain intact" in run(app, "audit", "verify", "fujinomiya").output
+
+
+def test_a_sqlite_archive_restores_onto_postgresql(backend, backup_app, rich, tmp_path):
+    import uuid
+
+    import pytest
+
+    from tests.conftest import PG_HOST, PG_PORT, require_service
+
+    if backend != "sqlite":
+        pytest.skip("the other way round is the PostgreSQL run's fresh-database test")
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    out = tmp_path / "fuji.kyodo-backup"
+    run(backup_app, "tenants", "backup", "fuji", "--out", str(out))
+    name = f"kyodo_test_cross_{uuid.uuid4().hex[:8]}"
+    url = create_pg_database(name)
+    try:
+        run(backup_app, "tenants", "restore", str(out), "--to-database", url)
+        from tenant_core.db import Database, make_engine
+
+        target = Database(make_engine(url, pool_size=1))
+        try:
+            assert city_rows(target, "fuji") == city_rows(get_db(backup_app), "fuji")
+        finally:
+            target.engine.dispose()
+    finally:
+        drop_pg_database(name)

@@ -75,6 +75,7 @@ def test_nightly_jobs_record_results_and_the_platform_page_shows_failures(fresh_
         assert all(r.result["bytes"] > 0 and len(r.result["sha256"]) == 64 for r in records)
     folder = get_settings(app).resolved_backup_dir / "fuji"
     assert len(list(folder.glob("*.kyodo-backup"))) == 1
+    assert (folder / "fuji.kyodo-bcp").stat().st_size > 0  # the emergency package follows the archive
     with app.app_context(), db.session() as session:  # the retention keeps one daily archive
         schedule.enqueue_backups(session, force=True)
         session.commit()
