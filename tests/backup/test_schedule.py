@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tenant_core.backup import schedule
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.models import JobRecord, JobState
-from tests.backup.conftest import KEY
+from tests.backup.conftest import KEY, run
 from tests.conftest import METRICS_TOKEN, sign_in
 
 
@@ -113,3 +113,5 @@ def test_a_missed_backup_shows_after_the_business_evening(fresh_app):
     client = app.test_client()
     assert sign_in(client, None, "operator").status_code == 302
     assert "未実施" in client.get("/platform/").get_data(as_text=True)
+    status = run(app, "backup", "status", ok=False)  # a monitoring check: exit 1 while one is missed
+    assert status.exit_code == 1 and "missed" in status.output
