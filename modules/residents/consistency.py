@@ -79,7 +79,7 @@ def age_conflicts(
                 born=head.birth_date.isoformat(),
             )
         )
-    elif relationship in SPOUSES + (HEAD,) and head is not None:
+    elif relationship in (*SPOUSES, HEAD) and head is not None:
         # A new head or spouse: the members recorded as 子 must stay younger than them.
         for child in (m for m in members if m.relationship in _YOUNGER):
             if child.birth_date <= birth_date:

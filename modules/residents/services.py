@@ -87,6 +87,7 @@ __all__ = [
     "person_on",
     "record_death",
     "register_arrival",
+    "register_birth",
     "relocate",
     "search",
 ]
@@ -419,3 +420,56 @@ def correct(
         person.mynumber_digest = digest
         note = (note + " 個人番号を修正").strip()
     return record_event(session, person, EventKind.correction, day, changes, by, note, notified_on=notified)
+
+
+def register_birth(
+    session: Session,
+    vault: Vault,
+    household_no: int,
+    data: Mapping[str, Any],
+    *,
+    by: str,
+    today: dt.date | None = None,
+    version: int | None = None,
+) -> Person:
+    """出生: a child born into this household. The household's address, and the 本籍, 筆頭者 and 氏 of
+    its head, are taken over (a child enters the 戸籍 of its parents, who are usually the head or
+    their spouse; another case is fixed afterwards by a 記載事項修正). ``version`` is the head's
+    version the form showed: a head changed meanwhile (moved, corrected) is a 409."""
+    household = get_household(session, household_no)
+    head = session.get(Person, household.head_person_id) if household and household.head_person_id else None
+    if head is None or not is_resident(head):
+        raise ResidentError(_("指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。"), "")
+    lock_for_change(session, head, version)
+    if head.citizenship == Citizenship.foreign:
+        raise ResidentError(
+            _(
+                "外国人住民の世帯の出生は「転入・出生の届出」で、国籍・30条45規定区分とともに記載してください"
+                "（住民基本台帳法第30条の45）。"
+            ),
+            "",
+        )
+    asked = (
+        "given_name",
+        "given_kana",
+        "birth_date",
+        "sex",
+        "relationship",
+        "notified_on",
+        "age_confirmed",
+        "note",
+    )
+    inherited = {
+        "family_name": head.family_name,
+        "family_kana": head.family_kana,
+        "town": head.town,
+        "banchi": head.banchi,
+        "katagaki": head.katagaki,
+        "honseki": head.honseki or "",
+        "hitto_sha": head.hitto_sha or "",
+        "citizenship": Citizenship.japanese.value,
+    }
+    merged = {k: data.get(k) for k in asked} | inherited | {"effective_on": data.get("birth_date")}
+    return register_arrival(
+        session, vault, merged, by=by, kind=EventKind.birth, household_no=household_no, today=today
+    )
