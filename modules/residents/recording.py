@@ -111,7 +111,7 @@ def record_event(
         recorded_by=by,
         before=to_json(before) if before is not None else None,
         after=to_json(changes),
-        note=note[:500],
+        note=(note or "")[:500],
         notified_on=notified_on,
     )
     session.add(event)
