@@ -51,7 +51,9 @@ class ArrivalForm(KyodoForm):
     birth_date = StringField(_l("生年月日"), render_kw=DATE)
     sex = SelectField(_l("性別"), choices=_SEX_CHOICES, validate_choice=False)
     relationship = SelectField(_l("続柄"), choices=_REL_CHOICES, validate_choice=False)
-    town = StringField(_l("町名（世帯に入る場合、空欄なら世帯主と同じ住所）"), validators=[Length(max=60)])
+    town = StringField(
+        _l("町名（世帯に入る場合は空欄: 世帯主と同じ住所になります）"), validators=[Length(max=60)]
+    )
     banchi = StringField(_l("番地"), validators=[Length(max=60)])
     katagaki = StringField(_l("方書（アパート名・部屋番号など）"), validators=[Length(max=110)])
     honseki = StringField(_l("本籍（外国人住民は空欄）"), validators=[Length(max=110)])

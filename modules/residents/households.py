@@ -135,8 +135,9 @@ def change_household(
             c, session, target.id, relation, person.birth_date, age_confirmed, person_id=person.id
         )
     if (changes.get("town"), changes.get("banchi")) not in ((None, None), (person.town, person.banchi)):
-        # 住基法7条7号: a new address within the city, with the day it was set and the former one.
-        changes |= {"address_since": day, "notified_on": notified, "previous_address": _address_text(person)}
+        # 住基法7条7号: a new address within the city and the day it was set (the 従前の住所 of 7条8号
+        # is the one before the move into the city: it stays).
+        changes["address_since"] = day
     c.raise_if_any()
     day = checked_day(day)
 
@@ -155,7 +156,3 @@ def change_household(
         target.head_person_id = person.id
         session.flush()
     return link(events)
-
-
-def _address_text(person: Person) -> str:
-    return f"{person.address} {person.katagaki}".strip()

@@ -112,8 +112,9 @@ class Person(NameAndAddress, TenantBase):
     resident_since: Mapped[dt.date]  # 住民となった日
     status: Mapped[str] = mapped_column(sa.String(12), default=Status.resident)
     left_on: Mapped[dt.date | None]  # 転出・死亡の日
-    # 住所を定めた年月日, the 届出の年月日 of that address and the 従前の住所 (住基法7条7号・8号):
-    # set by 転入・出生・転居 (and a 世帯変更 that moves the address); printed by the certificates.
+    # 住所を定めた年月日 (住基法7条7号: set by 転入・出生, a 転居 and a 世帯変更 that moves the address),
+    # and for a person who came into the city, the 届出の年月日 and the 従前の住所 (7条8号: set at 転入
+    # and kept through later moves within the city); printed by the certificates.
     address_since: Mapped[dt.date | None]
     notified_on: Mapped[dt.date | None]
     previous_address: Mapped[str | None] = mapped_column(sa.String(300))

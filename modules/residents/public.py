@@ -49,9 +49,8 @@ from modules.residents.lookups import (
 )
 from modules.residents.models import Household, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
-from modules.residents.protection import PROTECT_VIEW, Verdict
+from modules.residents.protection import PROTECT_VIEW, Verdict, visible_clause
 from modules.residents.protection import protection_check as _protection_check
-from modules.residents.protection import visible_clause
 from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
     SEARCH_FORM_TEMPLATE,
@@ -97,13 +96,13 @@ __all__ = [
     "person_or_404",
     "protection_check",
     "require_person",
-    "visible_clause",
     "search",
     "search_asked",
     "search_from_form",
     "sex_label",
     "status_label",
     "vault_for",
+    "visible_clause",
     "wareki",
 ]
 

@@ -183,7 +183,7 @@ def register_arrival(
         "resident_since": on,
         "status": Status.resident.value,
         "left_on": None,
-        # 住基法7条7号・8号: the day the address was set, the day it was notified, the former address.
+        # 住基法7条7号・8号: the day the address was set; for a 転入, the day of the 届出 and the former address.
         "address_since": on,
         "notified_on": notified,
         "previous_address": previous,
@@ -292,19 +292,15 @@ def relocate(
                 m,
                 EventKind.relocation,
                 day,
-                # 住基法7条7号: 住所を定めた年月日; the former address kept as 従前の住所 (within the city).
-                dict(new)
-                | {"address_since": day, "notified_on": notified, "previous_address": _address_text(m)},
+                # 住基法7条7号: 住所を定めた年月日. The 従前の住所 and its 届出の年月日 (7条8号) are those
+                # of the move into the city and stay; this 転居's own 届出日 is kept on its event.
+                dict(new) | {"address_since": day},
                 by,
                 notified_on=notified,
             )
             for m in movers
         ]
     )
-
-
-def _address_text(person: Person) -> str:
-    return f"{person.address} {person.katagaki}".strip()
 
 
 def record_death(

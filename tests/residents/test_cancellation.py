@@ -68,7 +68,7 @@ def test_a_cancelled_relocation_restores_the_old_address_of_the_household_and_ke
         assert services.person_on(s, person.id, D(2024, 6, 1)).town == "吉原"
         # A 転居 dated before the cancelled one is accepted again.
         services.relocate(s, person, D(2024, 4, 1), {"town": "本町", "banchi": "1"}, by="t", today=TODAY)
-        assert person.previous_address == "吉原１丁目２番３号"
+        assert person.address_since == D(2024, 4, 1)
 
 
 def test_refusals_name_the_reason_and_change_nothing(residents):
