@@ -32,11 +32,11 @@ CITIES = [("fuji", "222101"), ("fujinomiya", "222071")]
 @pytest.mark.parametrize(("slug", "code"), CITIES)
 def test_protection_cancellation_and_birth_in_each_city(
     app,
-    people,
-    demo_params,
+    people,  # noqa: F811 (the fixture)
+    demo_params,  # noqa: F811 (the fixture)
     staff_client,
     slug,
-    code,  # noqa: F811
+    code,
 ):
     db = get_db(app)
     roles = [*ROLES, "inquiry.viewer"] if slug == "fuji" else ROLES  # 富士宮市 runs no inquiry module
