@@ -202,10 +202,29 @@ def cancel(
         )
         new.cancels_id = old.id
         old.cancelled_by_id = new.id
+        if old.kind == EventKind.move_out:
+            _undo_notice(session, who, old, by, text)
         done.append(new)
     session.flush()
     _restore_heads(session, households)
     return done
+
+
+def _undo_notice(session: Session, person: Person, event: ResidentEvent, by: str, reason: str) -> None:
+    """A 転出届 this 転出 confirmed did not happen either: it reads as cancelled, with the reason."""
+    from modules.residents.moveout_models import MoveOutNotice, NoticeState  # built on the register
+    from tenant_core.models import utcnow
+
+    notice = session.scalar(
+        sa.select(MoveOutNotice).where(
+            MoveOutNotice.person_id == person.id,
+            MoveOutNotice.state == NoticeState.confirmed,
+            MoveOutNotice.moved_on == event.effective_on,
+        )
+    )
+    if notice is not None:
+        notice.state, notice.cancel_reason = NoticeState.cancelled, f"転出の取消し: {reason}"[:300]
+        notice.decided_by, notice.decided_at = by, utcnow()
 
 
 def _restore_heads(session: Session, household_ids: tuple[int, ...]) -> None:

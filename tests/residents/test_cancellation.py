@@ -181,3 +181,49 @@ def test_the_cancellation_page_shows_the_plan_and_asks_for_confirmation(app, sta
     assert other.get(path.replace("/fuji/", "/fujinomiya/")).status_code == 404  # nor is the event there
     someone = residents.add("fuji", given_name="別人")
     assert client.get(f"/fuji/residents/{someone}/history/{moved}/cancel").status_code == 404
+
+
+def test_a_cancelled_move_out_brings_the_resident_back_and_its_notice_reads_cancelled(residents):
+    from modules.residents import moveouts
+    from modules.residents.moveout_models import NoticeState
+
+    atena = residents.add("fuji")
+    with residents.session("fuji") as s:
+        moveouts.file_move_out(
+            s,
+            services.get_person(s, atena),
+            {"planned_on": D(2024, 5, 1), "destination": "東京都新宿区", "destination_city": "新宿区"},
+            by="t",
+            today=D(2024, 5, 10),
+        )
+        event_id = services.events_of(s, services.get_person(s, atena))[-1].id
+    assert _person(residents, "fuji", atena).status == Status.moved_out
+    _cancel(residents, "fuji", atena, event_id)
+    p = _person(residents, "fuji", atena)
+    assert (p.status, p.left_on) == (Status.resident, None)
+    with residents.session("fuji") as s:
+        notice = moveouts.notices_of(s, services.get_person(s, atena))[0]
+        assert notice.state == NoticeState.cancelled and "転出の取消し" in notice.cancel_reason
+
+
+def test_a_death_through_the_page_ends_the_seal_and_its_cancellation_says_the_seal_stays_ended(
+    app, staff_client, db_connection
+):
+    from modules.seals.models import SealStatus
+    from tests.certificates.conftest import People
+
+    people = People(app)
+    atena = people.add("fuji", family_name="印鑑", family_kana="インカン")
+    no = people.register("fuji", atena)
+    client = staff_client("fuji", "clerk")
+    path = f"/fuji/residents/{atena}/events/death"
+    assert post(client, path, path, {"effective_on": "2024-05-01", "confirm": "y"}).status_code == 302
+    reg = people.get("fuji", no)
+    assert (reg.status, reg.abolished_on, reg.abolished_reason) == (
+        SealStatus.erased,
+        D(2024, 5, 1),
+        "死亡による職権抹消",
+    )
+    death = _events(people, "fuji", atena)[-1][0]
+    page = client.get(f"/fuji/residents/{atena}/history/{death}/cancel").get_data(as_text=True)
+    assert "印鑑登録（職権抹消）は、この取消しでは元に戻りません" in page
