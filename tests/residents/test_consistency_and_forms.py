@@ -282,3 +282,47 @@ def test_a_foreign_residents_lifecycle_through_the_pages(app, staff_client, resi
     delete = f"/fuji/residents/{atena}/items/tsusho_delete"
     gone = post(client, delete, delete, {"effective_on": "2025-07-01", "confirm": "y"})
     assert gone.status_code == 422 and _person(residents, "fuji", atena).tsusho == "山田　安"
+
+
+def test_bad_input_on_the_pages_names_the_field_and_changes_nothing(staff_client, residents):
+    client = staff_client("fuji", "clerk")
+    head = residents.add("fuji")
+    household = residents.household_no("fuji", head)
+    base = {
+        "kind": "move_in",
+        "family_name": "新井",
+        "given_name": "一",
+        "family_kana": "アライ",
+        "given_kana": "ハジメ",
+        "birth_date": "1980-01-01",
+        "sex": "male",
+        "relationship": "世帯主",
+        "town": "本町",
+        "banchi": "1",
+        "effective_on": "2024-04-01",
+    }
+    with residents.session("fuji") as s:
+        before = services.search(s, services.SearchQuery(kana="アライ")).total
+    wrong = post(
+        client, "/fuji/residents/new", "/fuji/residents/new", base | {"juminhyo_code": "12345678901"}
+    )
+    assert wrong.status_code == 422 and "住民票コードの検査数字が正しくありません" in wrong.get_data(
+        as_text=True
+    )
+    # A 子 older than the head: the form asks for the tick, and takes the member once it is given.
+    child = base | {"relationship": "子", "town": "", "banchi": "", "household_no": str(household)}
+    asked = post(client, "/fuji/residents/new", "/fuji/residents/new", child | {"birth_date": "1960-01-01"})
+    assert asked.status_code == 422 and "続柄と年齢を確認しました" in asked.get_data(as_text=True)
+    elsewhere = post(
+        client, "/fuji/residents/new", "/fuji/residents/new", child | {"town": "本町", "banchi": "1"}
+    )
+    assert elsewhere.status_code == 422 and "世帯の住所" in elsewhere.get_data(as_text=True)
+    with residents.session("fuji") as s:
+        assert services.search(s, services.SearchQuery(kana="アライ")).total == before
+    ok = post(
+        client,
+        "/fuji/residents/new",
+        "/fuji/residents/new",
+        child | {"birth_date": "1960-01-01", "age_confirmed": "y"},
+    )
+    assert ok.status_code == 302
