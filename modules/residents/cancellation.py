@@ -118,11 +118,7 @@ def plan(session: Session, event: ResidentEvent) -> Plan:
     refusal: str | None = None
     later: list[ResidentEvent] = []
     if event.cancelled_by_id is not None:
-        cancelling = session.get(ResidentEvent, event.cancelled_by_id)
-        refusal = _(
-            "この異動は既に取り消されています（%(day)s 処理）。",
-            day=cancelling.recorded_at.date().isoformat() if cancelling else "",
-        )
+        refusal = _("この異動は既に取り消されています。取り消した異動と取消しは履歴に残っています。")
     elif event.kind in _NOT_CANCELLABLE:
         refusal = _NOT_CANCELLABLE[event.kind]()
     elif any(e.kind == EventKind.correction and MYNUMBER_NOTE in e.note for e in group):
@@ -150,12 +146,13 @@ def plan(session: Session, event: ResidentEvent) -> Plan:
         )
         if later:
             first = later[0]
+            which = f"{wareki(first.effective_on)} {event_label(first.kind)}"
+            if len(later) > 1:
+                which = _("%(which)s ほか%(n)s件", which=which, n=len(later) - 1)
             refusal = _(
-                "この異動の後に記録された異動（%(day)s %(kind)s ほか%(n)s件）がこの異動を前提としています。"
+                "この異動の後に記録された異動（%(which)s）がこの異動を前提としています。"
                 "後の異動から順に取り消してください。",
-                day=wareki(first.effective_on),
-                kind=event_label(first.kind),
-                n=len(later) - 1,
+                which=which,
             )
     return Plan(target=event, group=group, refusal=refusal, later=later)
 
