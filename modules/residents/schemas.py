@@ -15,7 +15,7 @@ _INT_ERROR = {"invalid": _l("整数で指定してください。")}
 
 
 class SearchArgsSchema(Schema):
-    """?kana=&name=&birth_date=&address=&include_removed=&page=&per_page= (unknown keys ignored).
+    """?kana=&name=&birth_date=&address=&tsusho=&alpha=&include_removed=&page=&per_page= (unknown keys ignored).
 
     Built per request: the lazy messages become text in the requester's language here, because
     marshmallow wraps only real strings in a list of messages.
@@ -33,6 +33,8 @@ class SearchArgsSchema(Schema):
     name = fields.String(load_default="", validate=[validate.Length(max=60), no_control_characters])
     birth_date = fields.Date(load_default=None, allow_none=True, error_messages=_DATE_ERROR)
     address = fields.String(load_default="", validate=[validate.Length(max=100), no_control_characters])
+    tsusho = fields.String(load_default="", validate=[validate.Length(max=60), no_control_characters])
+    alpha = fields.String(load_default="", validate=[validate.Length(max=100), no_control_characters])
     include_removed = fields.Boolean(load_default=False)
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100_000), error_messages=_INT_ERROR

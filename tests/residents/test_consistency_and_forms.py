@@ -259,6 +259,9 @@ def test_a_foreign_residents_lifecycle_through_the_pages(app, staff_client, resi
     assert body["tsusho"] == "山田　安" and body["alpha_name"] == "NGUYEN VAN AN"
     assert body["residence_until"] == "2028-03-31" and body["card_number"] == "CD87654321EF"
     assert body["previous_address"] == "ベトナム" and "juminhyo_code" not in body
+    for term in ("tsusho=山田", "alpha=nguyen"):  # the API searches by 通称 and アルファベット氏名 too
+        found = client.get(f"/fuji/residents/api/search?{term}").get_json()
+        assert [r["atena_no"] for r in found["results"]] == [atena]
     # 転出 (a past date records it at once)
     move_out = f"/fuji/residents/{atena}/move-out"
     fields = form_fields(client, move_out)
