@@ -227,3 +227,27 @@ def test_a_death_through_the_page_ends_the_seal_and_its_cancellation_says_the_se
     death = _events(people, "fuji", atena)[-1][0]
     page = client.get(f"/fuji/residents/{atena}/history/{death}/cancel").get_data(as_text=True)
     assert "印鑑登録（職権抹消）は、この取消しでは元に戻りません" in page
+
+
+def test_a_cancelled_household_split_brings_the_person_back_to_the_household(residents):
+    head = residents.add("fuji")
+    household = residents.household_no("fuji", head)
+    child = residents.add("fuji", household, given_name="次郎")
+    with residents.session("fuji") as s:
+        events = services.change_household(
+            s,
+            services.get_person(s, child),
+            D(2024, 5, 1),
+            by="t",
+            household_no=None,
+            relationship="世帯主",
+            address={"town": "今泉", "banchi": "7"},
+        )
+        split, new_household = events[-1].id, services.get_person(s, child).household_id
+    _cancel(residents, "fuji", child, split)
+    p = _person(residents, "fuji", child)
+    assert (residents.household_no("fuji", child), p.relationship, p.town) == (household, "子", "吉原")
+    with residents.session("fuji") as s:
+        assert s.get(Household, new_household).head_person_id is None
+        assert [m.atena_no for m in services.household_members(s, p.household_id)] == [head, child]
+        assert services.household_members(s, new_household, on=D(2024, 6, 1)) == []
