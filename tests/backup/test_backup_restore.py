@@ -123,6 +123,22 @@ def _repack(path: Path, target: Path, change) -> None:
         crypto.encrypt_file(out, handle, key)
 
 
+def _tables_at(revision: str, folder: Path) -> set[str]:
+    """The tenant tables as the migrations left them at ``revision`` (built in a scratch SQLite file)."""
+    from tenant_core.backup.archive import reflect_tenant
+    from tenant_core.db import Database, make_engine
+    from tenant_core.migrate import _run, alembic_config, create_tenant_storage
+
+    scratch = Database(make_engine(f"sqlite:///{folder / 'main.db'}", pool_size=1))
+    try:
+        create_tenant_storage(scratch, "t_scratch")
+        with scratch.connect("t_scratch") as conn, conn.begin():
+            _run(alembic_config("tenant"), conn, "t_scratch", "upgrade", revision)
+            return {t.name for t in reflect_tenant(conn, "t_scratch")}
+    finally:
+        scratch.engine.dispose()
+
+
 def test_newer_revision_refused_and_older_one_migrated_forward(backup_app, tmp_path):
     app, db = backup_app, get_db(backup_app)
     out = tmp_path / "fuji.kyodo-backup"
@@ -140,11 +156,11 @@ def test_newer_revision_refused_and_older_one_migrated_forward(backup_app, tmp_p
     script = ScriptDirectory.from_config(alembic_config("tenant"))
     head = head_revision("tenant")
     previous = script.get_revision(head).down_revision
-    added_at_head = {"move_out_notices"}
+    existing_then = _tables_at(previous, tmp_path / "older-schema")
 
     def older(manifest):
         manifest["tenant_revision"] = previous
-        manifest["tenant_tables"] = [t for t in manifest["tenant_tables"] if t not in added_at_head]
+        manifest["tenant_tables"] = [t for t in manifest["tenant_tables"] if t in existing_then]
 
     old = tmp_path / "older.kyodo-backup"
     _repack(out, old, older)
