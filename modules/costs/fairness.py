@@ -1,0 +1,162 @@
+"""Fairness checks of an allocation (公平性の検証): no member pays more than its own way, no group either.
+
+- 個別合理性 (stand-alone): a member's share of an item is at most what the item would cost it alone, and a
+  member's total of the shared items at most its stand-alone cost (its ``standalone`` basis, the figure the
+  seed's 富士市 and 富士宮市 agreed their split on).
+- The core: where the cost of a sub-group is given, its members together pay at most that cost.
+
+Checked on the amounts charged (after rounding); a violation that comes only from rounding to the unit (the
+exact quota is within the cost) is marked so. Pure computation, used by the CLI, the pages and statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+from modules.costs.allocation import (
+    SAVINGS_BASIS,
+    Allocation,
+    AllocationError,
+    Item,
+    ItemResult,
+    Member,
+    _num,
+    game_costs,
+)
+
+STANDALONE = "standalone"
+CORE = "core"
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # STANDALONE or CORE
+    item: str | None  # None: the member's total over the shared items
+    members: tuple[str, ...]  # member codes, in code order
+    paid: int
+    cost: Fraction
+    rounding_only: bool = False  # the exact quotas were within the cost; rounding to the unit went over
+
+    @property
+    def excess(self) -> Fraction:
+        return self.paid - self.cost
+
+    @property
+    def text_ja(self) -> str:
+        where = f"費目「{self.item}」" if self.item else "共同費用の合計"
+        who = "・".join(self.members)
+        kind = "単独費用を超過（個別合理性違反）" if self.kind == STANDALONE else "提携費用を超過（コア外）"
+        note = "（端数処理による）" if self.rounding_only else ""
+        return f"{where}: {who} の負担 {self.paid:,} > 費用 {_num(self.cost)}、超過 {_num(self.excess)}: {kind}{note}"
+
+    @property
+    def text_en(self) -> str:
+        where = f'item "{self.item}"' if self.item else "total of the shared items"
+        who = ", ".join(self.members)
+        kind = "more than alone (not individually rational)" if self.kind == STANDALONE else "outside the core"
+        note = " (from rounding only)" if self.rounding_only else ""
+        return (
+            f"{where}: {who} pay {self.paid:,} > cost {_num(self.cost)}, "
+            f"{_num(self.excess)} over: {kind}{note}"
+        )
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    checked_items: int  # items that had sub-group costs to check against
+    checked_totals: bool  # whether every member had a stand-alone cost for its total
+    violations: tuple[Violation, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def for_member(self, code: str) -> list[Violation]:
+        return [v for v in self.violations if code in v.members]
+
+
+def _check_game(
+    name: str | None,
+    members: Sequence[Member],
+    costs: Mapping[int, Fraction],
+    paid: Mapping[str, int],
+    quota: Mapping[str, Fraction],
+) -> list[Violation]:
+    n = len(members)
+    full = (1 << n) - 1
+    found = []
+    for mask in sorted(costs, key=lambda m: (m.bit_count(), m)):
+        if mask == full:
+            continue
+        codes = tuple(m.code for i, m in enumerate(members) if mask >> i & 1)
+        total = sum(paid[c] for c in codes)
+        if total > costs[mask]:
+            exact = sum((quota[c] for c in codes), Fraction(0))
+            found.append(
+                Violation(
+                    STANDALONE if len(codes) == 1 else CORE,
+                    name,
+                    codes,
+                    total,
+                    costs[mask],
+                    rounding_only=exact <= costs[mask],
+                )
+            )
+    return found
+
+
+def item_costs(item: Item) -> Mapping[frozenset[str], Decimal] | None:
+    return item.coalitions if item.coalitions is not None else item.rule.coalitions
+
+
+def check_item(item: Item, result: ItemResult, members: Sequence[Member]) -> list[Violation] | None:
+    """The violations of one item against its sub-group costs; None if it has none to check against."""
+    given = item_costs(item)
+    if not given:
+        return None
+    ordered = sorted(members, key=lambda m: m.code)
+    try:
+        table = game_costs(given, ordered, what="sub-group")
+    except AllocationError as err:
+        err.item = err.item or item.name
+        raise
+    paid = {s.code: s.amount for s in result.shares}
+    quota = {s.code: s.quota for s in result.shares}
+    return _check_game(item.name, ordered, table, paid, quota)
+
+
+def check(
+    allocation: Allocation,
+    items: Sequence[Item],
+    *,
+    coalitions: Mapping[frozenset[str], Decimal] | None = None,
+) -> FairnessReport:
+    """Every item against its sub-group costs, and each member's total against its ``standalone`` basis and
+    (if given) the costs of sub-groups for the total of the year."""
+    members = allocation.members
+    violations: list[Violation] = []
+    checked = 0
+    for item, result in zip(items, allocation.items, strict=True):
+        found = check_item(item, result, members)
+        if found is not None:
+            checked += 1
+            violations.extend(found)
+    totals = allocation.member_totals()
+    quotas = {m.code: Fraction(0) for m in members}
+    for result in allocation.items:
+        for share in result.shares:
+            quotas[share.code] += share.quota
+    table: dict[int, Fraction] = {}
+    has_alone = all(SAVINGS_BASIS in m.bases for m in members)
+    if has_alone:
+        for i, m in enumerate(members):
+            table[1 << i] = Fraction(m.basis(SAVINGS_BASIS))
+    if coalitions:
+        # Given costs of sub-groups for the whole year win over the stand-alone bases for the same member.
+        table.update(game_costs(coalitions, members, what="sub-group"))
+    if table:
+        violations.extend(_check_game(None, members, table, totals, quotas))
+    return FairnessReport(checked, has_alone or bool(coalitions), tuple(violations))

@@ -1,0 +1,297 @@
+"""Cost games, exactly: SCRB, the nucleolus and the core, over ``Fraction``.
+
+A cost game gives the cost c(S) of every group S of members acting alone together (a coalition), with
+c(N) the cost of all of them together. Coalitions are bit masks over the members in code order (bit i is
+the i-th member), so that the result does not depend on the order they were listed in.
+
+The nucleolus is found by the sequence of linear programmes of Maschler, Peleg and Shapley (1979), each
+solved here by a small simplex method on ``Fraction`` so that it is exact: no float tolerance decides
+which coalitions are tight. Each programme is solved in its dual form, which has one row per free
+variable (at most the number of members) and one column per coalition, so a pivot touches about
+10 x 1,022 numbers for ten members.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+__all__ = ["GameError", "core_violations", "in_core", "nucleolus", "scrb"]
+
+
+class GameError(ValueError):
+    """A game the method cannot allocate; ``member`` is the index of the member concerned, if one is."""
+
+    def __init__(self, message: str, member: int | None = None) -> None:
+        super().__init__(message)
+        self.member = member
+
+
+def _members_of(mask: int, n: int) -> list[int]:
+    return [i for i in range(n) if mask >> i & 1]
+
+
+# --- SCRB -------------------------------------------------------------------------------------------------
+
+
+def scrb(n: int, cost: Sequence[Fraction]) -> tuple[list[Fraction], list[Fraction], list[Fraction]]:
+    """Separable costs, remaining benefits: (shares, separable costs, remaining benefits).
+
+    Member i's separable cost is c(N) - c(N without i), what it adds by joining last; its remaining benefit
+    is its stand-alone cost less that; the non-separable cost c(N) - sum of separable costs is split in
+    proportion to the remaining benefits. Only c({i}), c(N without i) and c(N) are read.
+    """
+    full = (1 << n) - 1
+    separable = [cost[full] - (cost[full & ~(1 << i)] if n > 1 else 0) for i in range(n)]
+    remaining = [cost[1 << i] - separable[i] for i in range(n)]
+    for i in range(n):
+        if remaining[i] < 0:
+            raise GameError(
+                f"its stand-alone cost {cost[1 << i]} is less than its separable cost {separable[i]} "
+                "(what the others save when it joins): SCRB needs stand-alone >= separable",
+                i,
+            )
+    non_separable = cost[full] - sum(separable, Fraction(0))
+    total_remaining = sum(remaining, Fraction(0))
+    if non_separable < 0:
+        raise GameError(
+            f"the separable costs sum to {sum(separable, Fraction(0))}, more than the cost of all members "
+            f"{cost[full]}: SCRB would charge a member less than nothing"
+        )
+    if total_remaining == 0:
+        # Every member's stand-alone cost is its separable cost: nothing is left to weigh by, split equally.
+        shares = [s + non_separable / n for s in separable]
+    else:
+        shares = [s + non_separable * r / total_remaining for s, r in zip(separable, remaining, strict=True)]
+    return shares, separable, remaining
+
+
+# --- the core ---------------------------------------------------------------------------------------------
+
+
+def core_violations(
+    n: int, cost: dict[int, Fraction], shares: Sequence[Fraction | int]
+) -> list[tuple[int, Fraction, Fraction]]:
+    """(coalition, what its members pay together, its own cost) for every given coalition that pays more than
+    its own cost; the grand coalition is not checked here (its total is the amount)."""
+    full = (1 << n) - 1
+    result = []
+    for mask in sorted(cost):
+        if mask == full or mask == 0:
+            continue
+        paid = sum((Fraction(shares[i]) for i in _members_of(mask, n)), Fraction(0))
+        if paid > cost[mask]:
+            result.append((mask, paid, cost[mask]))
+    return result
+
+
+def in_core(n: int, cost: Sequence[Fraction], shares: Sequence[Fraction]) -> bool:
+    full = (1 << n) - 1
+    return sum(shares, Fraction(0)) == cost[full] and not core_violations(
+        n, dict(enumerate(cost)), shares
+    )
+
+
+# --- exact linear algebra and simplex -----------------------------------------------------------------------
+
+
+def _row_reduce(rows: list[list[Fraction]]) -> tuple[list[list[Fraction]], list[int]]:
+    """Reduced row echelon form of an augmented matrix (last column the right-hand side), and the pivots."""
+    matrix = [row[:] for row in rows]
+    pivots: list[int] = []
+    width = len(matrix[0]) - 1 if matrix else 0
+    r = 0
+    for col in range(width):
+        pick = next((i for i in range(r, len(matrix)) if matrix[i][col] != 0), None)
+        if pick is None:
+            continue
+        matrix[r], matrix[pick] = matrix[pick], matrix[r]
+        lead = matrix[r][col]
+        matrix[r] = [v / lead for v in matrix[r]]
+        for i in range(len(matrix)):
+            if i != r and matrix[i][col] != 0:
+                f = matrix[i][col]
+                matrix[i] = [a - f * b for a, b in zip(matrix[i], matrix[r], strict=True)]
+        pivots.append(col)
+        r += 1
+        if r == len(matrix):
+            break
+    return matrix[:r], pivots
+
+
+def _affine(n: int, fixed: list[tuple[list[Fraction], Fraction]]) -> tuple[list[Fraction], list[list[Fraction]]]:
+    """x0 and a basis B of the solutions of the fixed equations: every solution is x0 + B w."""
+    reduced, pivots = _row_reduce([[*a, b] for a, b in fixed])
+    x0 = [Fraction(0)] * n
+    for row, col in zip(reduced, pivots, strict=True):
+        x0[col] = row[n]
+    free = [c for c in range(n) if c not in pivots]
+    basis = []
+    for f in free:
+        vector = [Fraction(0)] * n
+        vector[f] = Fraction(1)
+        for row, col in zip(reduced, pivots, strict=True):
+            vector[col] = -row[f]
+        basis.append(vector)
+    return x0, basis
+
+
+def _simplex_dual(
+    columns: list[list[Fraction]], costs: list[Fraction], target: list[Fraction]
+) -> tuple[list[Fraction], list[int]]:
+    """Minimise costs . y subject to sum_j y_j columns[j] = target and y >= 0 (feasible and bounded here).
+
+    Two phases on a dense tableau with d rows; Dantzig's rule, and Bland's rule after a run of degenerate
+    pivots so that it cannot cycle. Returns y and the indices of the basic columns.
+    """
+    d, m = len(target), len(columns)
+    # Rows with a negative right-hand side are negated so that the artificial basis starts feasible.
+    sign = [(-1 if t < 0 else 1) for t in target]
+    tableau = [[sign[r] * columns[j][r] for j in range(m)] for r in range(d)]
+    for r in range(d):
+        tableau[r].extend(Fraction(1) if k == r else Fraction(0) for k in range(d))
+        tableau[r].append(sign[r] * target[r])
+    basis = [m + r for r in range(d)]
+    width = m + d
+
+    def run(objective: list[Fraction], allowed: int) -> None:
+        bland = False
+        stalls = 0
+        while True:
+            # Reduced costs of the allowed columns: objective_j - objective_B . column_j.
+            duals_b = [objective[b] for b in basis]
+            best, entering = Fraction(0), -1
+            for j in range(allowed):
+                if j in basis:
+                    continue
+                reduced = objective[j] - sum(
+                    (duals_b[r] * tableau[r][j] for r in range(d) if tableau[r][j]), Fraction(0)
+                )
+                if reduced < 0 and (entering < 0 or (not bland and reduced < best)):
+                    best, entering = reduced, j
+                    if bland:
+                        break
+            if entering < 0:
+                return
+            leaving, ratio = -1, Fraction(0)
+            for r in range(d):
+                a = tableau[r][entering]
+                if a > 0:
+                    q = tableau[r][width] / a
+                    if leaving < 0 or q < ratio or (q == ratio and basis[r] < basis[leaving]):
+                        leaving, ratio = r, q
+            if leaving < 0:
+                raise GameError("the linear programme is unbounded")  # cannot happen for these games
+            stalls = stalls + 1 if ratio == 0 else 0
+            if stalls > 2 * d:
+                bland = True
+            _pivot(tableau, basis, leaving, entering)
+
+    # Phase 1: minimise the sum of the artificial variables.
+    run([Fraction(0)] * m + [Fraction(1)] * d, width)
+    if any(tableau[r][width] != 0 for r in range(d) if basis[r] >= m):
+        raise GameError("the linear programme has no solution")  # cannot happen for these games
+    for r in range(d):
+        if basis[r] >= m:  # an artificial variable left at zero: swap in any real column of its row
+            j = next((j for j in range(m) if tableau[r][j] != 0 and j not in basis), None)
+            if j is not None:
+                _pivot(tableau, basis, r, j)
+    # Phase 2 on the real columns only.
+    run([*costs, *([Fraction(0)] * d)], m)
+    y = [Fraction(0)] * m
+    for r, b in enumerate(basis):
+        if b < m:
+            y[b] = tableau[r][width]
+    return y, [b for b in basis if b < m]
+
+
+def _pivot(tableau: list[list[Fraction]], basis: list[int], row: int, col: int) -> None:
+    lead = tableau[row][col]
+    tableau[row] = [v / lead for v in tableau[row]]
+    pivot_row = tableau[row]
+    for r in range(len(tableau)):
+        f = tableau[r][col]
+        if r != row and f != 0:
+            tableau[r] = [a - f * b if b else a for a, b in zip(tableau[r], pivot_row, strict=True)]
+    basis[row] = col
+
+
+# --- the nucleolus ----------------------------------------------------------------------------------------
+
+
+def nucleolus(n: int, cost: Sequence[Fraction]) -> tuple[list[Fraction], list[Fraction]]:
+    """The nucleolus of the cost game (over the imputations: nobody pays more than alone), exactly, and the
+    successive minimum savings (excesses) at which coalitions were fixed.
+
+    Each round maximises the smallest saving c(S) - x(S) over the coalitions not yet fixed; the coalitions
+    whose dual value is positive are tight at every optimum, so they are fixed at that saving and the next
+    round goes on with the others. Coalitions whose x(S) the fixed ones already determine are left out,
+    so each round fixes at least one new independent equation: at most n - 1 rounds.
+    """
+    full = (1 << n) - 1
+    alone_total = sum((cost[1 << i] for i in range(n)), Fraction(0))
+    if alone_total < cost[full]:
+        raise GameError(
+            f"the members alone cost {alone_total} together, less than the {cost[full]} of all members: "
+            "no split has every member paying at most its stand-alone cost"
+        )
+    if n == 1:
+        return [cost[full]], []
+
+    def vector(mask: int) -> list[Fraction]:
+        return [Fraction(mask >> i & 1) for i in range(n)]
+
+    fixed: list[tuple[list[Fraction], Fraction]] = [(vector(full), cost[full])]
+    levels: list[Fraction] = []
+    free_masks = list(range(1, full))
+    while True:
+        x0, basis = _affine(n, fixed)
+        k = len(basis)
+        if k == 0:
+            return x0, levels
+        # Variables (w_1..w_k, t); each free coalition: x(S) + t <= c(S); each member: x_i <= c({i}).
+        # A coalition whose w-coefficients are all zero has x(S) fixed by the equations already (the row
+        # space is orthogonal to the null space): its saving is fixed, it is left out.
+        columns: list[list[Fraction]] = []
+        rhs: list[Fraction] = []
+        kinds: list[tuple[str, int]] = []
+        still_free = []
+        for s in free_masks:
+            members = _members_of(s, n)
+            w = [sum((b[i] for i in members), Fraction(0)) for b in basis]
+            if not any(w):
+                continue
+            still_free.append(s)
+            columns.append([*w, Fraction(1)])
+            rhs.append(cost[s] - sum((x0[i] for i in members), Fraction(0)))
+            kinds.append(("excess", s))
+        free_masks = still_free
+        for i in range(n):
+            w = [b[i] for b in basis]
+            if any(w):
+                columns.append([*w, Fraction(0)])
+                rhs.append(cost[1 << i] - x0[i])
+                kinds.append(("bound", 1 << i))
+        target = [Fraction(0)] * k + [Fraction(1)]
+        y, _ = _simplex_dual(columns, rhs, target)
+        level = sum((yy * r for yy, r in zip(y, rhs, strict=True) if yy), Fraction(0))
+        levels.append(level)
+        newly = [j for j in range(len(columns)) if y[j] > 0]
+        for j in newly:
+            kind, s = kinds[j]
+            fixed.append((vector(s), cost[s] - level if kind == "excess" else cost[s]))
+        fixed = _independent(fixed, n)
+
+
+def _independent(fixed: list[tuple[list[Fraction], Fraction]], n: int) -> list[tuple[list[Fraction], Fraction]]:
+    kept: list[tuple[list[Fraction], Fraction]] = []
+    for a, b in fixed:
+        rows, _ = _row_reduce([[*v, Fraction(0)] for v, _ in kept] + [[*a, Fraction(0)]])
+        if len(rows) > len(kept):
+            kept.append((a, b))
+    return kept
+
+
+def lcm_denominator(values: Sequence[Fraction]) -> int:
+    return math.lcm(*(v.denominator for v in values)) if values else 1
