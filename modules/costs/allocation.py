@@ -181,6 +181,7 @@ class ItemResult:
     rule: Rule
     shares: tuple[Share, ...]  # in member-code order
     cut_off: int  # the part of the amount below one unit, not charged to anyone
+    conversion: Conversion | None = None  # how a foreign-currency amount became yen
 
     @property
     def total(self) -> int:
@@ -801,7 +802,7 @@ def _allocate_item(item: Item, members: Sequence[Member]) -> ItemResult:
     for m in ordered:
         ja, en = _explain(item, m, ratios, shown[m.code], quotas[m.code], amounts[m.code])
         shares.append(Share(m.code, m.name, amounts[m.code], shown[m.code], quotas[m.code], ja, en))
-    return ItemResult(item.name, item.amount, rule, tuple(shares), cut_off)
+    return ItemResult(item.name, item.amount, rule, tuple(shares), cut_off, item.conversion)
 
 
 def allocate(items: Sequence[Item], members: Sequence[Member]) -> Allocation:

@@ -133,9 +133,11 @@ def check(
     items: Sequence[Item],
     *,
     coalitions: Mapping[frozenset[str], Decimal] | None = None,
+    standalone_basis: bool = False,
 ) -> FairnessReport:
-    """Every item against its sub-group costs, and each member's total against its ``standalone`` basis and
-    (if given) the costs of sub-groups for the total of the year."""
+    """Every item against its sub-group costs, and each member's total against the costs of sub-groups given
+    for the whole (`coalitions`) and, with `standalone_basis`, against its ``standalone`` basis (the caller
+    knows whether that basis is in the items' unit: the CLI's example files mix units, a stored year not)."""
     members = allocation.members
     violations: list[Violation] = []
     checked = 0
@@ -150,7 +152,7 @@ def check(
         for share in result.shares:
             quotas[share.code] += share.quota
     table: dict[int, Fraction] = {}
-    has_alone = all(SAVINGS_BASIS in m.bases for m in members)
+    has_alone = standalone_basis and all(SAVINGS_BASIS in m.bases for m in members)
     if has_alone:
         for i, m in enumerate(members):
             table[1 << i] = Fraction(m.basis(SAVINGS_BASIS))
