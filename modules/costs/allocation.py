@@ -278,11 +278,19 @@ def _labels(basis: str) -> tuple[str, str, str, str]:
 
 
 _RATE_SOURCES = {"scenario": ("想定レート", "planning rate"), "paid": ("支払時の実レート", "rate paid")}
-ROUNDINGS = {"down": ("円未満切り捨て", "fraction of a yen dropped"), "half_up": ("円未満四捨五入", "rounded half up")}
+ROUNDINGS = {
+    "down": ("円未満切り捨て", "fraction of a yen dropped"),
+    "half_up": ("円未満四捨五入", "rounded half up"),
+}
 
 
 def convert(
-    name: str, currency: str, foreign_amount: Decimal, rate: Decimal | None, *, source: str = "scenario",
+    name: str,
+    currency: str,
+    foreign_amount: Decimal,
+    rate: Decimal | None,
+    *,
+    source: str = "scenario",
     rounding: str = "down",
 ) -> tuple[int, Conversion]:
     """Yen for an amount in a foreign currency: amount x rate exactly, then to the yen.
@@ -294,7 +302,9 @@ def convert(
         raise AllocationError(f"the currency {currency} has no exchange rate", item=name)
     rate = number(rate, f"the exchange rate of {currency}")
     if rate <= 0:
-        raise AllocationError(f"the exchange rate of {currency} is {rate}: it must be more than zero", item=name)
+        raise AllocationError(
+            f"the exchange rate of {currency} is {rate}: it must be more than zero", item=name
+        )
     amount = number(foreign_amount, f"the amount in {currency}")
     if source not in _RATE_SOURCES:
         raise AllocationError(f'the rate source "{source}" must be "scenario" or "paid"', item=name)

@@ -39,6 +39,12 @@ class Violation:
     paid: int
     cost: Fraction
     rounding_only: bool = False  # the exact quotas were within the cost; rounding to the unit went over
+    names: tuple[str, ...] = ()  # the members' names, where known, in the same order
+
+    def _who(self, sep: str) -> str:
+        if len(self.names) != len(self.members):
+            return sep.join(self.members)
+        return sep.join(f"{n}({c})" if n else c for c, n in zip(self.members, self.names, strict=True))
 
     @property
     def excess(self) -> Fraction:
@@ -47,7 +53,7 @@ class Violation:
     @property
     def text_ja(self) -> str:
         where = f"費目「{self.item}」" if self.item else "共同費用の合計"
-        who = "・".join(self.members)
+        who = self._who("・")
         kind = "単独費用を超過（個別合理性違反）" if self.kind == STANDALONE else "提携費用を超過（コア外）"
         note = "（端数処理による）" if self.rounding_only else ""
         return f"{where}: {who} の負担 {self.paid:,} > 費用 {_num(self.cost)}、超過 {_num(self.excess)}: {kind}{note}"
@@ -55,8 +61,10 @@ class Violation:
     @property
     def text_en(self) -> str:
         where = f'item "{self.item}"' if self.item else "total of the shared items"
-        who = ", ".join(self.members)
-        kind = "more than alone (not individually rational)" if self.kind == STANDALONE else "outside the core"
+        who = self._who(", ")
+        kind = (
+            "more than alone (not individually rational)" if self.kind == STANDALONE else "outside the core"
+        )
         note = " (from rounding only)" if self.rounding_only else ""
         return (
             f"{where}: {who} pay {self.paid:,} > cost {_num(self.cost)}, "
@@ -78,7 +86,7 @@ class FairnessReport:
         return [v for v in self.violations if code in v.members]
 
 
-def _check_game(
+def check_game(
     name: str | None,
     members: Sequence[Member],
     costs: Mapping[int, Fraction],
@@ -91,7 +99,8 @@ def _check_game(
     for mask in sorted(costs, key=lambda m: (m.bit_count(), m)):
         if mask == full:
             continue
-        codes = tuple(m.code for i, m in enumerate(members) if mask >> i & 1)
+        inside = [m for i, m in enumerate(members) if mask >> i & 1]
+        codes = tuple(m.code for m in inside)
         total = sum(paid[c] for c in codes)
         if total > costs[mask]:
             exact = sum((quota[c] for c in codes), Fraction(0))
@@ -103,6 +112,7 @@ def _check_game(
                     total,
                     costs[mask],
                     rounding_only=exact <= costs[mask],
+                    names=tuple(m.name for m in inside),
                 )
             )
     return found
@@ -125,7 +135,7 @@ def check_item(item: Item, result: ItemResult, members: Sequence[Member]) -> lis
         raise
     paid = {s.code: s.amount for s in result.shares}
     quota = {s.code: s.quota for s in result.shares}
-    return _check_game(item.name, ordered, table, paid, quota)
+    return check_game(item.name, ordered, table, paid, quota)
 
 
 def check(
@@ -160,5 +170,5 @@ def check(
         # Given costs of sub-groups for the whole year win over the stand-alone bases for the same member.
         table.update(game_costs(coalitions, members, what="sub-group"))
     if table:
-        violations.extend(_check_game(None, members, table, totals, quotas))
+        violations.extend(check_game(None, members, table, totals, quotas))
     return FairnessReport(checked, has_alone or bool(coalitions), tuple(violations))

@@ -88,9 +88,7 @@ def core_violations(
 
 def in_core(n: int, cost: Sequence[Fraction], shares: Sequence[Fraction]) -> bool:
     full = (1 << n) - 1
-    return sum(shares, Fraction(0)) == cost[full] and not core_violations(
-        n, dict(enumerate(cost)), shares
-    )
+    return sum(shares, Fraction(0)) == cost[full] and not core_violations(n, dict(enumerate(cost)), shares)
 
 
 # --- exact linear algebra and simplex -----------------------------------------------------------------------
@@ -120,7 +118,9 @@ def _row_reduce(rows: list[list[Fraction]]) -> tuple[list[list[Fraction]], list[
     return matrix[:r], pivots
 
 
-def _affine(n: int, fixed: list[tuple[list[Fraction], Fraction]]) -> tuple[list[Fraction], list[list[Fraction]]]:
+def _affine(
+    n: int, fixed: list[tuple[list[Fraction], Fraction]]
+) -> tuple[list[Fraction], list[list[Fraction]]]:
     """x0 and a basis B of the solutions of the fixed equations: every solution is x0 + B w."""
     reduced, pivots = _row_reduce([[*a, b] for a, b in fixed])
     x0 = [Fraction(0)] * n
@@ -284,7 +284,9 @@ def nucleolus(n: int, cost: Sequence[Fraction]) -> tuple[list[Fraction], list[Fr
         fixed = _independent(fixed, n)
 
 
-def _independent(fixed: list[tuple[list[Fraction], Fraction]], n: int) -> list[tuple[list[Fraction], Fraction]]:
+def _independent(
+    fixed: list[tuple[list[Fraction], Fraction]], n: int
+) -> list[tuple[list[Fraction], Fraction]]:
     kept: list[tuple[list[Fraction], Fraction]] = []
     for a, b in fixed:
         rows, _ = _row_reduce([[*v, Fraction(0)] for v, _ in kept] + [[*a, Fraction(0)]])

@@ -164,7 +164,9 @@ class ItemSchema(Schema):
         amount = data.get("amount")
         if data.get("currency") in (None, "JPY"):
             if amount is not None and amount != amount.to_integral_value():
-                raise ValidationError("the amount must be a whole number (of yen, or of the unit used)", "amount")
+                raise ValidationError(
+                    "the amount must be a whole number (of yen, or of the unit used)", "amount"
+                )
             if data.get("rate") is not None:
                 raise ValidationError("a rate is only used with a foreign currency", "rate")
         _unique_coalitions(data.get("coalitions"))

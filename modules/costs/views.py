@@ -118,6 +118,7 @@ def _year_page(fy: FiscalYear, result: YearResult, *, revision_view: bool = Fals
         compare_key=compare_key,
         alternative=alternative,
         savings=results.savings(visible, session, fy),
+        violations=results.fairness_check(visible, session, fy),
         share_chart=share_chart,
         revisions=list(fy.revisions),
         revision_view=revision_view,
@@ -226,7 +227,11 @@ def statement_pdf(year: int):
     fy, result = _export_result(year)
     consortium = get_session().get_one(Consortium, consortium_id())
     body = exports.statement_pdf(
-        result, consortium=consortium.name, member_code=member.code, member_name=member.name
+        result,
+        consortium=consortium.name,
+        member_code=member.code,
+        member_name=member.name,
+        violations=[v for v in results.fairness_check(result, get_session(), fy) if member.code in v.members],
     )
     audit.record("print", screen="costs.statement", target=f"costs:{fy.year}:{member.code}")
     filename = _("負担金算定書_%(member)s_%(year)s.pdf", member=member.name, year=fy.year)

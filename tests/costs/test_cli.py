@@ -296,7 +296,13 @@ def test_usd_items_with_rate_scenarios(tmp_path):
         "rate_scenarios": {"USD": ["139", "150", "160"]},
         "items": [
             {"name": "利用料", "amount": "100.01", "currency": "USD", "rule": {"method": "equal"}},
-            {"name": "4月分", "amount": "10", "currency": "USD", "rate": "151.37", "rule": {"method": "equal"}},
+            {
+                "name": "4月分",
+                "amount": "10",
+                "currency": "USD",
+                "rate": "151.37",
+                "rule": {"method": "equal"},
+            },
         ],
     }
     result = run(tmp_path, data)
@@ -333,7 +339,9 @@ def test_currency_without_a_usable_rate(tmp_path, extra, expected):
 def test_item_rate_of_zero_names_the_item(tmp_path):
     data = {
         "members": EXAMPLE["members"],
-        "items": [{"name": "利用料", "amount": "100", "currency": "USD", "rate": "0", "rule": {"method": "equal"}}],
+        "items": [
+            {"name": "利用料", "amount": "100", "currency": "USD", "rate": "0", "rule": {"method": "equal"}}
+        ],
     }
     assert 'item "利用料": the exchange rate of USD is 0' in bad(tmp_path, data)
 

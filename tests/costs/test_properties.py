@@ -173,11 +173,16 @@ def reference(rule: Rule, amount: int, ms: list[Member]) -> dict[str, Fraction]:
         # By the textbook formula, written out here again.
         codes = [m.code for m in ms]
         everyone = frozenset(codes)
-        sep = {c: rule.coalitions[everyone] - (rule.coalitions[everyone - {c}] if n > 1 else 0) for c in codes}
+        sep = {
+            c: rule.coalitions[everyone] - (rule.coalitions[everyone - {c}] if n > 1 else 0) for c in codes
+        }
         rem = {c: rule.coalitions[frozenset([c])] - sep[c] for c in codes}
         nsc = Fraction(amount) - sum(Fraction(v) for v in sep.values())
         total_rem = sum(Fraction(v) for v in rem.values())
-        x = {c: Fraction(sep[c]) + (nsc * Fraction(rem[c]) / total_rem if total_rem else nsc / n) for c in codes}
+        x = {
+            c: Fraction(sep[c]) + (nsc * Fraction(rem[c]) / total_rem if total_rem else nsc / n)
+            for c in codes
+        }
         return {c: v / amount if amount else Fraction(1, n) for c, v in x.items()}
     if rule.method == "nucleolus":
         # No second implementation: the engine's value is checked by its defining properties in test_games.py.
