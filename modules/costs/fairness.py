@@ -11,6 +11,7 @@ exact quota is within the cost) is marked so. Pure computation, used by the CLI,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -92,17 +93,28 @@ def check_game(
     costs: Mapping[int, Fraction],
     paid: Mapping[str, int],
     quota: Mapping[str, Fraction],
+    *,
+    floors: Sequence[tuple[int, int]] | None = None,
 ) -> list[Violation]:
+    """The given coalitions (bit masks over `members`) whose members pay more than the coalition's cost.
+
+    Amounts are whole numbers, so a group pays more than c(S) exactly when it pays more than floor(c(S));
+    `floors` ((mask, floor) in check order, from `prepare`) spares recomputing them for every item of a game,
+    and the groups' totals are built up mask by mask (each from a smaller one), not summed afresh.
+    """
     n = len(members)
-    full = (1 << n) - 1
+    checks = floors if floors is not None else prepare(costs, n)
+    by_bit = [paid[m.code] for m in members]
+    sums = [0] * (1 << n)
+    for mask in range(1, 1 << n):
+        low = mask & -mask
+        sums[mask] = sums[mask ^ low] + by_bit[low.bit_length() - 1]
     found = []
-    for mask in sorted(costs, key=lambda m: (m.bit_count(), m)):
-        if mask == full:
-            continue
-        inside = [m for i, m in enumerate(members) if mask >> i & 1]
-        codes = tuple(m.code for m in inside)
-        total = sum(paid[c] for c in codes)
-        if total > costs[mask]:
+    for mask, floor in checks:
+        total = sums[mask]
+        if total > floor:
+            inside = [m for i, m in enumerate(members) if mask >> i & 1]
+            codes = tuple(m.code for m in inside)
             exact = sum((quota[c] for c in codes), Fraction(0))
             found.append(
                 Violation(
@@ -118,24 +130,45 @@ def check_game(
     return found
 
 
+def prepare(costs: Mapping[int, Fraction], n: int) -> list[tuple[int, int]]:
+    """(mask, floor of its cost) of every coalition to check: all but the grand coalition, smaller first."""
+    full = (1 << n) - 1
+    return [
+        (mask, math.floor(costs[mask]))
+        for mask in sorted(costs, key=lambda m: (m.bit_count(), m))
+        if mask != full
+    ]
+
+
 def item_costs(item: Item) -> Mapping[frozenset[str], Decimal] | None:
     return item.coalitions if item.coalitions is not None else item.rule.coalitions
 
 
-def check_item(item: Item, result: ItemResult, members: Sequence[Member]) -> list[Violation] | None:
+def check_item(
+    item: Item,
+    result: ItemResult,
+    members: Sequence[Member],
+    _games: dict[int, tuple[Mapping[int, Fraction], list[tuple[int, int]]]] | None = None,
+) -> list[Violation] | None:
     """The violations of one item against its sub-group costs; None if it has none to check against."""
     given = item_costs(item)
     if not given:
         return None
     ordered = sorted(members, key=lambda m: m.code)
-    try:
-        table = game_costs(given, ordered, what="sub-group")
-    except AllocationError as err:
-        err.item = err.item or item.name
-        raise
+    # Items of a year often share one game: it is read once per check (keyed by the mapping's identity).
+    cached = _games.get(id(given)) if _games is not None else None
+    if cached is None:
+        try:
+            table = game_costs(given, ordered, what="sub-group")
+        except AllocationError as err:
+            err.item = err.item or item.name
+            raise
+        cached = (table, prepare(table, len(ordered)))
+        if _games is not None:
+            _games[id(given)] = cached
     paid = {s.code: s.amount for s in result.shares}
     quota = {s.code: s.quota for s in result.shares}
-    return check_game(item.name, ordered, table, paid, quota)
+    return check_game(item.name, ordered, cached[0], paid, quota, floors=cached[1])
 
 
 def check(
@@ -151,8 +184,9 @@ def check(
     members = allocation.members
     violations: list[Violation] = []
     checked = 0
+    games: dict[int, tuple[Mapping[int, Fraction], list[tuple[int, int]]]] = {}
     for item, result in zip(items, allocation.items, strict=True):
-        found = check_item(item, result, members)
+        found = check_item(item, result, members, games)
         if found is not None:
             checked += 1
             violations.extend(found)

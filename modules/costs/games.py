@@ -142,39 +142,40 @@ def _simplex_dual(
 ) -> tuple[list[Fraction], list[int]]:
     """Minimise costs . y subject to sum_j y_j columns[j] = target and y >= 0 (feasible and bounded here).
 
-    Two phases on a dense tableau with d rows; Dantzig's rule, and Bland's rule after a run of degenerate
-    pivots so that it cannot cycle. Returns y and the indices of the basic columns.
+    Two phases on a dense tableau with d rows and a row of reduced costs kept up to date by the pivots;
+    Dantzig's rule, and Bland's rule after a run of degenerate pivots so that it cannot cycle. Returns y and
+    the indices of the basic columns.
     """
     d, m = len(target), len(columns)
+    zero, one = Fraction(0), Fraction(1)
     # Rows with a negative right-hand side are negated so that the artificial basis starts feasible.
     sign = [(-1 if t < 0 else 1) for t in target]
     tableau = [[sign[r] * columns[j][r] for j in range(m)] for r in range(d)]
     for r in range(d):
-        tableau[r].extend(Fraction(1) if k == r else Fraction(0) for k in range(d))
+        tableau[r].extend(one if k == r else zero for k in range(d))
         tableau[r].append(sign[r] * target[r])
     basis = [m + r for r in range(d)]
     width = m + d
+    # Phase 1 minimises the sum of the artificial variables: its reduced costs are minus the column sums.
+    tableau.append([-sum((tableau[r][j] for r in range(d)), zero) for j in range(m)] + [zero] * d + [zero])
+    tableau[d][width] = -sum((tableau[r][width] for r in range(d)), zero)
 
-    def run(objective: list[Fraction], allowed: int) -> None:
+    def run(allowed: int) -> None:
         bland = False
         stalls = 0
+        reduced = tableau[d]
         while True:
-            # Reduced costs of the allowed columns: objective_j - objective_B . column_j.
-            duals_b = [objective[b] for b in basis]
-            best, entering = Fraction(0), -1
-            for j in range(allowed):
-                if j in basis:
-                    continue
-                reduced = objective[j] - sum(
-                    (duals_b[r] * tableau[r][j] for r in range(d) if tableau[r][j]), Fraction(0)
-                )
-                if reduced < 0 and (entering < 0 or (not bland and reduced < best)):
-                    best, entering = reduced, j
-                    if bland:
-                        break
+            entering = -1
+            if bland:
+                entering = next((j for j in range(allowed) if reduced[j] < 0), -1)
+            else:
+                best = zero
+                for j in range(allowed):
+                    if reduced[j] < best:
+                        best, entering = reduced[j], j
             if entering < 0:
                 return
-            leaving, ratio = -1, Fraction(0)
+            leaving, ratio = -1, zero
             for r in range(d):
                 a = tableau[r][entering]
                 if a > 0:
@@ -187,9 +188,9 @@ def _simplex_dual(
             if stalls > 2 * d:
                 bland = True
             _pivot(tableau, basis, leaving, entering)
+            reduced = tableau[d]
 
-    # Phase 1: minimise the sum of the artificial variables.
-    run([Fraction(0)] * m + [Fraction(1)] * d, width)
+    run(width)
     if any(tableau[r][width] != 0 for r in range(d) if basis[r] >= m):
         raise GameError("the linear programme has no solution")  # cannot happen for these games
     for r in range(d):
@@ -197,9 +198,15 @@ def _simplex_dual(
             j = next((j for j in range(m) if tableau[r][j] != 0 and j not in basis), None)
             if j is not None:
                 _pivot(tableau, basis, r, j)
-    # Phase 2 on the real columns only.
-    run([*costs, *([Fraction(0)] * d)], m)
-    y = [Fraction(0)] * m
+    # Phase 2 on the real columns only: the reduced costs of the true objective, from the current basis.
+    full_costs = [*costs, *([zero] * d)]
+    basic_costs = [full_costs[b] for b in basis]
+    tableau[d] = [
+        full_costs[j] - sum((basic_costs[r] * tableau[r][j] for r in range(d) if tableau[r][j]), zero)
+        for j in range(width)
+    ] + [-sum((basic_costs[r] * tableau[r][width] for r in range(d)), zero)]
+    run(m)
+    y = [zero] * m
     for r, b in enumerate(basis):
         if b < m:
             y[b] = tableau[r][width]
@@ -207,13 +214,17 @@ def _simplex_dual(
 
 
 def _pivot(tableau: list[list[Fraction]], basis: list[int], row: int, col: int) -> None:
+    # The last row of the tableau is the reduced costs: updated like the others, it is never a basis row.
     lead = tableau[row][col]
-    tableau[row] = [v / lead for v in tableau[row]]
+    tableau[row] = [v / lead if v else v for v in tableau[row]]
     pivot_row = tableau[row]
+    nonzero = [j for j, b in enumerate(pivot_row) if b]
     for r in range(len(tableau)):
         f = tableau[r][col]
         if r != row and f != 0:
-            tableau[r] = [a - f * b if b else a for a, b in zip(tableau[r], pivot_row, strict=True)]
+            current = tableau[r]
+            for j in nonzero:
+                current[j] = current[j] - f * pivot_row[j]
     basis[row] = col
 
 
