@@ -16,4 +16,5 @@ MODULE = ModuleInfo(
     throttled_endpoints=("certificates.verify",),
     portal_panel="certificates/_portal.html",
     requires=("residents", "seals"),
+    usage_counters=("modules.certificates.usage:usage_counts",),
 )

@@ -40,23 +40,34 @@ PART_METHODS = ("equal", "proportional", "equal_savings_rate", "power", "fixed")
 # The fields each method reads, besides those every rule has (ratio_precision, unit, remainder).
 METHOD_FIELDS: dict[str, frozenset[str]] = {
     "equal": frozenset(),
-    "proportional": frozenset({"basis"}),
+    "proportional": frozenset({"basis", "period"}),
     "equal_savings_rate": frozenset({"basis"}),
     "mixed": frozenset({"parts"}),
     "fixed": frozenset({"ratios"}),
     "equal_savings": frozenset({"basis"}),
     "shapley": frozenset({"coalitions"}),
-    "power": frozenset({"basis", "exponent"}),
+    "power": frozenset({"basis", "exponent", "period"}),
     "scrb": frozenset({"coalitions"}),
     "nucleolus": frozenset({"coalitions"}),
 }
 SAVINGS_BASIS = "standalone"
+PERIODS = ("same", "previous")
 MAX_SHAPLEY_MEMBERS = 10
 MAX_NUCLEOLUS_MEMBERS = 10
 MAX_RATIO_PRECISION = 12
 DISPLAY_PLACES = 6
 _POWER_DIGITS = 50
 
+USAGE_LABELS: dict[str, tuple[str, str]] = {
+    "certificates": ("証明書交付件数", "certificates issued"),
+    "printed": ("印刷件数", "documents printed"),
+    "jobs": ("バッチ実行件数", "jobs run"),
+    "job_seconds": ("バッチ実行時間（秒）", "job run time (s)"),
+    "storage_bytes": ("データ容量（バイト）", "storage (bytes)"),
+    "active_staff": ("利用職員数", "active staff"),
+    "requests": ("操作件数", "requests"),
+    "resident_records": ("住民記録件数", "resident records"),
+}
 BASIS_LABELS: dict[str, tuple[str, str]] = {
     "population": ("人口", "population"),
     "households": ("世帯数", "households"),
@@ -138,6 +149,9 @@ class Rule:
     ratio_precision: int | None = None
     unit: int = 1
     remainder: str = LARGEST
+    # For a usage basis ("usage.certificates"): the counts of the same fiscal year, or of the previous one
+    # (前年度実績), which a member's bases hold as "usage.certificates@previous".
+    period: str | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +286,12 @@ def _pct(weight: Decimal) -> str:
 
 def _labels(basis: str) -> tuple[str, str, str, str]:
     """(basis ja, basis en, method ja, method en) for a basis name."""
+    name, _, period = basis.partition("@")
+    if name.startswith("usage."):
+        ja, en = USAGE_LABELS.get(name[6:], (name[6:], name[6:]))
+        when_ja, when_en = ("前年度", "previous year's ") if period == "previous" else ("当年度", "")
+        noun_ja, noun_en = f"{when_ja}実績（{ja}）", f"{when_en}usage ({en})"
+        return noun_ja, noun_en, f"{noun_ja}割", f"by {noun_en}"
     noun_ja, noun_en = BASIS_LABELS.get(basis, (basis, basis))
     method_ja, method_en = _METHOD_LABELS.get(basis, (f"{noun_ja}割", f"by {noun_en}"))
     return noun_ja, noun_en, method_ja, method_en
@@ -363,9 +383,17 @@ def equal_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
     )
 
 
+def basis_key(rule: Rule) -> str:
+    """The name of the basis a rule reads: its basis, for the previous fiscal year if its period says so."""
+    basis: str = _need(rule, "basis")
+    if rule.period not in (None, *PERIODS):
+        raise AllocationError(f'the period "{rule.period}" must be "same" or "previous"')
+    return f"{basis}@previous" if rule.period == "previous" else basis
+
+
 def proportional_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
     """人口割, 世帯割, 実績割...: in proportion to a basis."""
-    basis = _need(rule, "basis")
+    basis = basis_key(rule)
     values = {m.code: Fraction(m.basis(basis)) for m in members}
     _, _, label_ja, label_en = _labels(basis)
     return _by_values(values, {c: _num(v) for c, v in values.items()}, basis, label_ja, label_en)
@@ -396,7 +424,7 @@ def _power(value: Decimal, exponent: Decimal) -> Fraction:
 
 def power_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
     """In proportion to basis ** exponent (0 < exponent <= 1): a charge that grows less than the basis."""
-    basis = _need(rule, "basis")
+    basis = basis_key(rule)
     exponent = number(_need(rule, "exponent"), "the exponent")
     if not 0 < exponent <= 1:
         raise AllocationError(f"the exponent {exponent} must be > 0 and <= 1")

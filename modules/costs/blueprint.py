@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from modules.costs import manage_views, views
+from modules.costs import manage_views, usage_views, views
 
 bp = Blueprint("costs", __name__, url_prefix="/<tenant>/costs", template_folder="templates")
 bp.context_processor(views.template_context)
@@ -15,6 +15,12 @@ bp.add_url_rule("/<int:year>/export.csv", "export_csv", views.export_csv)
 bp.add_url_rule("/<int:year>/export.xlsx", "export_xlsx", views.export_xlsx)
 bp.add_url_rule("/<int:year>/statement.pdf", "statement_pdf", views.statement_pdf)
 bp.add_url_rule("/scenarios/<int:scenario_id>", "scenario", views.scenario)
+# Measured usage: finance officers see their city's, the secretariat every city's and corrects them
+bp.add_url_rule("/usage/", "usage", usage_views.usage_page)
+bp.add_url_rule("/usage/counts/<int:count_id>", "usage_count", usage_views.usage_count)
+bp.add_url_rule(
+    "/usage/counts/<int:count_id>/revise", "usage_revise", usage_views.usage_revise, methods=["POST"]
+)
 
 # The consortium secretariat (costs.edit)
 bp.add_url_rule("/manage/", "manage", manage_views.manage)

@@ -252,3 +252,13 @@ def allocate_command(input_path: str, output_format: str, strict: bool) -> None:
         click.echo(f"warning: {v.text_en}", err=True)
     if strict and not report.ok:
         sys.exit(UNFAIR_EXIT)
+
+
+def _attach_usage() -> None:
+    # The collection needs the application (a database); attached here so that `kyodo costs` holds both.
+    from modules.costs.usage_cli import collect_usage_command
+
+    costs.add_command(collect_usage_command)
+
+
+_attach_usage()

@@ -19,6 +19,7 @@ from modules.costs.input_schema import RuleSchema, describe_errors
 from modules.costs.lookups import members_of_year
 from modules.costs.models import CostItem, CostMember, FiscalYear, MemberBasis
 from modules.costs.shares import ShareRow, YearResult
+from modules.costs.usage import usage_bases
 
 # Stored with the shares of an approved revision like a rule's own name, so it is data, not translated.
 OWN_RULE_NAME = "個別（按分対象外）"
@@ -69,8 +70,11 @@ def check_rule_spec(spec: dict[str, Any]) -> Rule:
     return rule
 
 
-def _engine_member(member: CostMember, basis: MemberBasis | None) -> Member:
-    values: dict[str, Decimal] = {}
+def _engine_member(
+    member: CostMember, basis: MemberBasis | None, usage: dict[str, int] | None = None
+) -> Member:
+    # Measured usage first: the bases entered by the secretariat are the same names only for "usage".
+    values: dict[str, Decimal] = {name: Decimal(v) for name, v in (usage or {}).items()}
     if basis is not None:
         for name in ("population", "households", "usage", "standalone"):
             value = getattr(basis, name)
@@ -119,7 +123,10 @@ def compute(
 ) -> YearResult:
     """The draft's shares by the engine; ``override`` (name, spec) puts every shared item under another rule."""
     active, bases = members_of_year(session, fy)
-    engine_members = [_engine_member(m, bases.get(m.id)) for m in active]
+    measured = usage_bases(session, [m.tenant_id for m in active if m.tenant_id is not None], fy.year)
+    engine_members = [
+        _engine_member(m, bases.get(m.id), measured.get(m.tenant_id) if m.tenant_id else None) for m in active
+    ]
     by_id = {m.id: m for m in active}
     category_rules = {r.category: r for r in fy.rules if r.category}
     loaded: dict[int, Rule] = {}

@@ -277,3 +277,11 @@ class DeleteForm(KyodoForm):
 
     def confirmed(self) -> bool:
         return self.validate_on_submit() and self.confirm.data == "y"
+
+
+class UsageRevisionForm(KyodoForm):
+    """A correction of a measured count: the new value, the date it holds from and why."""
+
+    value = IntField(_l("訂正後の件数"), [required, _NOT_NEGATIVE], grouped=True, high=YEN_MAX)
+    effective_on = DateField(_l("訂正日"), [required])
+    reason = TextField(_l("訂正理由"), [required, longest(500)])

@@ -28,6 +28,7 @@ from modules.costs.allocation import (
     METHOD_FIELDS,
     METHODS,
     PART_METHODS,
+    PERIODS,
     ROUNDINGS,
     AllocationError,
     Item,
@@ -37,7 +38,7 @@ from modules.costs.allocation import (
     convert,
 )
 
-_RULE_FIELDS = ("basis", "exponent", "ratios", "parts", "coalitions")
+_RULE_FIELDS = ("basis", "exponent", "ratios", "parts", "coalitions", "period")
 
 
 class InputError(AllocationError):
@@ -81,6 +82,7 @@ class PartSchema(Schema):
     basis = fields.String(load_default=None)
     exponent = fields.Decimal(load_default=None)
     ratios = fields.Dict(keys=fields.String(), values=fields.Decimal(), load_default=None)
+    period = fields.String(load_default=None, validate=validate.OneOf(PERIODS))
 
     @validates_schema
     def _fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -107,6 +109,7 @@ class RuleSchema(Schema):
     )
     unit = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1))
     remainder = fields.String(load_default=LARGEST, validate=validate.Length(min=1))
+    period = fields.String(load_default=None, validate=validate.OneOf(PERIODS))
 
     @validates_schema
     def _fields(self, data: dict[str, Any], **kwargs: Any) -> None:
