@@ -59,6 +59,7 @@ def check_rule_spec(spec: dict[str, Any]) -> Rule:
     # The schema leaves a method's own fields optional (the engine names them when it runs); a stored rule
     # is checked now, so that the secretariat hears of it when entering it rather than at the preview.
     optional = {"basis"} if rule.method in ("equal_savings_rate", "equal_savings") else set()
+    optional.add("period")  # the same fiscal year unless the rule says "previous"
     for name in sorted(METHOD_FIELDS[rule.method] - optional):
         if getattr(rule, name) in (None, ()):
             raise CostError(
