@@ -137,6 +137,22 @@ def _affine(
     return x0, basis
 
 
+def _integer_row(values: list[Fraction]) -> tuple[list[int], int]:
+    """A row of fractions as (integers, a positive denominator) with no common factor left."""
+    den = math.lcm(*(v.denominator for v in values)) if values else 1
+    ints = [v.numerator * (den // v.denominator) for v in values]
+    return _reduced(ints, den)
+
+
+def _reduced(ints: list[int], den: int) -> tuple[list[int], int]:
+    if den < 0:
+        ints, den = [-v for v in ints], -den
+    g = math.gcd(den, *ints)
+    if g > 1:
+        ints, den = [v // g for v in ints], den // g
+    return ints, den
+
+
 def _simplex_dual(
     columns: list[list[Fraction]], costs: list[Fraction], target: list[Fraction]
 ) -> tuple[list[Fraction], list[int]]:
@@ -145,31 +161,43 @@ def _simplex_dual(
     Two phases on a dense tableau with d rows and a row of reduced costs kept up to date by the pivots;
     Dantzig's rule, and Bland's rule after a run of degenerate pivots so that it cannot cycle. Returns y and
     the indices of the basic columns.
+
+    Exact, and fast enough: each row is held as integers over one positive denominator (a pivot is integer
+    multiplications and one gcd per row), which is the same rational tableau as with ``Fraction`` cells
+    without a gcd per cell.
     """
     d, m = len(target), len(columns)
     zero, one = Fraction(0), Fraction(1)
     # Rows with a negative right-hand side are negated so that the artificial basis starts feasible.
     sign = [(-1 if t < 0 else 1) for t in target]
-    tableau = [[sign[r] * columns[j][r] for j in range(m)] for r in range(d)]
+    rows: list[list[int]] = []
+    dens: list[int] = []
     for r in range(d):
-        tableau[r].extend(one if k == r else zero for k in range(d))
-        tableau[r].append(sign[r] * target[r])
+        values = [columns[j][r] for j in range(m)] if sign[r] > 0 else [-columns[j][r] for j in range(m)]
+        values += [one if k == r else zero for k in range(d)]
+        values.append(target[r] if sign[r] > 0 else -target[r])
+        ints, den = _integer_row(values)
+        rows.append(ints)
+        dens.append(den)
     basis = [m + r for r in range(d)]
     width = m + d
     # Phase 1 minimises the sum of the artificial variables: its reduced costs are minus the column sums.
-    tableau.append([-sum((tableau[r][j] for r in range(d)), zero) for j in range(m)] + [zero] * d + [zero])
-    tableau[d][width] = -sum((tableau[r][width] for r in range(d)), zero)
+    rows.append([])
+    dens.append(1)
+    rows[d], dens[d] = _combination(
+        [(-one, r) for r in range(d)], [zero] * m + [one] * d + [zero], rows, dens
+    )
 
     def run(allowed: int) -> None:
         bland = False
         stalls = 0
-        reduced = tableau[d]
         while True:
+            reduced = rows[d]  # its denominator is positive: the signs are the integers' signs
             entering = -1
             if bland:
                 entering = next((j for j in range(allowed) if reduced[j] < 0), -1)
             else:
-                best = zero
+                best = 0
                 for j in range(allowed):
                     if reduced[j] < best:
                         best, entering = reduced[j], j
@@ -177,9 +205,9 @@ def _simplex_dual(
                 return
             leaving, ratio = -1, zero
             for r in range(d):
-                a = tableau[r][entering]
+                a = rows[r][entering]
                 if a > 0:
-                    q = tableau[r][width] / a
+                    q = Fraction(rows[r][width], a)  # the row's denominator cancels
                     if leaving < 0 or q < ratio or (q == ratio and basis[r] < basis[leaving]):
                         leaving, ratio = r, q
             if leaving < 0:
@@ -187,44 +215,68 @@ def _simplex_dual(
             stalls = stalls + 1 if ratio == 0 else 0
             if stalls > 2 * d:
                 bland = True
-            _pivot(tableau, basis, leaving, entering)
-            reduced = tableau[d]
+            _pivot(rows, dens, basis, leaving, entering)
 
     run(width)
-    if any(tableau[r][width] != 0 for r in range(d) if basis[r] >= m):
+    if any(rows[r][width] != 0 for r in range(d) if basis[r] >= m):
         raise GameError("the linear programme has no solution")  # cannot happen for these games
     for r in range(d):
         if basis[r] >= m:  # an artificial variable left at zero: swap in any real column of its row
-            j = next((j for j in range(m) if tableau[r][j] != 0 and j not in basis), None)
+            j = next((j for j in range(m) if rows[r][j] != 0 and j not in basis), None)
             if j is not None:
-                _pivot(tableau, basis, r, j)
+                _pivot(rows, dens, basis, r, j)
     # Phase 2 on the real columns only: the reduced costs of the true objective, from the current basis.
     full_costs = [*costs, *([zero] * d)]
-    basic_costs = [full_costs[b] for b in basis]
-    tableau[d] = [
-        full_costs[j] - sum((basic_costs[r] * tableau[r][j] for r in range(d) if tableau[r][j]), zero)
-        for j in range(width)
-    ] + [-sum((basic_costs[r] * tableau[r][width] for r in range(d)), zero)]
+    basic = [(-full_costs[b], r) for r, b in enumerate(basis) if full_costs[b]]
+    rows[d], dens[d] = _combination(basic, [*full_costs, zero], rows, dens)
     run(m)
     y = [zero] * m
     for r, b in enumerate(basis):
         if b < m:
-            y[b] = tableau[r][width]
+            y[b] = Fraction(rows[r][width], dens[r])
     return y, [b for b in basis if b < m]
 
 
-def _pivot(tableau: list[list[Fraction]], basis: list[int], row: int, col: int) -> None:
-    # The last row of the tableau is the reduced costs: updated like the others, it is never a basis row.
-    lead = tableau[row][col]
-    tableau[row] = [v / lead if v else v for v in tableau[row]]
-    pivot_row = tableau[row]
-    nonzero = [j for j, b in enumerate(pivot_row) if b]
-    for r in range(len(tableau)):
-        f = tableau[r][col]
-        if r != row and f != 0:
-            current = tableau[r]
-            for j in nonzero:
-                current[j] = current[j] - f * pivot_row[j]
+def _combination(
+    weights: list[tuple[Fraction, int]], base: list[Fraction], rows: list[list[int]], dens: list[int]
+) -> tuple[list[int], int]:
+    """base + sum of weight x row (rows over their denominators), as an integer row; the last entry of
+    ``base`` is the right-hand side's, which is the negated objective value (hence base's own sign there)."""
+    scale = math.lcm(*(v.denominator for v in base), *((w / dens[r]).denominator for w, r in weights))
+    result = [v.numerator * (scale // v.denominator) for v in base]
+    width = len(result) - 1
+    for w, r in weights:
+        factor = w / dens[r] * scale  # a whole number by the choice of scale
+        k = factor.numerator
+        row = rows[r]
+        for j in range(width):
+            if row[j]:
+                result[j] += k * row[j]
+        result[width] += k * row[width]
+    return _reduced(result, scale)
+
+
+def _pivot(rows: list[list[int]], dens: list[int], basis: list[int], row: int, col: int) -> None:
+    """Pivot on (row, col); the last row (the reduced costs) is updated like the others, never a basis row.
+
+    The pivot row becomes p / p[col] (integers p over the denominator p[col]); each other row a over its
+    denominator e becomes (a * p[col] - a[col] * p) / (e * p[col]), then reduced by the gcd.
+    """
+    pivot = rows[row]
+    lead = pivot[col]
+    rows[row], dens[row] = _reduced(pivot[:], lead)
+    nonzero = [j for j, v in enumerate(pivot) if v]
+    for r in range(len(rows)):
+        if r == row:
+            continue
+        current = rows[r]
+        f = current[col]
+        if f == 0:
+            continue
+        updated = [v * lead for v in current]
+        for j in nonzero:
+            updated[j] -= f * pivot[j]
+        rows[r], dens[r] = _reduced(updated, dens[r] * lead)
     basis[row] = col
 
 
@@ -268,14 +320,17 @@ def nucleolus(n: int, cost: Sequence[Fraction]) -> tuple[list[Fraction], list[Fr
         rhs: list[Fraction] = []
         kinds: list[tuple[str, int]] = []
         still_free = []
+        # x(S) of every coalition for each basis vector and for x0, by subset sums over integers.
+        sums = [_subset_sums(b, n) for b in basis]
+        base = _subset_sums(x0, n)
+        one = Fraction(1)
         for s in free_masks:
-            members = _members_of(s, n)
-            w = [sum((b[i] for i in members), Fraction(0)) for b in basis]
+            w = [Fraction(ints[s], den) if ints[s] else Fraction(0) for ints, den in sums]
             if not any(w):
                 continue
             still_free.append(s)
-            columns.append([*w, Fraction(1)])
-            rhs.append(cost[s] - sum((x0[i] for i in members), Fraction(0)))
+            columns.append([*w, one])
+            rhs.append(cost[s] - Fraction(base[0][s], base[1]))
             kinds.append(("excess", s))
         free_masks = still_free
         for i in range(n):
@@ -293,6 +348,18 @@ def nucleolus(n: int, cost: Sequence[Fraction]) -> tuple[list[Fraction], list[Fr
             kind, s = kinds[j]
             fixed.append((vector(s), cost[s] - level if kind == "excess" else cost[s]))
         fixed = _independent(fixed, n)
+
+
+def _subset_sums(values: list[Fraction], n: int) -> tuple[list[int], int]:
+    """(integers, denominator): the sum of `values` over the members of every mask, each mask built from
+    a smaller one (one integer addition per mask)."""
+    den = math.lcm(*(v.denominator for v in values))
+    ints = [v.numerator * (den // v.denominator) for v in values]
+    sums = [0] * (1 << n)
+    for mask in range(1, 1 << n):
+        low = mask & -mask
+        sums[mask] = sums[mask ^ low] + ints[low.bit_length() - 1]
+    return sums, den
 
 
 def _independent(

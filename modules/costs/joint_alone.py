@@ -96,7 +96,9 @@ def compare_joint_alone(
                     f"{len(item.alone[m.code])} stand-alone costs for {n} periods", item=item.name, member=m
                 )
         for code in sorted(set(item.alone) - {m.code for m in ordered}):
-            raise AllocationError("has stand-alone costs but is not among the members", item=item.name, member=code)
+            raise AllocationError(
+                "has stand-alone costs but is not among the members", item=item.name, member=code
+            )
         shares: dict[str, list[int]] = {m.code: [] for m in ordered}
         for p, amount in enumerate(item.joint):
             result = allocate_item(Item(f"{item.name} {periods[p]}", int(amount), item.rule), ordered)

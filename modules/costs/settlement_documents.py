@@ -46,7 +46,9 @@ def invoice_pdf(bills: Sequence[Bill], *, year: int, consortium: str, issued: dt
     story: list[object] = [
         paragraph(title, st.title),
         Spacer(1, 4 * mm),
-        paragraph(_("%(name)s 様（団体コード %(code)s）", name=first.member_name, code=first.member_code), st.body),
+        paragraph(
+            _("%(name)s 様（団体コード %(code)s）", name=first.member_name, code=first.member_code), st.body
+        ),
         paragraph(consortium, st.body),
         paragraph(_("請求日: %(date)s", date=wareki_date(issued)), st.body),
         Spacer(1, 4 * mm),
@@ -60,12 +62,20 @@ def invoice_pdf(bills: Sequence[Bill], *, year: int, consortium: str, issued: dt
                 paragraph(f"{b.amount:,}", st.right),
             ]
         )
-    data.append([paragraph(_("年度合計（承認済予算の負担額）"), st.body), "", paragraph(f"{sum(b.amount for b in bills):,}", st.right)])
+    data.append(
+        [
+            paragraph(_("年度合計（承認済予算の負担額）"), st.body),
+            "",
+            paragraph(f"{sum(b.amount for b in bills):,}", st.right),
+        ]
+    )
     story.append(_table(data, (80, 30, 50)))
     story.append(Spacer(1, 4 * mm))
     story.append(
         paragraph(
-            _("各期の請求額の合計は承認済予算による年度の負担額に一致します（円未満の端数は最大剰余法で配分）。"),
+            _(
+                "各期の請求額の合計は承認済予算による年度の負担額に一致します（円未満の端数は最大剰余法で配分）。"
+            ),
             st.small,
         )
     )
@@ -79,7 +89,9 @@ def invoices_xlsx(bills: Sequence[Bill], *, year: int) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("請求一覧")
-    exports.append_row(sheet, [_("年度"), _("団体コード"), _("団体名"), _("期"), _("納期"), _("請求額（円）")])
+    exports.append_row(
+        sheet, [_("年度"), _("団体コード"), _("団体名"), _("期"), _("納期"), _("請求額（円）")]
+    )
     for b in bills:
         exports.append_row(
             sheet, [year, b.member_code, b.member_name, b.instalment.number, b.instalment.label, b.amount]

@@ -87,6 +87,8 @@ def _job_counts(shared: Session, start: dt.date, end: dt.date) -> dict[int, dict
     )
     result: dict[int, dict[str, int]] = {}
     for tenant_id, started, ended in rows:
+        if tenant_id is None:  # excluded by the query; the column may hold it for platform jobs
+            continue
         counts = result.setdefault(tenant_id, {"jobs": 0, "job_seconds": 0})
         counts["jobs"] += 1
         if ended is not None and started is not None:
@@ -121,7 +123,9 @@ class Collected:
     kept_revised: int = 0
 
 
-def collect(db: Database, shared: Session, year: int, month: int, slugs: Iterable[str] | None = None) -> Collected:
+def collect(
+    db: Database, shared: Session, year: int, month: int, slugs: Iterable[str] | None = None
+) -> Collected:
     """Measure one month for the active cities (or those named) and store the counts; flushes."""
     start, end = month_bounds(year, month)
     query = sa.select(Tenant).where(Tenant.status == TenantStatus.active).order_by(Tenant.slug)

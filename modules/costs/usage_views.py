@@ -28,7 +28,9 @@ def _visible_tenants() -> list[Tenant]:
     session = get_session()
     if g.user.can("costs.edit"):
         return list(
-            session.scalars(sa.select(Tenant).where(Tenant.consortium_id == consortium_id()).order_by(Tenant.code))
+            session.scalars(
+                sa.select(Tenant).where(Tenant.consortium_id == consortium_id()).order_by(Tenant.code)
+            )
         )
     return [session.get_one(Tenant, current_tenant.id)]
 
@@ -130,4 +132,3 @@ def usage_revise(count_id: int):
     )
     flash(_("件数を訂正しました。"))
     return redirect(page)
-

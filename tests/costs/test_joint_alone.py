@@ -71,8 +71,14 @@ def test_never_breaking_even_is_none() -> None:
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        (CloudItem("x", "fees", {"222101": [1]}, [1], Rule("equal")), r'item "x": member 222071 .*no stand-alone'),
-        (CloudItem("x", "fees", {"222101": [1], "222071": [1, 2]}, [1], Rule("equal")), "2 stand-alone costs"),
+        (
+            CloudItem("x", "fees", {"222101": [1]}, [1], Rule("equal")),
+            r'item "x": member 222071 .*no stand-alone',
+        ),
+        (
+            CloudItem("x", "fees", {"222101": [1], "222071": [1, 2]}, [1], Rule("equal")),
+            "2 stand-alone costs",
+        ),
         (CloudItem("x", "cars", {"222101": [1], "222071": [1]}, [1], Rule("equal")), 'kind "cars"'),
         (CloudItem("x", "fees", {"222101": [1], "222071": [1]}, [1, 2], Rule("equal")), "2 joint costs"),
     ],

@@ -39,7 +39,12 @@ def test_a_full_year_budget_instalments_actuals_and_settlements() -> None:
     assert len(bills) == 12
     for code, total in budget.member_totals().items():
         mine = [b for b in bills if b.member_code == code]
-        assert [b.instalment.label for b in mine] == ["第1期（4月）", "第2期（7月）", "第3期（10月）", "第4期（1月）"]
+        assert [b.instalment.label for b in mine] == [
+            "第1期（4月）",
+            "第2期（7月）",
+            "第3期（10月）",
+            "第4期（1月）",
+        ]
         assert sum(b.amount for b in mine) == total
         assert max(b.amount for b in mine) - min(b.amount for b in mine) <= 1
     paid = {code: sum(b.amount for b in bills if b.member_code == code) for code in budget.member_totals()}
@@ -75,13 +80,25 @@ def test_documents_invoice_pdf_excel_and_settlement_pdf(app) -> None:
     statements = settle(budget, allocate(ACTUAL, MEMBERS))
     with app.test_request_context():
         mine = [b for b in bills if b.member_code == "222071"]
-        text = PdfReader(io.BytesIO(invoice_pdf(mine, year=2026, consortium="協議会", issued=dt.date(2026, 4, 1)))).pages[0].extract_text()
+        text = (
+            PdfReader(
+                io.BytesIO(invoice_pdf(mine, year=2026, consortium="協議会", issued=dt.date(2026, 4, 1)))
+            )
+            .pages[0]
+            .extract_text()
+        )
         assert "負担金請求書" in text and "富士宮市" in text and f"{mine[0].amount:,}" in text
         book = load_workbook(io.BytesIO(invoices_xlsx(bills, year=2026)))
         rows = list(book.active.iter_rows(min_row=2, values_only=True))
         assert len(rows) == 12 and sum(r[5] for r in rows) == budget.total
         s = statements[0]
-        text = PdfReader(io.BytesIO(settlement_pdf(s, year=2026, consortium="協議会", issued=dt.date(2027, 5, 31)))).pages[0].extract_text()
+        text = (
+            PdfReader(
+                io.BytesIO(settlement_pdf(s, year=2026, consortium="協議会", issued=dt.date(2027, 5, 31)))
+            )
+            .pages[0]
+            .extract_text()
+        )
         assert "負担金精算書" in text and f"{s.owed:,}" in text
         assert ("追加徴収額" in text) == (s.balance < 0) and ("還付額" in text) == (s.balance > 0)
 
@@ -92,7 +109,9 @@ def test_documents_invoice_pdf_excel_and_settlement_pdf(app) -> None:
     weights=st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=12).filter(any),
 )
 @settings(deadline=None, max_examples=60)
-def test_instalments_and_settlements_are_exact(amounts: list[int], actuals: list[int], weights: list[int]) -> None:
+def test_instalments_and_settlements_are_exact(
+    amounts: list[int], actuals: list[int], weights: list[int]
+) -> None:
     budget = allocate([Item(f"費目{i}", a, POP) for i, a in enumerate(amounts)], MEMBERS)
     actual = allocate([Item(f"費目{i}", a, POP) for i, a in enumerate(actuals)], MEMBERS)
     total = sum(weights)
@@ -107,9 +126,14 @@ def test_instalments_and_settlements_are_exact(amounts: list[int], actuals: list
 def test_a_plan_that_does_not_make_up_the_year_is_refused() -> None:
     with pytest.raises(AllocationError, match="not 1: the instalments must make up the year"):
         InstalmentPlan.of([("第1期", Fraction(1, 2)), ("第2期", Fraction(1, 4))])
-    with pytest.raises(AllocationError, match="not the year's 171,600,001: the instalment plan must sum to the year"):
+    with pytest.raises(
+        AllocationError, match="not the year's 171,600,001: the instalment plan must sum to the year"
+    ):
         InstalmentPlan.of_amounts([("第1期", 100_000_000), ("第2期", 70_000_000)], 171_600_001)
     with pytest.raises(AllocationError, match="negative"):
         InstalmentPlan.of([("第1期", Fraction(3, 2)), ("第2期", Fraction(-1, 2))])
     plan = InstalmentPlan.of_amounts([("上期", 100_000_000), ("下期", 71_600_001)], 171_600_001)
-    assert [i.weight for i in plan.instalments] == [Fraction(100_000_000, 171_600_001), Fraction(71_600_001, 171_600_001)]
+    assert [i.weight for i in plan.instalments] == [
+        Fraction(100_000_000, 171_600_001),
+        Fraction(71_600_001, 171_600_001),
+    ]

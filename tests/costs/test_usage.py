@@ -66,8 +66,9 @@ def measured(app, staff_client, people, costs_demo):  # noqa: F811
 
 
 def test_usage_is_counted_from_real_actions(app, measured):
-    fuji, fujinomiya = _counts(app, "fuji", measured.year, measured.month), _counts(
-        app, "fujinomiya", measured.year, measured.month
+    fuji, fujinomiya = (
+        _counts(app, "fuji", measured.year, measured.month),
+        _counts(app, "fujinomiya", measured.year, measured.month),
     )
     assert fuji["certificates"] == 3 and fujinomiya["certificates"] == 1
     assert fuji["resident_records"] == 3 and fujinomiya["resident_records"] == 1
@@ -89,7 +90,15 @@ def test_usage_is_a_basis_of_a_rule_and_a_missing_year_names_the_member(app, mea
         same = editing.add_rule(
             s, fy, name="証明書交付実績割", spec={"method": "proportional", "basis": "usage.certificates"}
         )
-        editing.save_item(s, fy, name="証明書システム運用費", category="operation", amount=4_000_001, shared=True, rule_id=same.id)
+        editing.save_item(
+            s,
+            fy,
+            name="証明書システム運用費",
+            category="operation",
+            amount=4_000_001,
+            shared=True,
+            rule_id=same.id,
+        )
         result = compute(s, fy)
         rows = {r.member_code: r for r in result.rows if r.item_name == "証明書システム運用費"}
         assert (rows["222101"].amount, rows["222071"].amount) == (3_000_001, 1_000_000)
@@ -101,9 +110,14 @@ def test_usage_is_a_basis_of_a_rule_and_a_missing_year_names_the_member(app, mea
             name="前年度実績割",
             spec={"method": "proportional", "basis": "usage.certificates", "period": "previous"},
         )
-        editing.save_item(s, fy, name="前年度実績の費目", category="operation", amount=100, shared=True, rule_id=previous.id)
+        editing.save_item(
+            s, fy, name="前年度実績の費目", category="operation", amount=100, shared=True, rule_id=previous.id
+        )
         errors = compute(s, fy).errors
-        assert any("前年度実績の費目" in e and "222071" in e and 'no basis "usage.certificates@previous"' in e for e in errors)
+        assert any(
+            "前年度実績の費目" in e and "222071" in e and 'no basis "usage.certificates@previous"' in e
+            for e in errors
+        )
         s.rollback()
 
 
@@ -118,7 +132,9 @@ def test_finance_sees_its_own_secretariat_all_and_corrects_with_a_reason(app, st
     with get_db(app).session() as s:
         tenant_id = s.scalar(sa.select(Tenant.id).where(Tenant.slug == "fujinomiya"))
         count = s.scalars(
-            sa.select(UsageCount).where(UsageCount.tenant_id == tenant_id, UsageCount.counter == "certificates")
+            sa.select(UsageCount).where(
+                UsageCount.tenant_id == tenant_id, UsageCount.counter == "certificates"
+            )
         ).one()
         count_id, version = count.id, count.version
     # Another city's finance officer cannot open it, nor revise it.
@@ -126,7 +142,9 @@ def test_finance_sees_its_own_secretariat_all_and_corrects_with_a_reason(app, st
     page = f"/fuji/costs/usage/counts/{count_id}"
     form = {"value": "2", "effective_on": "2026-05-10", "reason": "", "version": str(version)}
     post(secretariat, f"{page}/revise", page, form)
-    assert _counts(app, "fujinomiya", measured.year, measured.month)["certificates"] == 1  # no reason: refused
+    assert (
+        _counts(app, "fujinomiya", measured.year, measured.month)["certificates"] == 1
+    )  # no reason: refused
     form["reason"] = "職員の試験発行1件を除外"
     assert post(secretariat, f"{page}/revise", page, form).status_code == 302
     assert _counts(app, "fujinomiya", measured.year, measured.month)["certificates"] == 2
