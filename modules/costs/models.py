@@ -75,6 +75,10 @@ class FiscalYear(SharedBase):
     )
     # Why an approved year was opened again; becomes the reason of the next revision.
     reopen_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Foreign-currency items: yen per unit of each currency the year plans with ({"USD": "150"}), and other
+    # rates whose shares the pages show beside it ({"USD": ["139", "150", "160"]}).
+    rates: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    rate_scenarios: Mapped[dict[str, list[str]] | None] = mapped_column(sa.JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
     version: Mapped[int] = mapped_column(nullable=False, server_default="1")
@@ -120,6 +124,12 @@ class CostItem(SharedBase):
     shared: Mapped[bool] = mapped_column(default=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey(CostMember.id, ondelete="CASCADE"))
     rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey(CostRule.id, ondelete="SET NULL"))
+    # An item billed in a foreign currency (e.g. the Government Cloud's fees in USD): its amount in that
+    # currency, and the rate actually paid if known (else the year's planning rate applies); ``amount`` then
+    # holds the yen last converted, for lists.
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    foreign_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 4))
+    paid_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4))
     position: Mapped[int] = mapped_column(default=0)
     # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
     version: Mapped[int] = mapped_column(nullable=False, server_default="1")

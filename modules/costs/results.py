@@ -167,3 +167,22 @@ def fairness_check(result: YearResult, session: Session, fy: FiscalYear) -> list
 
 def _exact(amounts: dict[str, int]) -> dict[str, Fraction]:
     return {code: Fraction(value) for code, value in amounts.items()}
+
+
+def rate_scenarios(session: Session, fy: FiscalYear, viewer_code: str | None) -> list[dict[str, Any]]:
+    """Each member's total under each scenario rate of the year (the other currencies at the year's rate):
+    a preview computed from the year's items, whatever revision is approved."""
+    found = []
+    for currency, rates in sorted((fy.rate_scenarios or {}).items()):
+        for rate in rates:
+            result = compute(session, fy, rates={currency: rate}).visible(viewer_code)
+            found.append(
+                {
+                    "currency": currency,
+                    "rate": rate,
+                    "totals": result.totals(),
+                    "shared": result.totals(shared_only=True),
+                    "errors": result.errors,
+                }
+            )
+    return found

@@ -119,6 +119,7 @@ def _year_page(fy: FiscalYear, result: YearResult, *, revision_view: bool = Fals
         alternative=alternative,
         savings=results.savings(visible, session, fy),
         violations=results.fairness_check(visible, session, fy),
+        rate_table=results.rate_scenarios(session, fy, _viewer_code()),
         share_chart=share_chart,
         revisions=list(fy.revisions),
         revision_view=revision_view,
