@@ -200,9 +200,7 @@ def set_rates(
     shares the pages show beside it."""
     lock_year(session, fy, version)
     _editable(fy)
-    for currency, rate in sorted(
-        {**rates, **{c: r for c, rs in (scenarios or {}).items() for r in rs}}.items()
-    ):
+    for currency in sorted({*rates, *(scenarios or {})}):
         if not re.fullmatch(r"[A-Z]{3}", currency):
             raise CostError(
                 _("通貨は3文字の通貨コード（例 USD）で入力してください: %(currency)s", currency=currency)
