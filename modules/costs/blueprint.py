@@ -34,6 +34,7 @@ bp.add_url_rule(
 bp.add_url_rule(
     "/manage/<int:year>/items/<int:item_id>/delete", "item_delete", manage_views.item_delete, methods=["POST"]
 )
+bp.add_url_rule("/manage/<int:year>/rates", "rates_save", manage_views.rates_save, methods=["POST"])
 bp.add_url_rule("/manage/<int:year>/bases", "bases_save", manage_views.bases_save, methods=["POST"])
 bp.add_url_rule("/manage/<int:year>/rules", "rule_add", manage_views.rule_add, methods=["POST"])
 bp.add_url_rule(

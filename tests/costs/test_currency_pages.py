@@ -67,3 +67,45 @@ def test_usd_items_and_rate_scenarios_on_the_page(app, staff_client, costs_demo)
     row = html[html.index('data-member="222101"', html.index('id="rate-scenarios"')) :].split("</tr>")[0]
     for rate in ("139", "150", "160"):
         assert f"{at[rate]['222101']:,}" in row
+
+
+def test_the_secretariat_enters_rates_and_a_dollar_item_through_the_forms(app, staff_client, costs_demo):
+    from tests.conftest import post
+
+    c = staff_client("fuji", "admin")
+    page = "/fuji/costs/manage/2026/"
+    bad = post(c, "/fuji/costs/manage/2026/rates", page, {"currency": "USD", "rate": "-150"})
+    assert "0より大きい" in c.get(bad.location).get_data(as_text=True)
+    ok = post(
+        c,
+        "/fuji/costs/manage/2026/rates",
+        page,
+        {"currency": "USD", "rate": "150", "scenarios": "139, 150, 160"},
+    )
+    assert ok.status_code == 302
+    html = c.get(page).get_data(as_text=True)
+    assert "想定レート 150" in html and "139" in html
+    missing = post(
+        c,
+        "/fuji/costs/manage/2026/items",
+        page,
+        {"name": "利用料", "category": "data_centre", "currency": "USD"},
+    )
+    assert "外貨額を入力してください" in c.get(missing.location).get_data(as_text=True)
+    post(
+        c,
+        "/fuji/costs/manage/2026/items",
+        page,
+        {
+            "name": "ガバメントクラウド利用料",
+            "category": "data_centre",
+            "currency": "USD",
+            "foreign_amount": "1000.01",
+        },
+    )
+    with get_db(app).session() as s:
+        fy = _draft(s)
+        item = next(i for i in fy.items if i.name == "ガバメントクラウド利用料")
+        assert (item.currency, item.foreign_amount, item.amount) == ("USD", Decimal("1000.01"), 150_001)
+    html = staff_client("fuji", "finance").get("/fuji/costs/2026/").get_data(as_text=True)
+    assert 'id="rate-scenarios"' in html and "外貨建て USD 1,000.01 × 想定レート 150円" in html
