@@ -17,11 +17,11 @@ from modules.costs.computing import PRESETS, compute
 from modules.costs.errors import CostError
 from modules.costs.forms import (
     ApproveForm,
-    RatesForm,
     BasisForm,
     DeleteForm,
     ItemForm,
     MemberForm,
+    RatesForm,
     ReopenForm,
     RuleForm,
     YearForm,
