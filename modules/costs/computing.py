@@ -128,8 +128,15 @@ def _shared_rows(item: CostItem, rule_name: str, shares: Any, amount: int) -> li
     ]
 
 
-def _yen(item: CostItem, fy: FiscalYear, rates: dict[str, str] | None) -> tuple[int, Conversion | None]:
-    """The item's amount in yen: as entered, or its foreign amount at the rate paid or the year's rate."""
+def _yen(
+    item: CostItem, fy: FiscalYear, rates: dict[str, str] | None, actual: bool = False
+) -> tuple[int, Conversion | None]:
+    """The item's amount in yen: as entered, or its foreign amount at the rate paid or the year's rate;
+    with ``actual``, the actual cost entered after the year (in yen, as paid)."""
+    if actual:
+        if item.actual_amount is None:
+            raise AllocationError("has no actual amount (実績額) yet", item=item.name)
+        return item.actual_amount, None
     if not item.currency:
         return item.amount, None
     paid = item.paid_rate is not None
@@ -150,6 +157,7 @@ def compute(
     *,
     override: tuple[str, dict[str, Any]] | None = None,
     rates: dict[str, str] | None = None,
+    actual: bool = False,
 ) -> YearResult:
     """The draft's shares by the engine; ``override`` (name, spec) puts every shared item under another rule,
     ``rates`` converts foreign-currency items at other rates than the year's (a rate actually paid stays)."""
@@ -168,7 +176,7 @@ def compute(
         errors.append(_("%(year)s年度の構成団体がありません。", year=fy.year))
     for item in fy.items:
         try:
-            amount, conversion = _yen(item, fy, rates)
+            amount, conversion = _yen(item, fy, rates, actual)
         except AllocationError as err:
             errors.append(_error_text(err))
             continue

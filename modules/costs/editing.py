@@ -29,6 +29,7 @@ from modules.costs.models import (
     MemberBasis,
     Revision,
     RevisionShare,
+    SettlementStep,
     YearStatus,
 )
 from tenant_core.concurrency import ConflictError, check_version, lock_rows
@@ -476,6 +477,13 @@ def reopen(session: Session, fy: FiscalYear, reason: str, version: int | None = 
     lock_year(session, fy, version)
     if fy.status != YearStatus.approved:
         raise CostError(_("この年度は承認されていないため、改定の開始は不要です。"))
+    settled = session.scalar(
+        sa.select(SettlementStep.id).where(
+            SettlementStep.fiscal_year_id == fy.id, SettlementStep.kind == "settlement"
+        )
+    )
+    if settled is not None:
+        raise CostError(_("この年度は精算済みのため、改定できません。"))
     reason = reason.strip()
     if not reason:
         raise CostError(_("改定の理由を入力してください。"))

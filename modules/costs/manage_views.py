@@ -12,7 +12,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from modules.costs import editing, lookups
+from modules.costs import editing, lookups, settlement_services
 from modules.costs.computing import PRESETS, compute
 from modules.costs.errors import CostError
 from modules.costs.forms import (
@@ -143,6 +143,9 @@ def manage_year(year: int):
         preview=compute(session, fy),
         presets=PRESETS,
         locked=fy.status == YearStatus.approved,
+        billing=settlement_services.step(session, fy, settlement_services.BILLING),
+        settled=settlement_services.step(session, fy, settlement_services.SETTLEMENT),
+        plans=settlement_services.PLANS,
     )
 
 

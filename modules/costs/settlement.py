@@ -84,13 +84,21 @@ class Bill:
 def bill(budget: Allocation, plan: InstalmentPlan) -> list[Bill]:
     """Every member's invoices: its budget share split by the plan, exact to the yen."""
     names = {m.code: m.name for m in budget.members}
+    return bill_totals(budget.member_totals(), names, plan)
+
+
+def bill_totals(totals: Mapping[str, int], names: Mapping[str, str], plan: InstalmentPlan) -> list[Bill]:
+    """The invoices of members whose year's totals are given (e.g. an approved revision's stored shares)."""
     bills = []
     weights = {str(i.number).zfill(4): i.weight for i in plan.instalments}
-    for code, total in budget.member_totals().items():
+    for code in sorted(totals):
+        total = totals[code]
         # Ties go to the earlier instalment: the key orders them by number.
         amounts, _ = apportion(total, {k: total * w for k, w in weights.items()}, tiebreak=weights)
         for instalment in plan.instalments:
-            bills.append(Bill(code, names[code], instalment, amounts[str(instalment.number).zfill(4)]))
+            bills.append(
+                Bill(code, names.get(code, ""), instalment, amounts[str(instalment.number).zfill(4)])
+            )
     return bills
 
 
@@ -140,31 +148,35 @@ class Settlement:
 def settle(budget: Allocation, actual: Allocation, paid: Mapping[str, int] | None = None) -> list[Settlement]:
     """Each member's 精算書: budget and actual shares item by item (matched by name), what it paid (by default
     its whole budget share, all instalments paid) and the balance."""
-    codes = [m.code for m in budget.members]
-    if [m.code for m in actual.members] != codes:
+    if [m.code for m in actual.members] != [m.code for m in budget.members]:
         raise AllocationError("the actual costs are allocated among other members than the budget")
     names = {m.code: m.name for m in budget.members}
-    order: list[str] = []
-    budget_shares: dict[str, dict[str, int]] = {}
-    actual_shares: dict[str, dict[str, int]] = {}
-    for source, target in ((budget, budget_shares), (actual, actual_shares)):
+    shares: list[dict[str, dict[str, int]]] = []
+    for source in (budget, actual):
+        by_item: dict[str, dict[str, int]] = {}
         for item in source.items:
-            if item.name in target:
+            if item.name in by_item:
                 raise AllocationError("is listed twice", item=item.name)
-            if item.name not in order:
-                order.append(item.name)
-            target[item.name] = {s.code: s.amount for s in item.shares}
-    totals = budget.member_totals()
+            by_item[item.name] = {s.code: s.amount for s in item.shares}
+        shares.append(by_item)
+    return settle_shares(shares[0], shares[1], names, paid)
+
+
+def settle_shares(
+    budget: Mapping[str, Mapping[str, int]],
+    actual: Mapping[str, Mapping[str, int]],
+    names: Mapping[str, str],
+    paid: Mapping[str, int] | None = None,
+) -> list[Settlement]:
+    """精算書 from shares by item name and member code (budget items first, then items only in the actuals)."""
+    order = list(budget) + [name for name in actual if name not in budget]
     result = []
-    for code in codes:
+    for code in sorted(names):
         lines = tuple(
-            SettlementLine(
-                name,
-                budget_shares.get(name, {}).get(code, 0),
-                actual_shares.get(name, {}).get(code, 0),
-            )
+            SettlementLine(name, budget.get(name, {}).get(code, 0), actual.get(name, {}).get(code, 0))
             for name in order
         )
-        member_paid = totals[code] if paid is None else paid.get(code, 0)
+        budget_total = sum(line.budget for line in lines)
+        member_paid = budget_total if paid is None else paid.get(code, 0)
         result.append(Settlement(code, names[code], lines, member_paid))
     return result

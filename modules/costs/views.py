@@ -13,7 +13,7 @@ from urllib.parse import quote
 from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
 
-from modules.costs import charts, exports, lookups, results, stored_scenarios
+from modules.costs import charts, exports, lookups, results, settlement_services, stored_scenarios
 from modules.costs.computing import PRESETS, compute
 from modules.costs.models import CATEGORY_LABELS, CostMember, FiscalYear
 from modules.costs.shares import YearResult
@@ -120,11 +120,20 @@ def _year_page(fy: FiscalYear, result: YearResult, *, revision_view: bool = Fals
         savings=results.savings(visible, session, fy),
         violations=results.fairness_check(visible, session, fy),
         rate_table=results.rate_scenarios(session, fy, _viewer_code()),
+        billing=settlement_services.step(session, fy, settlement_services.BILLING),
+        settlement_rows=_settlement_rows(fy, member.code if member else None),
         share_chart=share_chart,
         revisions=list(fy.revisions),
         revision_view=revision_view,
         status_label=exports.status_label(visible),
     )
+
+
+def _settlement_rows(fy: FiscalYear, member_code: str | None) -> list[Any]:
+    found = settlement_services.step(get_session(), fy, settlement_services.SETTLEMENT)
+    if found is None or member_code is None:
+        return []
+    return settlement_services.stored_settlements(found, member_code)
 
 
 @require("costs.view")
