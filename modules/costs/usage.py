@@ -17,7 +17,8 @@ can read: ``usage.<counter>`` for the year itself, ``usage.<counter>@previous`` 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from modules.costs.errors import CostError
 from modules.costs.usage_models import UsageCount, UsageRevision
 from tenant_core.audit.models import AccessLog
-from tenant_core.db import Database, sqlite_tenant_file
+from tenant_core.db import Database, sqlite_tenant_file, translate_map
 from tenant_core.models import JobRecord, Tenant, TenantStatus, utcnow
 from tenant_core.modules import iter_modules, load_usage_counters
 
@@ -146,38 +147,63 @@ def collect(
     }
     summary = Collected()
     now = utcnow()
-    for tenant in tenants:
-        with db.session(f"t_{tenant.slug}") as session:
+    new_rows: list[dict[str, object]] = []
+    with _tenant_sessions(db) as session_for:
+        for tenant in tenants:
+            session = session_for(f"t_{tenant.slug}")
             counts = _access_counts(session, start, end)
             for counter in _counters_for(tenant):
                 counts.update(counter(session, start, end))
-        counts.update(jobs.get(tenant.id, {"jobs": 0, "job_seconds": 0}))
-        counts["storage_bytes"] = storage.get(f"t_{tenant.slug}", 0)
-        for name, value in sorted(counts.items()):
-            row = existing.get((tenant.id, name))
-            if row is None:
-                shared.add(
-                    UsageCount(
-                        tenant_id=tenant.id,
-                        year=year,
-                        month=month,
-                        counter=name,
-                        measured=value,
-                        value=value,
-                        revised=False,
-                        collected_at=now,
+            session.close()
+            counts.update(jobs.get(tenant.id, {"jobs": 0, "job_seconds": 0}))
+            counts["storage_bytes"] = storage.get(f"t_{tenant.slug}", 0)
+            for name, value in sorted(counts.items()):
+                row = existing.get((tenant.id, name))
+                if row is None:
+                    new_rows.append(
+                        {
+                            "tenant_id": tenant.id,
+                            "year": year,
+                            "month": month,
+                            "counter": name,
+                            "measured": value,
+                            "value": value,
+                            "revised": False,
+                            "collected_at": now,
+                            "version": 1,
+                        }
                     )
-                )
-            else:
-                row.measured, row.collected_at = value, now
-                if row.revised:
-                    summary.kept_revised += 1
                 else:
-                    row.value = value
-            summary.counts += 1
-        summary.tenants += 1
+                    row.measured, row.collected_at = value, now
+                    if row.revised:
+                        summary.kept_revised += 1
+                    else:
+                        row.value = value
+                summary.counts += 1
+            summary.tenants += 1
+    if new_rows:
+        # One multi-row insert for a month's new counts (8 per city), not an ORM object each.
+        shared.execute(sa.insert(UsageCount), new_rows)
     shared.flush()
     return summary
+
+
+@contextmanager
+def _tenant_sessions(db: Database) -> Iterator[Callable[[str], Session]]:
+    """Sessions bound to one tenant schema after another over ONE connection (its schema map set per
+    session): a thousand cities are a thousand sessions but one checkout of the pool, not a thousand. The
+    connection is only read through; tests keep their own (savepoint) connection."""
+    if db.test_connection is not None:
+        yield db.session
+        return
+    with db.engine.connect() as conn:
+
+        def session_for(schema: str) -> Session:
+            bound = conn.execution_options(schema_translate_map=translate_map(db.engine, schema))
+            return Session(bind=bound, expire_on_commit=False)
+
+        yield session_for
+        conn.rollback()
 
 
 def revise(
