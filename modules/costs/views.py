@@ -13,7 +13,15 @@ from urllib.parse import quote
 from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
 
-from modules.costs import charts, exports, lookups, results, settlement_services, stored_scenarios
+from modules.costs import (
+    charts,
+    exports,
+    joint_alone,
+    lookups,
+    results,
+    settlement_services,
+    stored_scenarios,
+)
 from modules.costs.computing import PRESETS, compute
 from modules.costs.models import CATEGORY_LABELS, CostMember, FiscalYear
 from modules.costs.shares import YearResult
@@ -156,6 +164,12 @@ def scenario(scenario_id: int):
     row = stored_scenarios.scenario(get_session(), consortium_id(), scenario_id)
     if row is None:
         abort(404)
+    if row.definition.get("kind") == stored_scenarios.JOINT_ALONE:
+        result = stored_scenarios.joint_alone_result(row.definition)
+        audit.record("view", screen="costs.scenario", target=f"costs:scenario:{row.key}")
+        return render_template(
+            "costs/joint_alone.html", row=row, result=result, chart=joint_alone.chart(result, unit=row.unit)
+        )
     comparison = stored_scenarios.compare_scenario(row)
     periods = list(row.definition["periods"])
     chart = None

@@ -86,3 +86,45 @@ def test_never_breaking_even_is_none() -> None:
 def test_bad_items_name_the_item_and_member(item: CloudItem, message: str) -> None:
     with pytest.raises(AllocationError, match=message):
         compare_joint_alone(("R8",), MEMBERS, [item])
+
+
+def test_a_stored_joint_alone_scenario_has_its_page(app, staff_client, costs_demo):
+    import sqlalchemy as sa
+
+    from modules.costs import stored_scenarios
+    from tenant_core.extensions import get_db
+    from tenant_core.models import Tenant
+
+    with get_db(app).session() as s:
+        cid = s.scalar(sa.select(Tenant.consortium_id).where(Tenant.slug == "fuji"))
+        row = stored_scenarios.save_joint_alone(
+            s,
+            cid,
+            "cloud_era",
+            name="ガバメントクラウド 単独運用と共同利用",
+            unit="百万円",
+            periods=list(PERIODS),
+            members={
+                m.code: {"name": m.name, "bases": {"population": str(m.bases["population"])}} for m in MEMBERS
+            },
+            items=[
+                {
+                    "name": i.name,
+                    "kind": i.kind,
+                    "alone": {c: list(v) for c, v in i.alone.items()},
+                    "joint": list(i.joint),
+                    "rule": {"method": i.rule.method, "basis": i.rule.basis},
+                }
+                for i in ITEMS
+            ],
+        )
+        s.commit()
+        scenario_id = row.id
+    html = (
+        staff_client("fujinomiya", "finance")
+        .get(f"/fujinomiya/costs/scenarios/{scenario_id}")
+        .get_data(as_text=True)
+    )
+    assert "損益分岐: R9 から" in html and "損益分岐: R11 から" in html
+    assert "<polyline" in html and "富士宮市（共同）" in html
+    assert "-73" in html and "54" in html  # 富士市's cumulative saving, first and last year
