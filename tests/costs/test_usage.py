@@ -158,3 +158,15 @@ def test_finance_sees_its_own_secretariat_all_and_corrects_with_a_reason(app, st
     assert _counts(app, "fujinomiya", measured.year, measured.month)["certificates"] == 2
     assert finance.get(f"/fujinomiya/costs/usage/counts/{count_id}").status_code == 200
     assert finance.post(f"/fujinomiya/costs/usage/counts/{count_id}/revise").status_code in (400, 403)
+
+
+def test_the_collection_command(app, measured):
+    from tenant_core.cli import main
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["costs", "collect-usage", "fuji", "--month", f"{measured:%Y-%m}"])
+    assert result.exit_code == 0, result.output
+    assert f"{measured:%Y-%m}: 1 団体, 8 件の計数" in result.output
+    assert runner.invoke(main, ["costs", "collect-usage", "--month", "2026-13"]).exit_code == 2
+    assert runner.invoke(main, ["costs", "collect-usage", "--month", "April"]).exit_code == 2
+    assert runner.invoke(main, ["costs", "collect-usage", "nowhere", "--month", "2026-04"]).exit_code == 1
