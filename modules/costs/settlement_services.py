@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from modules.costs.allocation import AllocationError
 from modules.costs.computing import compute
 from modules.costs.editing import lock_year
 from modules.costs.errors import CostError
@@ -66,10 +67,21 @@ def _budget_rows(session: Session, fy: FiscalYear) -> tuple[int, list[RevisionSh
 
 
 def approve_billing(
-    session: Session, fy: FiscalYear, plan: InstalmentPlan, operator: str, version: int | None = None
+    session: Session,
+    fy: FiscalYear,
+    plan: InstalmentPlan | list[tuple[str, int]],
+    operator: str,
+    version: int | None = None,
 ) -> SettlementStep:
+    """Bill the approved budget by ``plan``, or by instalments given in yen for the whole consortium (which
+    must make up the year's total: refused otherwise, naming both sums)."""
     lock_year(session, fy, version)
     number, rows = _budget_rows(session, fy)
+    if not isinstance(plan, InstalmentPlan):
+        try:
+            plan = InstalmentPlan.of_amounts(plan, sum(r.amount for r in rows))
+        except AllocationError as err:
+            raise CostError(_("納期の計画が正しくありません: %(problem)s", problem=err.message)) from None
     if step(session, fy, BILLING) is not None:
         raise CostError(_("%(year)sの概算請求は承認済みです。", year=page_fiscal_year(fy.year)))
     totals: dict[str, int] = {}

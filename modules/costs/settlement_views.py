@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from modules.costs import lookups, settlement_services
 from modules.costs.errors import CostError
 from modules.costs.models import FiscalYear, SettlementStep
+from modules.costs.settlement import InstalmentPlan
 from modules.costs.settlement_documents import invoice_pdf, invoices_xlsx, settlement_pdf
 from modules.costs.views import _download, _my_member, consortium_id, year_or_404
 from tenant_core.audit import services as audit
@@ -94,10 +95,32 @@ def _done(year: int, change: Callable[[], object], message: str, detail: str) ->
 def billing_approve(year: int):
     fy = year_or_404(year)
     plan_key = request.form.get("plan", "quarterly")
-    if plan_key not in settlement_services.PLANS:
+    plan: InstalmentPlan | list[tuple[str, int]]
+    if plan_key == "custom":
+        # One instalment a line, "label: amount in yen" for the whole consortium, e.g. "第1期（5月）: 30,000,000".
+        plan = []
+        for line in str(request.form.get("custom_plan", ""))[:2000].splitlines():
+            if not line.strip():
+                continue
+            label, _sep, amount = line.rpartition(":") if ":" in line else line.rpartition("：")
+            value = bounded_int(amount.replace(",", "").replace("円", "").strip(), low=0, high=YEN_MAX)
+            if not label.strip() or value is None:
+                flash(
+                    _(
+                        "納期の計画の行が読めません: %(line)s（「第1期: 30,000,000」の形で入力）",
+                        line=line[:100],
+                    )
+                )
+                return redirect(url_for(".manage_year", year=year))
+            plan.append((label.strip()[:40], value))
+        if not plan:
+            flash(_("納期の計画を入力してください。"))
+            return redirect(url_for(".manage_year", year=year))
+    elif plan_key in settlement_services.PLANS:
+        plan = settlement_services.PLANS[plan_key]()
+    else:
         flash(_("納期の区分を選んでください。"))
         return redirect(url_for(".manage_year", year=year))
-    plan = settlement_services.PLANS[plan_key]()
     version = parse_version(request.form.get("version"))
     return _done(
         year,

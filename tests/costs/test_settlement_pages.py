@@ -107,3 +107,34 @@ def test_budget_four_instalments_actuals_and_settlement(app, staff_client, costs
     assert other.get("/fuji/costs/2025/settlement.pdf").status_code == 403
     assert other.get("/fuji/costs/2025/invoice.pdf").status_code == 403
     assert finance.get("/fuji/costs/2025/invoices.xlsx").status_code == 403
+
+
+def test_a_plan_set_in_yen_must_make_up_the_year(app, staff_client, costs_demo):
+    admin = staff_client("fuji", "admin")
+    with get_db(app).session() as s:
+        total = year_result(s, _year(s, 2025)).total
+    short = post(
+        admin,
+        "/fuji/costs/manage/2025/billing",
+        PAGE,
+        {"plan": "custom", "custom_plan": f"第1期（5月）: {total // 2:,}\n第2期（11月）: {total // 2 - 1:,}"},
+    )
+    message = admin.get(short.location).get_data(as_text=True)
+    assert "納期の計画が正しくありません" in message and "must sum to the year" in message and f"{total:,}" in message
+    unreadable = post(
+        admin, "/fuji/costs/manage/2025/billing", PAGE, {"plan": "custom", "custom_plan": "第1期 たくさん"}
+    )
+    assert "読めません" in admin.get(unreadable.location).get_data(as_text=True)
+    first = total // 3
+    ok = post(
+        admin,
+        "/fuji/costs/manage/2025/billing",
+        PAGE,
+        {"plan": "custom", "custom_plan": f"第1期（5月）: {first:,}\n第2期（11月）: {total - first:,}"},
+    )
+    assert "概算請求を承認しました" in admin.get(ok.location).get_data(as_text=True)
+    with get_db(app).session() as s:
+        found = settlement_services.step(s, _year(s, 2025), "billing")
+        bills = settlement_services.stored_bills(found)
+    assert sum(b.amount for b in bills) == total
+    assert {b.instalment.label for b in bills} == {"第1期（5月）", "第2期（11月）"}
