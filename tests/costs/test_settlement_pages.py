@@ -120,7 +120,11 @@ def test_a_plan_set_in_yen_must_make_up_the_year(app, staff_client, costs_demo):
         {"plan": "custom", "custom_plan": f"第1期（5月）: {total // 2:,}\n第2期（11月）: {total // 2 - 1:,}"},
     )
     message = admin.get(short.location).get_data(as_text=True)
-    assert "納期の計画が正しくありません" in message and "must sum to the year" in message and f"{total:,}" in message
+    assert (
+        "納期の計画が正しくありません" in message
+        and "must sum to the year" in message
+        and f"{total:,}" in message
+    )
     unreadable = post(
         admin, "/fuji/costs/manage/2025/billing", PAGE, {"plan": "custom", "custom_plan": "第1期 たくさん"}
     )
