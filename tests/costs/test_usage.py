@@ -137,8 +137,11 @@ def test_finance_sees_its_own_secretariat_all_and_corrects_with_a_reason(app, st
             )
         ).one()
         count_id, version = count.id, count.version
-    # Another city's finance officer cannot open it, nor revise it.
-    assert staff_client("fuji", "finance").get(f"/fuji/costs/usage/counts/{count_id}").status_code == 404
+    # Another city's finance officer cannot open it, nor revise it, nor read the other city's page.
+    other = staff_client("fuji", "finance")
+    assert other.get(f"/fuji/costs/usage/counts/{count_id}").status_code == 404
+    assert other.get("/fujinomiya/costs/usage/").status_code == 403
+    assert 'data-tenant="fujinomiya"' not in other.get("/fuji/costs/usage/").get_data(as_text=True)
     page = f"/fuji/costs/usage/counts/{count_id}"
     form = {"value": "2", "effective_on": "2026-05-10", "reason": "", "version": str(version)}
     post(secretariat, f"{page}/revise", page, form)
