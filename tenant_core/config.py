@@ -106,7 +106,9 @@ class Settings(BaseSettings):
             raise ConfigError("KYODO_SIGNING_PASSPHRASE: required when KYODO_ENV=production")
         import hashlib
 
-        return hashlib.sha256(b"kyodo-signing-key:" + self.resolved_secret_key().encode()).hexdigest().encode()
+        return (
+            hashlib.sha256(b"kyodo-signing-key:" + self.resolved_secret_key().encode()).hexdigest().encode()
+        )
 
     @field_validator("database_url")
     @classmethod

@@ -220,6 +220,11 @@ def build_pdf(
         initialFontName=setup.font,
         **options,
     )
+    # A table cell without its own FONTNAME sets reportlab's default (Helvetica) on the canvas even
+    # when it holds only paragraphs; the default becomes an embedded font (any document's is fine).
+    from reportlab.platypus.tables import CellStyle
+
+    CellStyle.fontname = setup.font
     if on_page is not None:
         doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     else:

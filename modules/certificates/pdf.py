@@ -91,6 +91,7 @@ def _table(data: list[list[Any]], widths: list[float], header: bool = True) -> A
     from reportlab.platypus import Table, TableStyle
 
     style = [
+        ("FONTNAME", (0, 0), (-1, -1), SETUP.font),
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ]
@@ -312,7 +313,9 @@ def _footer(issuance: Issuance, out: Printer, st: dict[str, Any], images: CityIm
     if images.seal:
         # The 公印 is printed over the end of the mayor's title, as a stamped seal would be.
         signature = Table([[mayor, _image(images.seal, SEAL_SIZE_MM)]], colWidths=[140 * mm, 30 * mm])
-        signature.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        signature.setStyle(
+            TableStyle([("FONTNAME", (0, 0), (-1, -1), SETUP.font), ("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+        )
     else:
         signature = mayor
     block = [

@@ -697,16 +697,14 @@ def issue_tenshutsu(
     on = on or japan_today()
     layout = layout or Layout.current(tenant, Kind.tenshutsu, on)
     options = JuminhyoOptions(relationship=True, juminhyo_code=True)
-    # The household members who left on the same day, as one 転出届 moves them together.
+    # The household members who left on the same day, as one 転出届 moves them together: the
+    # household as it was the day before, those of them removed on that day.
+    before = residents.household_members(
+        session, person.household_id, on=left.effective_on - dt.timedelta(days=1)
+    )
     companions = [
         p
-        for p in residents.get_persons(
-            session,
-            [
-                m.atena_no
-                for m in residents.household_members(session, person.household_id, on=left.effective_on)
-            ],
-        ).values()
+        for p in residents.get_persons(session, [m.atena_no for m in before]).values()
         if not residents.is_resident(p) and p.left_on == left.effective_on
     ]
     movers = sorted({p.atena_no: p for p in [person, *companions]}.values(), key=lambda p: p.atena_no)

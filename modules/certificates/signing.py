@@ -191,6 +191,8 @@ def check_signature(data: bytes, root: Any) -> SignatureCheck:
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     number = ""
     info = reader.trailer_view.get("/Info")
+    if info is not None and hasattr(info, "get_object"):
+        info = info.get_object()
     if info is not None:
         number = str(info.get("/KyodoIssuance", "") or "")[:30]
     signatures = reader.embedded_signatures
