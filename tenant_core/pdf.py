@@ -90,7 +90,7 @@ def font_covers(name: str) -> frozenset[int]:
     from reportlab.pdfbase import pdfmetrics
 
     register_fonts(name)
-    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)  # type: ignore[attr-defined]
+    return frozenset(pdfmetrics.getFont(name).face.charToGlyph)
 
 
 @dataclass(frozen=True)

@@ -300,7 +300,7 @@ def verify():
         if pdf_form.validate_on_submit():
             upload = pdf_form.pdf.data
             data = upload.read(services.MAX_UPLOAD + 1) if upload else b""
-            tenant = current_tenant._get_current_object()  # type: ignore[attr-defined]
+            tenant = current_tenant._get_current_object()
             pdf_result = services.verify_pdf(get_session(), tenant, data)
             audit.record(
                 "view",
