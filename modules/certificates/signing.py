@@ -30,6 +30,25 @@ _lock = threading.Lock()
 _signers: dict[tuple[str, float], Any] = {}
 
 
+def _outside_event_loop(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``fn``, which runs pyHanko's asyncio code with ``asyncio.run``, from a thread with no loop.
+
+    A sync worker has none; a thread already running a loop (a test driving a browser through
+    Playwright's sync API, an async server) would refuse ``asyncio.run``: the call then runs in a
+    short-lived thread of its own.
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 class SigningKeyMissing(RuntimeError):
     """The city has no signing key (and this is production: none is made on the fly)."""
 
@@ -166,7 +185,7 @@ def sign_pdf(
         location=location,
         name=city_name,
     )
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = _outside_event_loop(signers.sign_pdf, writer, meta, signer=signer)
     return out.getvalue(), signer.signing_cert.subject.human_friendly
 
 
@@ -200,7 +219,7 @@ def check_signature(data: bytes, root: Any) -> SignatureCheck:
         return SignatureCheck(False, number=number)
     embedded = signatures[0]
     context = ValidationContext(trust_roots=[root] if root is not None else [], allow_fetching=False)
-    status = validate_pdf_signature(embedded, context)
+    status = _outside_event_loop(validate_pdf_signature, embedded, context)
     # The signature must cover the whole file: anything appended after it is a change.
     covers_all = embedded.coverage is not None and embedded.coverage.name == "ENTIRE_FILE"
     return SignatureCheck(
