@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -74,14 +75,102 @@ def srgb_profile() -> bytes:
     raise PdfSetupError(f"no sRGB ICC profile found: apt-get install {SRGB_PACKAGE}")
 
 
+# Ideographic variation sequences (IVS): reportlab maps code points to glyphs and knows nothing of
+# a font's format 14 cmap (base character + variation selector -> glyph). Each sequence the font
+# draws with its own glyph gets a code point of the supplementary private use areas (planes 15-16,
+# numbered in the font's own order, so the same in every process) mapped to that glyph; the text
+# drawn carries that code point and the ToUnicode map gives the sequence back (``_fix_to_unicode``).
+PUA_START = 0xF0000
+_ivs_lock = threading.Lock()
+_IVS: dict[str, dict[tuple[int, int], int]] = {}  # font -> (base, selector) -> code point drawn
+_IVS_TEXT: dict[int, str] = {}  # private code point -> the sequence it stands for
+
+
+def _read_cmap14(path: Path) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
+    """The format 14 subtable of a TrueType file: (base, selector) -> glyph id, and the default sequences."""
+    import struct
+
+    glyphs: dict[tuple[int, int], int] = {}
+    defaults: set[tuple[int, int]] = set()
+    with path.open("rb") as f:
+
+        def read(at: int, size: int) -> bytes:
+            f.seek(at)
+            return f.read(size)
+
+        num_tables = struct.unpack(">H", read(4, 2))[0]
+        cmap = None
+        for i in range(num_tables):
+            tag, _sum, offset, _length = struct.unpack(">4sIII", read(12 + 16 * i, 16))
+            if tag == b"cmap":
+                cmap = offset
+        if cmap is None:
+            return glyphs, defaults
+        count = struct.unpack(">H", read(cmap + 2, 2))[0]
+        for i in range(count):
+            platform, encoding, offset = struct.unpack(">HHI", read(cmap + 4 + 8 * i, 8))
+            if (platform, encoding) != (0, 5):
+                continue
+            at = cmap + offset
+            records = struct.unpack(">I", read(at + 6, 4))[0]
+            for r in range(records):
+                raw = read(at + 10 + 11 * r, 11)
+                selector = int.from_bytes(raw[0:3], "big")
+                default_at, other_at = struct.unpack(">II", raw[3:11])
+                if default_at:
+                    n = struct.unpack(">I", read(at + default_at, 4))[0]
+                    ranges = read(at + default_at + 4, 4 * n)
+                    for k in range(n):
+                        start = int.from_bytes(ranges[4 * k : 4 * k + 3], "big")
+                        for base in range(start, start + ranges[4 * k + 3] + 1):
+                            defaults.add((base, selector))
+                if other_at:
+                    n = struct.unpack(">I", read(at + other_at, 4))[0]
+                    table = read(at + other_at + 4, 5 * n)
+                    for k in range(n):
+                        base = int.from_bytes(table[5 * k : 5 * k + 3], "big")
+                        glyphs[(base, selector)] = struct.unpack(">H", table[5 * k + 3 : 5 * k + 5])[0]
+    return glyphs, defaults
+
+
+def _add_variation_glyphs(name: str, font: Any) -> None:
+    """Give each of the font's variation sequences a private code point reportlab can draw."""
+    glyphs, defaults = _read_cmap14(font_path(name))
+    face = font.face
+    table: dict[tuple[int, int], int] = {pair: pair[0] for pair in defaults}
+    for index, (pair, glyph) in enumerate(sorted(glyphs.items())):
+        code = PUA_START + index
+        if code > 0x10FFFD or glyph >= len(face.hmetrics):
+            break
+        face.charToGlyph[code] = glyph
+        face.charWidths[code] = face._pdfScale(face.hmetrics[glyph][0])
+        table[pair] = code
+        _IVS_TEXT[code] = chr(pair[0]) + chr(pair[1])
+    _IVS[name] = table
+
+
+def variation_char(name: str, base: str, selector: str) -> str | None:
+    """What to draw for ``base`` + ``selector`` in font ``name``: a private code point standing for
+    the variant glyph, the base itself when the sequence is the font's default, None when unknown."""
+    register_fonts(name)
+    code = _IVS.get(name, {}).get((ord(base), ord(selector)))
+    return None if code is None else chr(code)
+
+
 def register_fonts(*names: str) -> None:
     """Make the TrueType fonts ``names`` known to reportlab (once per process), embedded as subsets."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
     for name in names:
-        if name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(name, str(font_path(name))))
+        if name in pdfmetrics.getRegisteredFontNames():
+            continue
+        with _ivs_lock:
+            if name in pdfmetrics.getRegisteredFontNames():
+                continue
+            font = TTFont(name, str(font_path(name)))
+            _add_variation_glyphs(name, font)
+            pdfmetrics.registerFont(font)
 
 
 @cache
@@ -304,7 +393,9 @@ _ASTRAL = re.compile(rb"<([0-9A-Fa-f]{5,6})>")
 
 
 def _utf16(match: re.Match[bytes]) -> bytes:
-    return b"<" + chr(int(match.group(1), 16)).encode("utf-16-be").hex().upper().encode() + b">"
+    code = int(match.group(1), 16)
+    text = _IVS_TEXT.get(code, chr(code))  # a variation glyph's code point: the sequence it stands for
+    return b"<" + text.encode("utf-16-be").hex().upper().encode() + b">"
 
 
 def _fix_to_unicode(pdf: Any) -> None:

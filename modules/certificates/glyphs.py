@@ -5,13 +5,18 @@ far beyond JIS X 0208), so most registered names print as they are. The register
 characters; on paper a variation selector is dropped (reportlab draws by code point, so the base
 glyph is printed) and a character the font lacks is printed as 〓 (the customary mark for a 外字),
 with its code point listed in a note.
+
+Variation sequences (IVS, base + U+E0100...): IPAmj明朝 draws about 15,000 of them with their own
+glyph (tenant_core.pdf gives each a private code point reportlab can draw, and the PDF's text
+gives the sequence back); a sequence the font does not know is printed as its base character,
+with a note.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tenant_core.pdf import MJ_MINCHO, font_covers
+from tenant_core.pdf import MJ_MINCHO, font_covers, variation_char
 
 GETA = "〓"
 
@@ -34,10 +39,14 @@ class Printer:
     font: str = MJ_MINCHO
 
     def __call__(self, text: str | None) -> str:
-        out = []
+        out: list[str] = []
         for ch in text or "":
             if _is_selector(ch):
-                self.variants = True
+                drawn = variation_char(self.font, out[-1], ch) if out and out[-1] != GETA else None
+                if drawn is None:
+                    self.variants = True  # printed as the base character
+                else:
+                    out[-1] = drawn
             elif _drawable(ch, self.font):
                 out.append(ch)
             else:

@@ -409,3 +409,18 @@ def test_an_image_parameter_takes_png_or_jpeg_only():
     ):
         with pytest.raises(ValueProblem):
             kind.parse(bad)
+
+
+def test_ivs_names_print_their_variant_glyph_and_read_back_exactly(app, staff_client, people, demo_params):
+    """IPAmj明朝's variation sequences: drawn with their own glyph; the PDF's text is the registered one."""
+    from tenant_core.pdf import MJ_MINCHO, PUA_START, variation_char
+
+    drawn = variation_char(MJ_MINCHO, "葛", "\U000e0103")
+    assert drawn is not None and ord(drawn) >= PUA_START  # a glyph of its own
+    assert variation_char(MJ_MINCHO, "葛", "\U000e0100") is None  # not in the font: the base is printed
+    atena = people.add("fuji", family_name="葛\U000e0103城", given_name="\U00020bb7子")
+    _row, data = _issued(staff_client("fuji", "clerk"), people, "fuji", atena)
+    text = pdf_text(data)
+    assert "葛\U000e0103城" in text and "\U00020bb7子" in text  # searchable and copyable as registered
+    assert "異体字" not in text and "〓" not in text  # nothing had to be replaced
+    assert pdfa_problems(data) == []
