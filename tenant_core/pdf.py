@@ -137,6 +137,17 @@ def _add_variation_glyphs(name: str, font: Any) -> None:
     """Give each of the font's variation sequences a private code point reportlab can draw."""
     glyphs, defaults = _read_cmap14(font_path(name))
     face = font.face
+    # reportlab copies a table out of the font file each time it makes a subset; IPAmj明朝's glyph
+    # table is about 40 MB, so each document paid for copying it: the tables are kept once read.
+    tables: dict[str, bytes] = {}
+    read_table = face.get_table
+
+    def get_table(tag: str) -> bytes:
+        if tag not in tables:
+            tables[tag] = read_table(tag)
+        return tables[tag]
+
+    face.get_table = get_table
     table: dict[tuple[int, int], int] = {pair: pair[0] for pair in defaults}
     for index, (pair, glyph) in enumerate(sorted(glyphs.items())):
         code = PUA_START + index

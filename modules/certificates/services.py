@@ -539,6 +539,16 @@ def _check_mynumber(
     return condition
 
 
+def _check_code(errors: dict[str, str], options: JuminhyoOptions, requester: Requester) -> None:
+    # 住民基本台帳法第12条第5項: the 住民票コード, like the 個人番号, only on a request by the person or
+    # a member of the household.
+    if options.juminhyo_code and requester.relation not in MYNUMBER_RELATIONS:
+        errors["juminhyo_code"] = _(
+            "住民票コードを記載できるのは、本人または同一世帯の方からの請求に限られます"
+            "（住民基本台帳法第12条第5項）。"
+        )
+
+
 def _items(options: JuminhyoOptions) -> dict[str, Any]:
     return {
         "relationship": options.relationship,
@@ -575,6 +585,7 @@ def issue_juminhyo(
     if options.form and options.form not in FORM_LABELS:
         errors["form"] = _("様式（個人票または世帯連記式）を選択してください。")
     _check_requester(errors, requester, purpose_required=True, person=person)
+    _check_code(errors, options, requester)
     condition = _check_mynumber(errors, options, requester, user, vault)
     if errors:
         raise CertificateError(errors)
@@ -641,6 +652,7 @@ def issue_joshu(
     if options.mynumber:
         errors["mynumber"] = _("除票の写しには個人番号を記載できません。")
     _check_requester(errors, requester, purpose_required=True, person=person)
+    _check_code(errors, options, requester)
     if errors:
         raise CertificateError(errors)
     on = on or japan_today()

@@ -130,9 +130,36 @@ def make_signing_key(settings: Settings, slug: str, city_name: str, *, replace: 
     return path
 
 
-def _signer(settings: Settings, slug: str, city_name: str) -> Any:
-    from pyhanko.sign import signers
+def _city_signer(blob: bytes, passphrase: bytes) -> Any:
+    """A pyHanko signer holding the key already loaded.
 
+    pyHanko's ``SimpleSigner.sign_raw`` loads the key from DER on each signature (twice per
+    document), and loading an RSA key checks it (about 0.2 s): the loaded key is kept instead.
+    """
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    loaded = signers.SimpleSigner.load_pkcs12_data(blob, other_certs=[], passphrase=passphrase)
+    if loaded is None:
+        return None
+    key, _cert, _others = pkcs12.load_key_and_certificates(blob, passphrase)
+
+    class CitySigner(signers.SimpleSigner):
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+            if mechanism == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
+                return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+            return bytes(super().sign_raw(data, digest_algorithm))
+
+    return CitySigner(
+        signing_cert=loaded.signing_cert, signing_key=loaded.signing_key, cert_registry=loaded.cert_registry
+    )
+
+
+def _signer(settings: Settings, slug: str, city_name: str) -> Any:
     path = key_path(settings, slug)
     with _lock:
         if not path.exists():
@@ -144,9 +171,7 @@ def _signer(settings: Settings, slug: str, city_name: str) -> Any:
         cache_key = (str(path), path.stat().st_mtime)
         signer = _signers.get(cache_key)
         if signer is None:
-            signer = signers.SimpleSigner.load_pkcs12_data(
-                path.read_bytes(), other_certs=[], passphrase=settings.resolved_signing_passphrase()
-            )
+            signer = _city_signer(path.read_bytes(), settings.resolved_signing_passphrase())
             if signer is None:
                 raise SigningKeyMissing(f"the signing key of {slug} cannot be read with the passphrase")
             _signers[cache_key] = signer

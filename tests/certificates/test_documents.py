@@ -119,6 +119,10 @@ def test_requested_items_and_a_foreign_residents_items(app, staff_client, people
         kyuuji.set_kyuuji(s, person, D(2024, 1, 10), {"kyuuji": "佐藤", "kyuuji_kana": "サトウ"}, by="t")
         code = person.juminhyo_code
     client = staff_client("fuji", "clerk")
+    third = issue(
+        client, "fuji", atena, juminhyo_code="y", requester_name="弁護士 甲", requester_relation="第三者"
+    )
+    assert third.status_code == 422 and "第12条第5項" in third.get_data(as_text=True)  # not for a third party
     _row, data = _issued(client, people, "fuji", atena, juminhyo_code="y", kyuuji="y", honseki="y")
     text = _check_document(app, "fuji", data, "住民票コード", "旧氏", "佐藤（サトウ）", "本籍・筆頭者")
     assert code and code in text
@@ -307,6 +311,9 @@ def test_cancel_and_reissue_are_recorded_in_the_register(app, staff_client, peop
     cancelled = people.issuances("fuji")[0]
     assert cancelled.cancelled_at and cancelled.cancel_reason == "住所の誤記" and cancelled.cancelled_by
     assert "交付取消されています" in clerk.get(page).get_data(as_text=True)
+    assert "交付取消</span>" in clerk.get("/fuji/certificates/").get_data(
+        as_text=True
+    )  # the register shows it
     token = csrf_token(clerk, page)
     response = clerk.post(f"{page}/reissue", data={"csrf_token": token, "version": str(cancelled.version)})
     assert response.status_code == 302
