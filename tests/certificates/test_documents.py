@@ -431,3 +431,33 @@ def test_ivs_names_print_their_variant_glyph_and_read_back_exactly(app, staff_cl
     assert "葛\U000e0103城" in text and "\U00020bb7子" in text  # searchable and copyable as registered
     assert "異体字" not in text and "〓" not in text  # nothing had to be replaced
     assert pdfa_problems(data) == []
+
+
+def test_a_city_uploads_its_seal_image_on_the_parameter_page(app, staff_client, people, demo_params):
+    from tests.conftest import form_fields
+    from tests.seals.conftest import png
+
+    admin = staff_client("fuji", "admin")
+    path = "/fuji/admin/params/certificates.seal_image/edit"
+    page = admin.get(path).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'type="file" name="value_file"' in page
+    fields = form_fields(admin, path, action=path)
+
+    def send(upload: bytes, name: str = "seal.png"):
+        data = {
+            "csrf_token": fields["csrf_token"],
+            "version": fields.get("version", ""),
+            "value": fields.get("value", ""),
+            "scope": "city",
+            "reason": "公印の更新",
+            "value_file": (io.BytesIO(upload), name),
+        }
+        return admin.post(path, data=data, content_type="multipart/form-data")
+
+    refused = send(b"GIF89a not an image", "seal.gif")
+    assert refused.status_code == 422 and "PNGまたはJPEG" in refused.get_data(as_text=True)
+    new_seal = png(120, 120)
+    assert send(new_seal).status_code == 302
+    atena = people.add("fuji")
+    _row, data = _issued(staff_client("fuji", "clerk"), people, "fuji", atena)
+    assert (120, 120) in _images(data) and (240, 240) not in _images(data)  # the new 公印 is printed
