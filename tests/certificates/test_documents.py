@@ -461,3 +461,28 @@ def test_a_city_uploads_its_seal_image_on_the_parameter_page(app, staff_client, 
     atena = people.add("fuji")
     _row, data = _issued(staff_client("fuji", "clerk"), people, "fuji", atena)
     assert (120, 120) in _images(data) and (240, 240) not in _images(data)  # the new 公印 is printed
+
+
+def test_a_removed_person_under_support_measures_stays_hidden(app, staff_client, people, demo_params):
+    """支援措置: the 除票 and the 転出証明書 of a protected person follow the same rule as the 住民票."""
+    from modules.residents import protection
+
+    atena = people.add("fuji")
+    with people.session("fuji") as s:
+        protection.register_support(
+            s,
+            atena,
+            {
+                "requested_on": D(2026, 1, 5),
+                "start_on": D(2026, 1, 5),
+                "offender_name": "加害 太郎",
+                "offender_kana": "カガイ タロウ",
+            },
+            by="test:protector",
+        )
+        person = resident_services.get_person(s, atena)
+        resident_services.move_out(s, person, D(2026, 3, 20), by="t", destination="東京都千代田区")
+    clerk = staff_client("fuji", "clerk")  # without the permission to see protected persons
+    for kind in ("joshu", "tenshutsu"):
+        assert issue(clerk, "fuji", atena, kind=kind).status_code == 404
+    assert people.issuances("fuji") == []
