@@ -332,31 +332,36 @@ def _check_requester(
 ADDRESS_EVENTS = ("move_in", "birth", "relocation")
 
 
-def _address_items(session: Session, row: Person | None) -> dict[str, Any]:
-    """住所を定めた年月日, 届出日 and 従前の住所, from the event that set the present address.
+def _standing(events: list[Any]) -> list[Any]:
+    """The events that stand: neither cancelled (異動の取消し) nor a cancellation themselves."""
+    return [
+        e
+        for e in events
+        if getattr(e, "cancelled_by_id", None) is None and getattr(e, "cancels_id", None) is None
+    ]
 
-    The 届出日 is the day the event was recorded (the counter takes the 届出 and records it the same
-    day); the 従前の住所 is the address before a 転居 (a 転入's comes from the 転出証明書 and is kept
-    in its note when the clerk typed it).
+
+def _address_items(session: Session, person: Any, row: Person | None) -> dict[str, Any]:
+    """住所を定めた年月日 (住基法7条7号), and the 届出の年月日 and 従前の住所 of a person who came into the
+    city (7条8号), as the register keeps them.
+
+    For a record made before the register kept them, the 住所を定めた年月日 and 届出日 are taken from
+    the event that set the present address (its effective date, and the day it was recorded).
     """
-    if row is None:
-        return {}
-    events = [e for e in residents.events_of(session, row) if e.kind in ADDRESS_EVENTS]
-    if not events:
-        return {}
-    last = events[-1]
-    previous = ""
-    before = last.before or {}
-    if last.kind == "relocation" and before.get("town"):
-        previous = f"{before.get('town', '')}{before.get('banchi', '')}"
-    elif last.note.startswith(("従前の住所:", "転入前住所:")):
-        previous = last.note.split(":", 1)[1].strip()
-    recorded = last.recorded_at.replace(tzinfo=dt.UTC).astimezone(JST).date()
-    items: dict[str, Any] = {
-        "address_set_on": last.effective_on.isoformat(),
-        "notified_on": recorded.isoformat(),
-    }
-    if last.kind != "birth":  # a birth has no 従前の住所
+    items: dict[str, Any] = {}
+    since = getattr(person, "address_since", None)
+    notified = getattr(person, "notified_on", None)
+    if since is None and row is not None:
+        events = [e for e in _standing(residents.events_of(session, row)) if e.kind in ADDRESS_EVENTS]
+        if events:
+            since = events[-1].effective_on
+            notified = notified or events[-1].recorded_at.replace(tzinfo=dt.UTC).astimezone(JST).date()
+    if since is not None:
+        items["address_set_on"] = since.isoformat()
+    if notified is not None:
+        items["notified_on"] = notified.isoformat()
+    previous = getattr(person, "previous_address", None)
+    if previous:
         items["previous_address"] = previous
     return items
 
@@ -374,7 +379,7 @@ def _person_entry(
         "sex": person.sex,
         "resident_since": person.resident_since.isoformat(),
     }
-    entry |= _address_items(session, row)
+    entry |= _address_items(session, person, row)
     if options.relationship:
         entry["relationship"] = person.relationship
     foreign = residents.foreign_items_of(person)
@@ -624,7 +629,7 @@ LEFT_LABELS = {"move_out": "転出の年月日", "death": "死亡の年月日"}
 
 def _leaving_event(session: Session, person: Person) -> Any:
     """The event that removed the person (their last 転出 or 死亡), or None."""
-    events = [e for e in residents.events_of(session, person) if e.kind in LEFT_LABELS]
+    events = [e for e in _standing(residents.events_of(session, person)) if e.kind in LEFT_LABELS]
     return events[-1] if events else None
 
 

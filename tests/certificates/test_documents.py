@@ -167,14 +167,21 @@ def test_requested_items_and_a_foreign_residents_items(app, staff_client, people
     )
 
 
-def test_a_relocation_prints_the_previous_address(app, staff_client, people, demo_params):
-    atena = people.add("fuji")
+def test_the_address_items_follow_the_register(app, staff_client, people, demo_params):
+    """住所を定めた年月日 moves with a 転居; the 届出日 and 従前の住所 are those of the move into the city."""
+    atena = people.add(
+        "fuji",
+        previous_address="静岡県沼津市御幸町16番1号",
+        notified_on=D(2001, 4, 3),
+        effective_on=D(2001, 4, 1),
+    )
     with people.session("fuji") as s:
         person = resident_services.get_person(s, atena)
         resident_services.relocate(s, person, D(2025, 6, 1), {"town": "今泉", "banchi": "5番地"}, by="t")
     _row, data = _issued(staff_client("fuji", "clerk"), people, "fuji", atena)
-    text = _check_document(app, "fuji", data, "従前の住所", "富士市今泉５番地")
-    assert "吉原１丁目２番３号" in text and "令和7年6月1日" in text  # 住所を定めた年月日
+    text = _check_document(app, "fuji", data, "従前の住所\n静岡県沼津市御幸町１６番１号", "富士市今泉５番地")
+    assert "住所を定めた年月日\n令和7年6月1日" in text
+    assert "届出日\n平成13年4月3日" in text
 
 
 @pytest.mark.parametrize("slug", list(CITIES))

@@ -1,7 +1,7 @@
 """Tenant schema: the signed PDF of each certificate as issued, its signer, 交付取消 and 再交付.
 
 Revision ID: t1450_certificate_pdfs
-Revises: t1420_move_out_notices
+Revises: t1430_event_cancellation
 Create Date: 2026-12-01 14:50
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "t1450_certificate_pdfs"
-down_revision = "t1420_move_out_notices"
+down_revision = "t1430_event_cancellation"
 branch_labels = None
 depends_on = None
 
