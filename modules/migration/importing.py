@@ -1,0 +1,421 @@
+"""``kyodo migrate import``: check the whole file, report, then (unless a dry run) apply it in batches.
+
+Every run is recorded (``MigrationRun``): the file's checksum, the counts, the errors, how long it
+took, who ran it. Nothing is applied when the file has a problem, unless the operator accepts a
+partial import: then every row without a problem is applied and the report lists the others. Each
+batch commits with the run's checkpoint (the last line applied), so a killed run, started again on the
+same file, goes on after the last committed batch; applying is keyed by 宛名番号 anyway, so no batch
+can be applied twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from modules.migration import layout, report
+from modules.migration.checks import Header, Parsed, PersonChecker, parse_date
+from modules.migration.models import GaijiEntry, MigrationRun, PersonExtra
+from modules.migration.reading import Problem, detect, rows, sha256_of
+from modules.residents.public import Vault, advance_counters, apply_incoming, get_persons
+from modules.seals.public import IncomingSeal, SealError, apply_seals, check_image
+from tenant_core.db import Database
+from tenant_core.japanese import japan_today
+from tenant_core.models import utcnow
+
+Progress = Callable[[int, str], None]
+IMAGE_MAX_KB = 4096  # what an old system's scans may weigh; the seal module's own limits still apply
+STATUS_LABELS = {"1": "住民", "2": "転出", "3": "死亡", "4": "職権消除"}
+CITIZENSHIP_LABELS = {"1": "日本人住民", "2": "外国人住民"}
+
+
+class MigrationRefused(RuntimeError):
+    """The run may not go on (a cut-over before the criteria are met); the message says why, in Japanese."""
+
+
+@dataclass
+class Options:
+    persons: Path
+    by: str
+    seals: Path | None = None
+    images: Path | None = None
+    encoding: str | None = None
+    dry_run: bool = False
+    accept_partial: bool = False
+    cutover: bool = False
+    override_reason: str = ""
+    control: dict[str, int] = field(default_factory=dict)
+    report_dir: Path | None = None
+    batch: int = 5000
+
+
+@dataclass
+class Outcome:
+    run_id: int
+    problems: list[Problem]
+    summary: dict[str, Any]
+    applied: bool
+    report_files: list[Path]
+    added: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    seals_added: int = 0
+
+
+def gaiji_table(session: Session) -> dict[str, str]:
+    return {chr(code): text for code, text in session.execute(sa.select(GaijiEntry.code_point, GaijiEntry.text))}
+
+
+@dataclass
+class _Checked:
+    encoding: str | None
+    problems: list[Problem]
+    checker: PersonChecker | None
+    bad_households: set[int]
+    seal_lines_rejected: set[int]
+    seals_read: int = 0
+    seals_valid: int = 0
+
+
+def _seal_rows(
+    path: Path, encoding: str, images: zipfile.ZipFile | None, problems: list[Problem]
+) -> Iterator[tuple[int, IncomingSeal | None]]:
+    """Each seal row as the register's value (None with its problems added when it breaks a rule)."""
+    file = path.name
+    header: Header | None = None
+    seen: set[str] = set()
+    for line, cells in rows(path, encoding):
+        if header is None:
+            header = Header(file, cells, layout.SEAL_COLUMNS)
+            problems.extend(header.problems)
+            if header.problems:
+                return
+            continue
+        before = len(problems)
+        raw = {c.name: (cells[i].strip() if (i := header.index.get(c.name)) is not None and i < len(cells) else "") for c in layout.SEAL_COLUMNS}
+
+        def add(column: str, value: str, rule: str) -> None:
+            problems.append(Problem(file, line, column, value, rule))
+
+        for name in layout.SEAL_REQUIRED:
+            if not raw[name]:
+                add(name, "", "必須項目が空です")
+        number = raw["印鑑登録番号"]
+        if number and (len(number) > 20):
+            add("印鑑登録番号", number, "20文字を超えています")
+        if number in seen:
+            add("印鑑登録番号", number, "印鑑登録番号が重複しています")
+        seen.add(number)
+        atena = raw["宛名番号"]
+        if atena and not atena.isdigit():
+            add("宛名番号", atena, "15桁以内の数字で記載してください")
+        status = raw["状態"]
+        if status and status not in layout.SEAL_STATUS:
+            add("状態", status, f"コード値が定義にありません（{'、'.join(layout.SEAL_STATUS)} のいずれか）")
+        days: dict[str, dt.date | None] = {}
+        for col in ("登録年月日", "廃止年月日"):
+            try:
+                days[col] = parse_date(raw[col]) if raw[col] else None
+            except ValueError:
+                add(col, raw[col], "日付が正しくありません（西暦8桁 YYYYMMDD の実在する日付）")
+                days[col] = None
+        if status and status != "1" and not raw["廃止年月日"]:
+            add("廃止年月日", "", "状態が登録中以外のときは必須です")
+        image = None
+        name = raw["印影ファイル"]
+        if name:
+            info = images.NameToInfo.get(name) if images is not None else None
+            if info is None:
+                add("印影ファイル", name, "印影ファイルが画像のzipにありません")
+            elif info.file_size > IMAGE_MAX_KB * 1024:
+                add("印影ファイル", name, f"印影ファイルが大きすぎます（上限 {IMAGE_MAX_KB}KB）")
+            else:
+                assert images is not None
+                try:
+                    image = check_image(images.read(info), IMAGE_MAX_KB)
+                except SealError as exc:
+                    add("印影ファイル", name, "画像ではありません: " + "；".join(exc.errors.values()))
+        if len(problems) > before:
+            yield line, None
+            continue
+        registered_on = days["登録年月日"]
+        assert registered_on is not None
+        yield line, IncomingSeal(
+            number, int(atena), registered_on, layout.SEAL_STATUS[status], days["廃止年月日"], image, name
+        )
+
+
+def _open_images(opts: Options, problems: list[Problem]) -> zipfile.ZipFile | None:
+    if opts.images is None:
+        return None
+    try:
+        return zipfile.ZipFile(opts.images)
+    except (zipfile.BadZipFile, OSError):
+        problems.append(Problem(opts.images.name, 0, "", "", "zipファイルとして読めません"))
+        return None
+
+
+def check_files(session: Session, opts: Options, progress: Progress | None = None) -> _Checked:
+    """Pass one: every rule of every row; nothing is written."""
+    file = opts.persons.name
+    encoding, bad = detect(opts.persons, opts.encoding)
+    if encoding is None:
+        assert bad is not None
+        told = opts.encoding or "cp932・UTF-8"
+        rule = f"文字コードが {told} ではありません（{bad.line}行目の{bad.byte}バイト目）"
+        return _Checked(None, [Problem(file, bad.line, "", bad.value, rule)], None, set(), set())
+    checker = PersonChecker(file, gaiji_table(session))
+    header_ok = True
+    for line, cells in rows(opts.persons, encoding):
+        if checker.header is None:
+            header_ok = checker.take_header(cells)
+            if not header_ok:
+                break
+            continue
+        if not any(c.strip() for c in cells):
+            continue  # a blank line (Excel leaves one at the end)
+        checker.rows_read += 1
+        checker.parse(line, cells)
+        if progress and checker.rows_read % 20000 == 0:
+            progress(0, f"検査中 {checker.rows_read:,}行")
+    bad_households = checker.finish() if header_ok else set()
+    problems = checker.problems
+    checked = _Checked(encoding, problems, checker, bad_households, set())
+    if opts.seals is not None and header_ok:
+        seal_encoding, seal_bad = detect(opts.seals, opts.encoding)
+        if seal_encoding is None:
+            assert seal_bad is not None
+            rule = f"文字コードが cp932・UTF-8 ではありません（{seal_bad.line}行目の{seal_bad.byte}バイト目）"
+            problems.append(Problem(opts.seals.name, seal_bad.line, "", seal_bad.value, rule))
+            return checked
+        images = _open_images(opts, problems)
+        pending: list[tuple[int, IncomingSeal]] = []
+        for line, seal in _seal_rows(opts.seals, seal_encoding, images, problems):
+            checked.seals_read += 1
+            if seal is None:
+                checked.seal_lines_rejected.add(line)
+            elif seal.atena_no in checker.seen:
+                checked.seals_valid += 1
+            else:
+                pending.append((line, seal))
+        # A seal of a person not in the file must be of a person already in the city's register.
+        known = get_persons(session, [s.atena_no for _line, s in pending])
+        for line, seal in pending:
+            if seal.atena_no in known:
+                checked.seals_valid += 1
+            else:
+                checked.seal_lines_rejected.add(line)
+                problems.append(
+                    Problem(opts.seals.name, line, "宛名番号", str(seal.atena_no), "印鑑登録の本人が住民ファイルにも住民記録にもいません")
+                )
+        if images is not None:
+            images.close()
+    problems.sort(key=lambda p: (p.file != file, p.line))
+    return checked
+
+
+def summarise(checked: _Checked) -> dict[str, Any]:
+    checker = checked.checker
+    if checker is None:
+        return {"rows_read": 0, "rows_valid": 0, "rows_rejected": 0}
+    by_status: Counter[str] = Counter()
+    by_citizenship: Counter[str] = Counter()
+    households: set[int] = set()
+    valid = 0
+    for (status, citizenship, number), n in checker.counts.items():
+        if number in checked.bad_households:
+            continue
+        valid += n
+        by_status[STATUS_LABELS.get(status, status)] += n
+        by_citizenship[CITIZENSHIP_LABELS.get(citizenship, citizenship)] += n
+        households.add(number)
+    return {
+        "rows_read": checker.rows_read,
+        "rows_valid": valid,
+        "rows_rejected": checker.rows_read - valid,
+        "by_status": dict(by_status),
+        "by_citizenship": dict(by_citizenship),
+        "households": len(households),
+        "seals_read": checked.seals_read,
+        "seals_valid": checked.seals_valid,
+        "seals_rejected": checked.seals_read - checked.seals_valid,
+        "errors": len(checked.problems),
+    }
+
+
+def _extras(session: Session, batch: list[Parsed]) -> None:
+    """The layout's items the register does not hold, written only where they changed."""
+    numbers = [p.incoming.atena_no for p in batch]
+    stored = {e.atena_no: e for e in session.scalars(sa.select(PersonExtra).where(PersonExtra.atena_no.in_(numbers)))}
+    for p in batch:
+        row = stored.get(p.incoming.atena_no)
+        if row is None and p.extras:
+            session.add(PersonExtra(atena_no=p.incoming.atena_no, items=p.extras))
+        elif row is not None and row.items != p.extras:
+            if p.extras:
+                row.items = p.extras
+            else:
+                session.delete(row)
+    session.flush()
+
+
+def _parsed_rows(opts: Options, checked: _Checked, gaiji: dict[str, str], after_line: int) -> Iterator[Parsed]:
+    """Pass two: the rows to apply (no problem, household kept), after the checkpoint's line."""
+    assert checked.encoding is not None
+    checker = PersonChecker(opts.persons.name, gaiji)
+    for line, cells in rows(opts.persons, checked.encoding):
+        if checker.header is None:
+            checker.take_header(cells)
+            continue
+        if line <= after_line or line in (checked.checker.rejected_lines if checked.checker else ()):
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        parsed = checker.parse(line, cells)
+        if parsed is None or parsed.incoming.household_no in checked.bad_households:
+            continue
+        yield parsed
+
+
+def _start(session: Session, opts: Options, sha: str, seals_sha: str, mode: str) -> tuple[MigrationRun, bool]:
+    """The run to record: a killed run of this same file is taken up again (its checkpoint kept)."""
+    if mode != "dry_run":
+        unfinished = session.scalars(
+            sa.select(MigrationRun)
+            .where(MigrationRun.sha256 == sha, MigrationRun.seals_sha256 == seals_sha, MigrationRun.state == "applying")
+            .order_by(MigrationRun.id.desc())
+        ).first()
+        if unfinished is not None:
+            return unfinished, True
+    run = MigrationRun(
+        mode=mode,
+        file_name=opts.persons.name[:300],
+        sha256=sha,
+        seals_sha256=seals_sha,
+        by=opts.by[:120],
+        control=opts.control,
+        accept_partial=opts.accept_partial,
+        summary={},
+    )
+    session.add(run)
+    session.flush()
+    return run, False
+
+
+def run_import(
+    db: Database,
+    slug: str,
+    vault: Vault,
+    opts: Options,
+    progress: Progress | None = None,
+    *,
+    after_batch: Callable[[int], None] | None = None,
+) -> Outcome:
+    """One run (see the module's text); raises ``MigrationRefused`` for a cut-over before its criteria."""
+    from modules.migration import rehearsals
+
+    started = time.perf_counter()
+    schema = f"t_{slug}"
+    mode = "dry_run" if opts.dry_run else ("cutover" if opts.cutover else "rehearsal")
+    sha = sha256_of(opts.persons)
+    seals_sha = sha256_of(opts.seals) if opts.seals else ""
+    source = f"{opts.persons.name} sha256:{sha[:16]}"
+    with db.session(schema) as session:
+        if opts.cutover and not opts.dry_run:
+            rehearsals.allow_cutover(session, slug, opts.by, opts.override_reason)
+        run, resumed = _start(session, opts, sha, seals_sha, mode)
+        run.state = "validating"
+        if opts.cutover and opts.override_reason:
+            run.override_reason = opts.override_reason.strip()[:500]
+        session.commit()
+        run_id = run.id
+        checked = check_files(session, opts, progress)
+        gaiji = gaiji_table(session)
+    summary = summarise(checked)
+    report_dir = opts.report_dir or Path(".")
+    files = report.write(report_dir, f"run{run_id}", checked.problems, summary)
+    refused = bool(checked.problems) and not opts.accept_partial
+    with db.session(schema) as session:
+        run = session.get_one(MigrationRun, run_id)
+        run.encoding = checked.encoding or ""
+        run.rows_read, run.rows_valid = summary["rows_read"], summary["rows_valid"]
+        run.rows_rejected, run.error_count = summary["rows_rejected"], len(checked.problems)
+        run.summary = summary
+        run.report_dir = str(report_dir)[:500]
+        if opts.dry_run or refused or checked.encoding is None:
+            run.state = "refused" if refused else "validated"
+            run.finished_at = utcnow()
+            run.duration_s = time.perf_counter() - started
+            session.commit()
+            return Outcome(run_id, checked.problems, summary, False, files)
+        run.state = "applying"
+        after_line = run.applied_through if resumed else 0
+        session.commit()
+    outcome = Outcome(run_id, checked.problems, summary, True, files)
+    total = max(1, summary["rows_valid"])
+    done = 0
+    batch: list[Parsed] = []
+    today = japan_today()
+
+    def flush() -> None:
+        nonlocal done
+        with db.session(schema) as session:
+            applied = apply_incoming(
+                session, vault, [p.incoming for p in batch], source=source, by=opts.by, today=today
+            )
+            _extras(session, batch)
+            run = session.get_one(MigrationRun, run_id)
+            run.applied_through = batch[-1].line
+            run.added += applied.added
+            run.corrected += applied.corrected
+            run.unchanged += applied.unchanged
+            session.commit()
+        done += len(batch)
+        batch.clear()
+        if progress:
+            progress(min(99, done * 100 // total), f"反映中 {done:,} / {total:,}")
+        if after_batch:
+            after_batch(done)
+
+    for parsed in _parsed_rows(opts, checked, gaiji, after_line):
+        batch.append(parsed)
+        if len(batch) >= opts.batch:
+            flush()
+    if batch:
+        flush()
+    with db.session(schema) as session:
+        advance_counters(session)
+        run = session.get_one(MigrationRun, run_id)
+        if opts.seals is not None and checked.encoding:
+            images = _open_images(opts, [])
+            seal_encoding, _bad = detect(opts.seals, opts.encoding)
+            assert seal_encoding is not None
+            seals = [
+                s
+                for line, s in _seal_rows(opts.seals, seal_encoding, images, [])
+                if s is not None and line not in checked.seal_lines_rejected
+            ]
+            run.seals_added = apply_seals(session, seals, source=source, by=opts.by)
+            if images is not None:
+                images.close()
+        run.state = "done"
+        run.finished_at = utcnow()
+        run.duration_s += time.perf_counter() - started
+        outcome.added, outcome.corrected, outcome.unchanged = run.added, run.corrected, run.unchanged
+        outcome.seals_added = run.seals_added
+        session.commit()
+    if progress:
+        progress(100, "完了")
+    return outcome
+
+
+__all__ = ["MigrationRefused", "Options", "Outcome", "run_import"]
