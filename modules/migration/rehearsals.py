@@ -70,9 +70,7 @@ def allow_cutover(session: Session, slug: str, by: str, override_reason: str) ->
     if run is not None and all_met(run):
         return
     if not override_reason.strip():
-        missing = "、".join(c.label for c in criteria(run)) if run is None else "、".join(
-            c.label for c in criteria(run) if not c.met
-        )
+        missing = "" if run is None else "、".join(c.label for c in criteria(run) if not c.met)
         raise MigrationRefused(
             f"本番移行はできません: 直近の移行テストが完了基準を満たしていません（{missing or '移行テストがありません'}）。"
         )

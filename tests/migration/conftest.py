@@ -91,12 +91,14 @@ class Migrator:
     def run(self, slug: str, persons: Path, **kw: Any) -> Outcome:
         opts = Options(persons=persons, by="test:migrator", report_dir=self.tmp / "reports", **kw)
         vault = Vault.for_city(self.app.config["SECRET_KEY"], slug)
-        return run_import(self.db, slug, vault, opts)
+        with self.app.app_context():
+            return run_import(self.db, slug, vault, opts)
 
     def run_with(self, slug: str, persons: Path, after_batch: Callable[[int], None], **kw: Any) -> Outcome:
         opts = Options(persons=persons, by="test:migrator", report_dir=self.tmp / "reports", **kw)
         vault = Vault.for_city(self.app.config["SECRET_KEY"], slug)
-        return run_import(self.db, slug, vault, opts, after_batch=after_batch)
+        with self.app.app_context():
+            return run_import(self.db, slug, vault, opts, after_batch=after_batch)
 
     @contextmanager
     def session(self, slug: str) -> Iterator[Session]:
