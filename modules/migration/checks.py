@@ -55,8 +55,18 @@ LIMITS = {
 KANA_ITEMS = ("family_kana", "given_kana", "kyuuji_kana", "tsusho_kana")
 DATE_ITEMS = ("birth_date", "resident_since", "left_on", "residence_until", "residence_from")
 EXTRA_DATES = ("extra.address_since", "extra.notified_on")
-FOREIGN_ONLY = ("nationality", "foreign_category", "residence_status", "residence_until", "card_number", "alpha_name")
-FOREIGN_ONLY += ("tsusho", "tsusho_kana", "residence_period", "residence_from")
+FOREIGN_ONLY = (
+    "nationality",
+    "foreign_category",
+    "residence_status",
+    "residence_until",
+    "card_number",
+    "alpha_name",
+    "tsusho",
+    "tsusho_kana",
+    "residence_period",
+    "residence_from",
+)
 JAPANESE_ONLY = ("honseki", "hitto_sha", "kyuuji", "kyuuji_kana")
 
 
@@ -129,15 +139,20 @@ class PersonChecker:
         index = self.header.index
         before = len(self.problems)
         raw: dict[str, str] = {}
-        for col in layout.PERSON_COLUMNS:
-            i = index.get(col.name)
+        for column in layout.PERSON_COLUMNS:
+            i = index.get(column.name)
             text = cells[i].strip() if i is not None and i < len(cells) else ""
             text, unmapped = map_gaiji(text, self.gaiji)
             for char in unmapped:
-                self._problem(line, col.name, text, f"外字表に登録のない外字です（U+{ord(char):04X}）")
-            raw[col.name] = text
+                self._problem(line, column.name, text, f"外字表に登録のない外字です（U+{ord(char):04X}）")
+            raw[column.name] = text
         if len(cells) != len(self.header.index):
-            self._problem(line, "", "", f"列の数が見出しと違います（{len(cells)}列、見出しは{len(self.header.index)}列）")
+            self._problem(
+                line,
+                "",
+                "",
+                f"列の数が見出しと違います（{len(cells)}列、見出しは{len(self.header.index)}列）",
+            )
         out: dict[str, Any] = {}
 
         def need(col: str) -> str:
@@ -244,10 +259,10 @@ class PersonChecker:
         if mynumber and not valid_mynumber(mynumber):
             self._problem(line, "個人番号", mynumber, "個人番号の検査用数字が正しくありません（12桁）")
         for item, limit in LIMITS.items():
-            value = extras.get(item[6:]) if item.startswith("extra.") else out.get(item)
-            if isinstance(value, str) and len(value) > limit:
+            found = extras.get(item[6:]) if item.startswith("extra.") else out.get(item)
+            if isinstance(found, str) and len(found) > limit:
                 col = next(c.name for c in layout.PERSON_COLUMNS if c.item == item)
-                self._problem(line, col, value[:40], f"{limit}文字を超えています（{len(value)}文字）")
+                self._problem(line, col, found[:40], f"{limit}文字を超えています（{len(found)}文字）")
         # Items of the 外国人住民 only (住基法30条の45), items of the 日本人住民 only (本籍・筆頭者・旧氏).
         if foreign:
             for col, item in (("国籍・地域", "nationality"), ("アルファベット氏名", "alpha_name")):
@@ -263,13 +278,22 @@ class PersonChecker:
             for item in FOREIGN_ONLY:
                 col = next(c.name for c in layout.PERSON_COLUMNS if c.item == item)
                 if raw[col]:
-                    self._problem(line, col, raw[col], "日本人住民には記載しない項目です（外国人住民の記載事項）")
+                    self._problem(
+                        line, col, raw[col], "日本人住民には記載しない項目です（外国人住民の記載事項）"
+                    )
         if citizenship == "foreign":
             for item in JAPANESE_ONLY:
                 col = next(c.name for c in layout.PERSON_COLUMNS if c.item == item)
                 if raw[col]:
-                    self._problem(line, col, raw[col], "外国人住民には記載しない項目です（日本人住民の記載事項）")
-        if status is not None and status != STATUS_RESIDENT and out["left_on"] is None and not raw["消除年月日"]:
+                    self._problem(
+                        line, col, raw[col], "外国人住民には記載しない項目です（日本人住民の記載事項）"
+                    )
+        if (
+            status is not None
+            and status != STATUS_RESIDENT
+            and out["left_on"] is None
+            and not raw["消除年月日"]
+        ):
             self._problem(line, "消除年月日", "", "状態が住民以外のときは必須です")
         if status == STATUS_RESIDENT and raw["消除年月日"]:
             self._problem(line, "消除年月日", raw["消除年月日"], "状態が住民のときは記載しません")
@@ -281,7 +305,9 @@ class PersonChecker:
         atena = out.get("atena_no")
         if atena is not None:
             if atena in self.seen:
-                self._problem(line, "宛名番号", str(atena), f"宛名番号が重複しています（{self.seen[atena]}行目と同じ）")
+                self._problem(
+                    line, "宛名番号", str(atena), f"宛名番号が重複しています（{self.seen[atena]}行目と同じ）"
+                )
             else:
                 self.seen[atena] = line
         if status_code == layout.STRUCK_OFF:
@@ -320,7 +346,9 @@ class PersonChecker:
             h.address = address
         elif address != h.address:
             h.problems += 1
-            self._problem(line, "町字", raw["町字"] + raw["番地"] + raw["方書"], "同じ世帯の世帯員と住所が違います")
+            self._problem(
+                line, "町字", raw["町字"] + raw["番地"] + raw["方書"], "同じ世帯の世帯員と住所が違います"
+            )
             self.rejected_lines.add(line)
 
     def finish(self) -> set[int]:
@@ -330,10 +358,14 @@ class PersonChecker:
             if h.address is None:
                 continue  # no living member: a household of 除票 only
             if h.heads == 0:
-                self._problem(h.first_line, "続柄", str(number), "世帯に世帯主がいません（世帯番号 %s）" % number)
+                self._problem(
+                    h.first_line, "続柄", str(number), f"世帯に世帯主がいません（世帯番号 {number}）"
+                )
             elif h.heads > 1:
                 for head_line in h.head_lines:
-                    self._problem(head_line, "続柄", HEAD_RELATIONSHIP, f"世帯主が2人以上います（世帯番号 {number}）")
+                    self._problem(
+                        head_line, "続柄", HEAD_RELATIONSHIP, f"世帯主が2人以上います（世帯番号 {number}）"
+                    )
             if h.heads != 1 or h.problems:
                 bad.add(number)
         return bad

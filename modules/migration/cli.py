@@ -13,6 +13,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from modules.residents.public import Vault
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.tenancy import find_tenant
 
@@ -29,9 +30,7 @@ def _by(by: str | None) -> str:
     return by or f"kyodo-cli:{getpass.getuser()}"
 
 
-def _vault(slug: str):  # type: ignore[no-untyped-def]
-    from modules.residents.public import Vault
-
+def _vault(slug: str) -> Vault:
     return Vault.for_city(current_app.config["SECRET_KEY"], slug)
 
 
@@ -42,13 +41,19 @@ def migrate() -> None:
 
 @migrate.command("import")
 @click.argument("slug")
-@click.option("--persons", "persons", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--persons", "persons", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True
+)
 @click.option("--seals", "seals", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--seal-images", "images", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="check and report only; nothing is written to the register")
 @click.option("--encoding", type=click.Choice(["cp932", "utf-8"]), help="detected when not given")
-@click.option("--accept-partial", is_flag=True, help="apply the rows without problems even if others have some")
-@click.option("--cutover", is_flag=True, help="the real cut-over: refused until the last rehearsal met the criteria")
+@click.option(
+    "--accept-partial", is_flag=True, help="apply the rows without problems even if others have some"
+)
+@click.option(
+    "--cutover", is_flag=True, help="the real cut-over: refused until the last rehearsal met the criteria"
+)
 @click.option("--override-reason", default="", help="apply the cut-over anyway (logged with this reason)")
 @click.option("--control-persons", type=int, help="the old system's count of persons (control total)")
 @click.option("--control-households", type=int, help="the old system's count of households")
@@ -80,7 +85,11 @@ def import_command(
     _city(slug)
     control = {
         k: v
-        for k, v in (("persons", control_persons), ("households", control_households), ("seals", control_seals))
+        for k, v in (
+            ("persons", control_persons),
+            ("households", control_households),
+            ("seals", control_seals),
+        )
         if v is not None
     }
     opts = Options(
@@ -108,10 +117,16 @@ def import_command(
         click.echo(f"拒否 / refused: {exc}", err=True)
         sys.exit(3)
     s = outcome.summary
-    click.echo(f"実行番号 run {outcome.run_id}: 読込 {s['rows_read']:,} 正常 {s['rows_valid']:,} 除外 {s['rows_rejected']:,}")
-    click.echo(f"  世帯 {s.get('households', 0):,}  状態 {s.get('by_status', {})}  住民種別 {s.get('by_citizenship', {})}")
+    click.echo(
+        f"実行番号 run {outcome.run_id}: 読込 {s['rows_read']:,} 正常 {s['rows_valid']:,} 除外 {s['rows_rejected']:,}"
+    )
+    click.echo(
+        f"  世帯 {s.get('households', 0):,}  状態 {s.get('by_status', {})}  住民種別 {s.get('by_citizenship', {})}"
+    )
     if opts.seals:
-        click.echo(f"  印鑑登録 読込 {s['seals_read']:,} 正常 {s['seals_valid']:,} 除外 {s['seals_rejected']:,}")
+        click.echo(
+            f"  印鑑登録 読込 {s['seals_read']:,} 正常 {s['seals_valid']:,} 除外 {s['seals_rejected']:,}"
+        )
     click.echo(f"  問題 {len(outcome.problems):,}件  報告: {', '.join(str(p) for p in outcome.report_files)}")
     if outcome.applied:
         click.echo(
@@ -119,7 +134,9 @@ def import_command(
             f" 印鑑 {outcome.seals_added:,}  ({time.perf_counter() - started:.1f} s)"
         )
     elif not dry_run and outcome.problems:
-        click.echo("問題があるため何も反映していません（--accept-partial で正常な行だけ反映できます）。", err=True)
+        click.echo(
+            "問題があるため何も反映していません（--accept-partial で正常な行だけ反映できます）。", err=True
+        )
         sys.exit(2)
     else:
         click.echo(f"  検査のみ（dry run）: 何も反映していません ({time.perf_counter() - started:.1f} s)")
@@ -221,7 +238,14 @@ def export_command(slug: str, out: Path, encoding: str, as_of: str | None, gaiji
     day = _as_of(as_of)
     started = time.perf_counter()
     with get_db().session(_city(slug)) as session:
-        done = export(DatabaseSource(session, _vault(slug)), out, slug=slug, encoding=encoding, as_of=day, gaiji_back=gaiji_back)
+        done = export(
+            DatabaseSource(session, _vault(slug)),
+            out,
+            slug=slug,
+            encoding=encoding,
+            as_of=day,
+            gaiji_back=gaiji_back,
+        )
     click.echo(
         f"{slug}: {done.persons:,} persons, {done.seals:,} seals, {done.reductions:,} reduced values "
         f"→ {out} ({time.perf_counter() - started:.1f} s)"
@@ -243,9 +267,13 @@ def handover_command(slug: str, out: Path | None, encoding: str, from_backup: bo
     if from_backup:
         hook = exporting.BACKUP_SOURCE_HOOK
         if hook is None:
-            click.echo("エラー: バックアップからの引渡しはまだ使えません（バックアップ機能が必要です）。", err=True)
+            click.echo(
+                "エラー: バックアップからの引渡しはまだ使えません（バックアップ機能が必要です）。", err=True
+            )
             sys.exit(4)
-        manifest = exporting.handover(hook(slug, get_settings()), out, slug=slug, origin="backup", encoding=encoding)
+        manifest = exporting.handover(
+            hook(slug, get_settings()), out, slug=slug, origin="backup", encoding=encoding
+        )
     else:
         with get_db().session(_city(slug)) as session:
             source = exporting.DatabaseSource(session, _vault(slug))

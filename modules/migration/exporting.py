@@ -85,7 +85,7 @@ class DatabaseSource:
         pending: list[Outgoing] = []
 
         def drain() -> Iterator[tuple[Outgoing, dict[str, Any]]]:
-            extras = dict(
+            extras: dict[int, dict[str, Any]] = dict(
                 self.session.execute(
                     sa.select(PersonExtra.atena_no, PersonExtra.items).where(
                         PersonExtra.atena_no.in_([o.atena_no for o in pending])
@@ -183,15 +183,30 @@ def export(
                 name = f"{seal.registration_no}{_EXT.get(seal.image_mime, '.bin')}"
                 images.writestr(name, seal.image)
             ended = seal.ended_on if (as_of is None or (seal.ended_on and seal.ended_on <= as_of)) else None
-            status = layout.code_of(layout.SEAL_STATUS, seal.status) if ended or seal.status == "registered" else "1"
-            writer.writerow([seal.registration_no, str(seal.atena_no), _date(seal.registered_on), status, _date(ended), name])
+            status = (
+                layout.code_of(layout.SEAL_STATUS, seal.status)
+                if ended or seal.status == "registered"
+                else "1"
+            )
+            writer.writerow(
+                [
+                    seal.registration_no,
+                    str(seal.atena_no),
+                    _date(seal.registered_on),
+                    status,
+                    _date(ended),
+                    name,
+                ]
+            )
             seal_count += 1
     files += [seals_path, images_path]
     if reductions:
         from tenant_core import exports
 
         path = out / f"reductions_{slug}.csv"
-        path.write_text(exports.csv_text(("宛名番号", "列", "元の値", "出力した値", "方法"), reductions), encoding="utf-8")
+        path.write_text(
+            exports.csv_text(("宛名番号", "列", "元の値", "出力した値", "方法"), reductions), encoding="utf-8"
+        )
         files.append(path)
     return Exported(files, count, seal_count, len(reductions))
 
@@ -215,7 +230,9 @@ def handover(source: RegisterSource, out: Path, *, slug: str, origin: str, encod
         "encoding": encoding,
         "persons": exported.persons,
         "seals": exported.seals,
-        "files": [{"name": p.name, "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in exported.files],
+        "files": [
+            {"name": p.name, "bytes": p.stat().st_size, "sha256": sha256_file(p)} for p in exported.files
+        ],
     }
     path = out / "manifest.json"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

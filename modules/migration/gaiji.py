@@ -64,7 +64,9 @@ def check_text(text: str) -> str:
     return text
 
 
-def set_entry(session: Session, code: int, text: str, note: str, by: str, glyph: bytes | None = None) -> GaijiEntry:
+def set_entry(
+    session: Session, code: int, text: str, note: str, by: str, glyph: bytes | None = None
+) -> GaijiEntry:
     entry = session.get(GaijiEntry, code)
     if entry is None:
         entry = GaijiEntry(code_point=code)
@@ -151,7 +153,10 @@ class Cp932Writer:
                 self.choices.append(Reduction(text, candidate, "縮退"))
                 return candidate
         # Neither: the variation selectors dropped, and what still does not fit made 〓 (the 下駄記号).
-        plain = "".join(c if fits_cp932(c) else ("" if 0xFE00 <= ord(c) <= 0xFE0F or ord(c) >= 0xE0100 else "〓") for c in text)
+        plain = "".join(
+            c if fits_cp932(c) else ("" if 0xFE00 <= ord(c) <= 0xFE0F or ord(c) >= 0xE0100 else "〓")
+            for c in text
+        )
         self.choices.append(Reduction(text, plain, "置換不可"))
         return plain
 

@@ -72,7 +72,9 @@ class Outcome:
 
 
 def gaiji_table(session: Session) -> dict[str, str]:
-    return {chr(code): text for code, text in session.execute(sa.select(GaijiEntry.code_point, GaijiEntry.text))}
+    return {
+        chr(code): text for code, text in session.execute(sa.select(GaijiEntry.code_point, GaijiEntry.text))
+    }
 
 
 @dataclass
@@ -101,9 +103,14 @@ def _seal_rows(
                 return
             continue
         before = len(problems)
-        raw = {c.name: (cells[i].strip() if (i := header.index.get(c.name)) is not None and i < len(cells) else "") for c in layout.SEAL_COLUMNS}
+        raw = {
+            c.name: (
+                cells[i].strip() if (i := header.index.get(c.name)) is not None and i < len(cells) else ""
+            )
+            for c in layout.SEAL_COLUMNS
+        }
 
-        def add(column: str, value: str, rule: str) -> None:
+        def add(column: str, value: str, rule: str, line: int = line) -> None:
             problems.append(Problem(file, line, column, value, rule))
 
         for name in layout.SEAL_REQUIRED:
@@ -149,8 +156,11 @@ def _seal_rows(
             continue
         registered_on = days["登録年月日"]
         assert registered_on is not None
-        yield line, IncomingSeal(
-            number, int(atena), registered_on, layout.SEAL_STATUS[status], days["廃止年月日"], image, name
+        yield (
+            line,
+            IncomingSeal(
+                number, int(atena), registered_on, layout.SEAL_STATUS[status], days["廃止年月日"], image, name
+            ),
         )
 
 
@@ -215,7 +225,13 @@ def check_files(session: Session, opts: Options, progress: Progress | None = Non
             else:
                 checked.seal_lines_rejected.add(line)
                 problems.append(
-                    Problem(opts.seals.name, line, "宛名番号", str(seal.atena_no), "印鑑登録の本人が住民ファイルにも住民記録にもいません")
+                    Problem(
+                        opts.seals.name,
+                        line,
+                        "宛名番号",
+                        str(seal.atena_no),
+                        "印鑑登録の本人が住民ファイルにも住民記録にもいません",
+                    )
                 )
         if images is not None:
             images.close()
@@ -255,7 +271,10 @@ def summarise(checked: _Checked) -> dict[str, Any]:
 def _extras(session: Session, batch: list[Parsed]) -> None:
     """The layout's items the register does not hold, written only where they changed."""
     numbers = [p.incoming.atena_no for p in batch]
-    stored = {e.atena_no: e for e in session.scalars(sa.select(PersonExtra).where(PersonExtra.atena_no.in_(numbers)))}
+    stored = {
+        e.atena_no: e
+        for e in session.scalars(sa.select(PersonExtra).where(PersonExtra.atena_no.in_(numbers)))
+    }
     for p in batch:
         row = stored.get(p.incoming.atena_no)
         if row is None and p.extras:
@@ -268,7 +287,9 @@ def _extras(session: Session, batch: list[Parsed]) -> None:
     session.flush()
 
 
-def _parsed_rows(opts: Options, checked: _Checked, gaiji: dict[str, str], after_line: int) -> Iterator[Parsed]:
+def _parsed_rows(
+    opts: Options, checked: _Checked, gaiji: dict[str, str], after_line: int
+) -> Iterator[Parsed]:
     """Pass two: the rows to apply (no problem, household kept), after the checkpoint's line."""
     assert checked.encoding is not None
     checker = PersonChecker(opts.persons.name, gaiji)
@@ -291,7 +312,11 @@ def _start(session: Session, opts: Options, sha: str, seals_sha: str, mode: str)
     if mode != "dry_run":
         unfinished = session.scalars(
             sa.select(MigrationRun)
-            .where(MigrationRun.sha256 == sha, MigrationRun.seals_sha256 == seals_sha, MigrationRun.state == "applying")
+            .where(
+                MigrationRun.sha256 == sha,
+                MigrationRun.seals_sha256 == seals_sha,
+                MigrationRun.state == "applying",
+            )
             .order_by(MigrationRun.id.desc())
         ).first()
         if unfinished is not None:

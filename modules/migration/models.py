@@ -24,7 +24,9 @@ class MigrationRun(TenantBase):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     seals_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
     encoding: Mapped[str] = mapped_column(sa.String(10), default="")
-    state: Mapped[str] = mapped_column(sa.String(12), default="validating")  # validated, applying, done, refused
+    state: Mapped[str] = mapped_column(
+        sa.String(12), default="validating"
+    )  # validated, applying, done, refused
     by: Mapped[str] = mapped_column(sa.String(120))
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]

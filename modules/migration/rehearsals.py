@@ -36,12 +36,24 @@ class Criterion:
 
 def criteria(run: MigrationRun) -> list[Criterion]:
     """The criteria for one rehearsal, each met or not, with what was found."""
-    out = [Criterion("エラー0件", run.error_count == 0 and run.state == "done", f"エラー {run.error_count}件・状態 {run.state}")]
+    out = [
+        Criterion(
+            "エラー0件",
+            run.error_count == 0 and run.state == "done",
+            f"エラー {run.error_count}件・状態 {run.state}",
+        )
+    ]
     if not run.control:
         out.append(Criterion("件数が旧システムの管理件数と一致", False, "管理件数が入力されていません"))
     for key, value in sorted(run.control.items()):
         found = int(run.summary.get(CONTROL_KEYS.get(key, key), -1))
-        out.append(Criterion(f"件数が旧システムの管理件数と一致（{key}）", found == int(value), f"管理件数 {value}・移行 {found}"))
+        out.append(
+            Criterion(
+                f"件数が旧システムの管理件数と一致（{key}）",
+                found == int(value),
+                f"管理件数 {value}・移行 {found}",
+            )
+        )
     sampled = run.sample_size > 0 and run.sample_mismatches == 0
     out.append(
         Criterion(
@@ -50,7 +62,9 @@ def criteria(run: MigrationRun) -> list[Criterion]:
             f"{run.sample_size}人照合・不一致 {run.sample_mismatches if run.sample_mismatches is not None else '未照合'}",
         )
     )
-    out.append(Criterion("照合結果の承認", bool(run.signed_off_by) and sampled, run.signed_off_by or "未承認"))
+    out.append(
+        Criterion("照合結果の承認", bool(run.signed_off_by) and sampled, run.signed_off_by or "未承認")
+    )
     return out
 
 
@@ -127,7 +141,9 @@ def compare_sample(session: Session, run: MigrationRun, path: Path, size: int, o
             mismatches += 0 if same else 1
             table.append([parsed.incoming.atena_no, item, want, have, "一致" if same else "不一致"])
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(exports.csv_text(("宛名番号", "項目", "ファイル", "住民記録", "結果"), table), encoding="utf-8")
+    out.write_text(
+        exports.csv_text(("宛名番号", "項目", "ファイル", "住民記録", "結果"), table), encoding="utf-8"
+    )
     run.sample_size = len(sample)
     run.sample_mismatches = mismatches
     run.signed_off_by, run.signed_off_at = "", None
@@ -146,5 +162,3 @@ def sign_off(session: Session, run: MigrationRun, by: str) -> None:
 
 def runs(session: Session, limit: int = 20) -> list[MigrationRun]:
     return list(session.scalars(sa.select(MigrationRun).order_by(MigrationRun.id.desc()).limit(limit)))
-
-

@@ -55,7 +55,11 @@ def upload():
     token = secrets.token_hex(16)
     directory = upload_dir(current_tenant.slug, token)
     directory.mkdir(parents=True)
-    for field, name in ((form.persons, "persons.csv"), (form.seals, "seals.csv"), (form.images, "images.zip")):
+    for field, name in (
+        (form.persons, "persons.csv"),
+        (form.seals, "seals.csv"),
+        (form.images, "images.zip"),
+    ):
         if field.data:
             field.data.save(directory / name)
     control = {
@@ -77,14 +81,24 @@ def upload():
         "control": control,
     }
     (directory / "options.json").write_text(json.dumps(options, ensure_ascii=False), encoding="utf-8")
-    job_id = enqueue(import_job, token, tenant=current_tenant, title="データ移行 / data migration", timeout=3600)
-    audit.record("change", screen="migration.upload", target=f"job:{job_id}", detail="migration import queued")
+    job_id = enqueue(
+        import_job, token, tenant=current_tenant, title="データ移行 / data migration", timeout=3600
+    )
+    audit.record(
+        "change", screen="migration.upload", target=f"job:{job_id}", detail="migration import queued"
+    )
     flash(_("移行ジョブを登録しました。進捗はジョブ一覧で確認できます。"))
     return redirect(url_for("portal.jobs"))
 
 
 def _gaiji_page(form: GaijiForm, import_form: GaijiImportForm, status: int = 200):
-    return _render("migration/gaiji.html", status, entries=gaiji.entries(get_session()), form=form, import_form=import_form)
+    return _render(
+        "migration/gaiji.html",
+        status,
+        entries=gaiji.entries(get_session()),
+        form=form,
+        import_form=import_form,
+    )
 
 
 @require("migration.edit")
@@ -96,7 +110,9 @@ def gaiji_table():
             if glyph is not None and not glyph.startswith(b"\x89PNG\r\n\x1a\n"):
                 raise gaiji.GaijiError(_("字形画像は PNG にしてください。"))
             code = gaiji.parse_code_point(form.code.data or "")
-            gaiji.set_entry(get_session(), code, form.text.data or "", form.note.data or "", g.user.operator_id, glyph)
+            gaiji.set_entry(
+                get_session(), code, form.text.data or "", form.note.data or "", g.user.operator_id, glyph
+            )
         except gaiji.GaijiError as exc:
             form.code.errors = [*form.code.errors, str(exc)]
             return _gaiji_page(form, import_form, 422)

@@ -23,7 +23,15 @@ from modules.residents import kana as _kana
 from modules.residents import mynumber as _mynumber
 from modules.residents.foreign import CATEGORY_LABELS, MID_LONG
 from modules.residents.history import FIELD_DEFAULTS, SNAPSHOT_FIELDS, from_json, search_keys, to_json
-from modules.residents.models import HEAD, EventKind, Household, Person, ResidentCounter, ResidentEvent, Status
+from modules.residents.models import (
+    HEAD,
+    EventKind,
+    Household,
+    Person,
+    ResidentCounter,
+    ResidentEvent,
+    Status,
+)
 from modules.residents.mynumber import Vault
 from tenant_core.models import utcnow
 
@@ -195,7 +203,9 @@ def apply_incoming(
     touched = list(set(household_ids.values()))
     heads = (
         sa.select(Person.id)
-        .where(Person.household_id == Household.id, Person.relationship == HEAD, Person.status == STATUS_RESIDENT)
+        .where(
+            Person.household_id == Household.id, Person.relationship == HEAD, Person.status == STATUS_RESIDENT
+        )
         .limit(1)
         .scalar_subquery()
     )
@@ -243,9 +253,13 @@ def iter_register(
     households = dict(session.execute(sa.select(Household.id, Household.household_no)).all())
     last = -1
     while True:
-        persons = session.execute(
-            sa.select(Person).where(Person.atena_no > last).order_by(Person.atena_no).limit(batch)
-        ).scalars().all()
+        persons = (
+            session.execute(
+                sa.select(Person).where(Person.atena_no > last).order_by(Person.atena_no).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not persons:
             return
         last = persons[-1].atena_no
@@ -253,7 +267,9 @@ def iter_register(
         if as_of is not None:
             events = session.execute(
                 sa.select(ResidentEvent.person_id, ResidentEvent.after)
-                .where(ResidentEvent.person_id.in_([p.id for p in persons]), ResidentEvent.effective_on <= as_of)
+                .where(
+                    ResidentEvent.person_id.in_([p.id for p in persons]), ResidentEvent.effective_on <= as_of
+                )
                 .order_by(ResidentEvent.person_id, ResidentEvent.effective_on, ResidentEvent.id)
             ).all()
             for person_id, after in events:

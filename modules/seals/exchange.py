@@ -99,7 +99,9 @@ def apply_seals(session: Session, rows: Sequence[IncomingSeal], *, source: str, 
 
 def registration_known(session: Session, registration_no: str) -> bool:
     return (
-        session.scalar(sa.select(SealRegistration.id).where(SealRegistration.registration_no == registration_no))
+        session.scalar(
+            sa.select(SealRegistration.id).where(SealRegistration.registration_no == registration_no)
+        )
         is not None
     )
 
@@ -130,5 +132,7 @@ def iter_seals(session: Session, batch: int = 1000) -> Iterator[OutgoingSeal]:
         last = regs[-1].registration_no
         for r in regs:
             ended = r.lost_on if r.status == SealStatus.lost else r.abolished_on
-            yield OutgoingSeal(r.registration_no, r.atena_no, r.registered_on, r.status, ended, r.image, r.image_mime)
+            yield OutgoingSeal(
+                r.registration_no, r.atena_no, r.registered_on, r.status, ended, r.image, r.image_mime
+            )
         session.expunge_all()

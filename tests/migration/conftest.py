@@ -43,9 +43,22 @@ def person(**values: str) -> dict[str, str]:
 def family() -> list[dict[str, str]]:
     """A household of three (head, wife, child born here), a 外国人住民 alone, and a 除票 of each kind."""
     return [
-        person(住民票コード="12345678903", 個人番号="123456789018", 郵便番号="417-0061", 本籍="静岡県富士市伝法1番地", 筆頭者="富士　太郎"),
+        person(
+            住民票コード="12345678903",
+            個人番号="123456789018",
+            郵便番号="417-0061",
+            本籍="静岡県富士市伝法1番地",
+            筆頭者="富士　太郎",
+        ),
         person(宛名番号="100002", 続柄="妻", 名="花子", 名_フリガナ="ハナコ", 性別="2", 生年月日="19720202"),
-        person(宛名番号="100003", 続柄="子", 名="次郎", 名_フリガナ="ジロウ", 生年月日="20050505", 住民となった年月日="20050505"),
+        person(
+            宛名番号="100003",
+            続柄="子",
+            名="次郎",
+            名_フリガナ="ジロウ",
+            生年月日="20050505",
+            住民となった年月日="20050505",
+        ),
         person(
             宛名番号="100004",
             世帯番号="500002",
@@ -61,13 +74,23 @@ def family() -> list[dict[str, str]]:
             アルファベット氏名="SMITH JOHN",
             町字="今泉一丁目",
         ),
-        person(宛名番号="100005", 世帯番号="500003", 状態="2", 消除年月日="20200301", 転出先住所="東京都千代田区1-1"),
+        person(
+            宛名番号="100005",
+            世帯番号="500003",
+            状態="2",
+            消除年月日="20200301",
+            転出先住所="東京都千代田区1-1",
+        ),
         person(宛名番号="100006", 世帯番号="500004", 状態="3", 消除年月日="20210401", 生年月日="19300101"),
-        person(宛名番号="100007", 世帯番号="500005", 状態="4", 消除年月日="20220501", 最終異動事由="職権消除"),
+        person(
+            宛名番号="100007", 世帯番号="500005", 状態="4", 消除年月日="20220501", 最終異動事由="職権消除"
+        ),
     ]
 
 
-def csv_bytes(rows: list[dict[str, str]], encoding: str = "utf-8", header: tuple[str, ...] | None = None) -> bytes:
+def csv_bytes(
+    rows: list[dict[str, str]], encoding: str = "utf-8", header: tuple[str, ...] | None = None
+) -> bytes:
     header = header or layout.PERSON_HEADER
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -166,7 +166,9 @@ def test_seal_whose_person_is_missing_and_image_not_an_image(migrator):
     assert where == {("seals.csv", 3, "宛名番号"), ("seals.csv", 4, "印影ファイル")}
     assert outcome.summary["seals_valid"] == 1
     with migrator.session("fujinomiya") as s:
-        assert s.scalar(sa.select(SealRegistration.id).where(SealRegistration.registration_no == "S001")) is None
+        assert (
+            s.scalar(sa.select(SealRegistration.id).where(SealRegistration.registration_no == "S001")) is None
+        )
 
 
 def test_accept_partial_applies_only_good_rows(migrator):
@@ -174,10 +176,15 @@ def test_accept_partial_applies_only_good_rows(migrator):
     rows[4]["生年月日"] = "bad"
     seals, archive = _seals(
         migrator,
-        [["S001", "100001", "20100101", "1", "", "a.png"], ["S002", "100003", "20100101", "2", "20150101", ""]],
+        [
+            ["S001", "100001", "20100101", "1", "", "a.png"],
+            ["S002", "100003", "20100101", "2", "20150101", ""],
+        ],
         {"a.png": _png()},
     )
-    outcome = migrator.run("fujinomiya", migrator.file(rows), accept_partial=True, seals=seals, images=archive)
+    outcome = migrator.run(
+        "fujinomiya", migrator.file(rows), accept_partial=True, seals=seals, images=archive
+    )
     assert outcome.applied and outcome.added == 6 and outcome.seals_added == 2
     with migrator.session("fujinomiya") as s:
         assert s.scalar(sa.select(Person.id).where(Person.atena_no == 100005)) is None
@@ -200,5 +207,3 @@ def test_half_width_kana_accepted(migrator):
     assert outcome.problems == []
     with migrator.session("fujinomiya") as s:
         assert s.scalar(sa.select(Person.family_kana).where(Person.atena_no == 100001)) == "フジ"
-
-

@@ -8,12 +8,10 @@ import hashlib
 import io
 import json
 
-
 import sqlalchemy as sa
 
 from modules.migration import exporting
 from modules.migration.exporting import DatabaseSource, export, handover
-
 from modules.residents.public import Vault, iter_register
 from modules.seals.models import SealRegistration
 from tests.migration.conftest import family
@@ -33,7 +31,15 @@ def _register(migrator, app, slug: str) -> list[tuple]:
 def _seal_rows(migrator, slug: str) -> list[tuple]:
     with migrator.session(slug) as s:
         return [
-            (r.registration_no, r.atena_no, r.registered_on, r.status, r.abolished_on, r.lost_on, r.image_sha256)
+            (
+                r.registration_no,
+                r.atena_no,
+                r.registered_on,
+                r.status,
+                r.abolished_on,
+                r.lost_on,
+                r.image_sha256,
+            )
             for r in s.scalars(sa.select(SealRegistration).order_by(SealRegistration.registration_no))
             if r.registration_no.startswith("S")
         ]
@@ -42,7 +48,10 @@ def _seal_rows(migrator, slug: str) -> list[tuple]:
 def test_round_trip(migrator, app):
     seals, archive = _seals(
         migrator,
-        [["S001", "100001", "20100101", "1", "", "a.png"], ["S002", "100005", "20100101", "4", "20200301", ""]],
+        [
+            ["S001", "100001", "20100101", "1", "", "a.png"],
+            ["S002", "100005", "20100101", "4", "20200301", ""],
+        ],
         {"a.png": _png()},
     )
     first = migrator.run("fujinomiya", migrator.file(family()), seals=seals, images=archive)
@@ -87,7 +96,10 @@ def test_export_as_of_a_date(migrator, app):
             slug="f",
             as_of=dt.date(2020, 12, 31),
         )
-    rows = {r["宛名番号"]: r for r in csv.DictReader(io.StringIO((out / "residents_f.csv").read_text(encoding="utf-8-sig")))}
+    rows = {
+        r["宛名番号"]: r
+        for r in csv.DictReader(io.StringIO((out / "residents_f.csv").read_text(encoding="utf-8-sig")))
+    }
     assert rows["100005"]["状態"] == "2"  # moved out 2020-03-01
     assert rows["100006"]["状態"] == "1" and rows["100006"]["消除年月日"] == ""  # died 2021-04-01
 
@@ -97,7 +109,10 @@ def test_handover_manifest(migrator, app, monkeypatch):
     out = migrator.tmp / "handover"
     with migrator.session("fujinomiya") as s:
         path = handover(
-            DatabaseSource(s, Vault.for_city(app.config["SECRET_KEY"], "fujinomiya")), out, slug="fujinomiya", origin="database"
+            DatabaseSource(s, Vault.for_city(app.config["SECRET_KEY"], "fujinomiya")),
+            out,
+            slug="fujinomiya",
+            origin="database",
         )
     manifest = json.loads(path.read_text(encoding="utf-8"))
     assert manifest["layout"] == "residents-v1" and manifest["persons"] >= 7
@@ -110,9 +125,9 @@ def test_cli_export_and_handover_refuses_without_backup(app, db_connection, tmp_
     from tenant_core.cli import main
 
     runner = app.test_cli_runner()
-    result = runner.invoke(main, ["migrate", "handover", "fujinomiya", "--from-backup", "--out", str(tmp_path / "h")])
+    result = runner.invoke(
+        main, ["migrate", "handover", "fujinomiya", "--from-backup", "--out", str(tmp_path / "h")]
+    )
     assert result.exit_code == 4 and "バックアップ" in result.output
     result = runner.invoke(main, ["migrate", "export", "nosuchcity", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
-
-

@@ -44,7 +44,9 @@ def test_ivs_sequence_mapped(migrator):
     outcome = migrator.run("fujinomiya", migrator.file(_cp932_with_gaiji(USER_DEFINED_1)))
     assert outcome.problems == []
     with migrator.session("fujinomiya") as s:
-        assert s.scalar(sa.select(Person.family_name).where(Person.atena_no == 100001)) == "\u845b\U000e0100士"
+        assert (
+            s.scalar(sa.select(Person.family_name).where(Person.atena_no == 100001)) == "\u845b\U000e0100士"
+        )
 
 
 def test_cp932_file_with_unmapped_gaiji(migrator):
@@ -80,7 +82,9 @@ def test_gaiji_table_is_per_city(migrator):
 
 def test_csv_import_all_or_nothing(migrator):
     with migrator.session("fujinomiya") as s:
-        count, problems = gaiji.import_csv(s, "私用領域コード,文字,備考\nU+E000,髙,はしご\nU+E001,﨑,たつさき\n".encode(), "t")
+        count, problems = gaiji.import_csv(
+            s, "私用領域コード,文字,備考\nU+E000,髙,はしご\nU+E001,﨑,たつさき\n".encode(), "t"
+        )
         assert (count, problems) == (2, [])
         count, problems = gaiji.import_csv(s, "U+E002,吉,\n0041,A,\nU+E003,,\n".encode(), "t")
         assert count == 0 and [p[:3] for p in problems] == ["2行目", "3行目"]
@@ -108,7 +112,9 @@ def test_cp932_export_reduces_or_maps_back(migrator, app, back):
         )
     assert done.reductions >= 1
     text = (out / "residents_fujinomiya.csv").read_bytes().decode("cp932")
-    choices = list(csv.reader(io.StringIO((out / "reductions_fujinomiya.csv").read_text(encoding="utf-8-sig"))))
+    choices = list(
+        csv.reader(io.StringIO((out / "reductions_fujinomiya.csv").read_text(encoding="utf-8-sig")))
+    )
     if back:
         assert "\ue006田" in text and choices[1][1:] == ["氏", "\U00020bb7田", "\ue006田", "外字コード"]
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 
 from modules.migration.models import MigrationRun, PersonExtra
@@ -11,7 +13,9 @@ from tests.migration.conftest import family, person
 
 def _events(s, atena: int) -> list[ResidentEvent]:
     pid = s.scalar(sa.select(Person.id).where(Person.atena_no == atena))
-    return list(s.scalars(sa.select(ResidentEvent).where(ResidentEvent.person_id == pid).order_by(ResidentEvent.id)))
+    return list(
+        s.scalars(sa.select(ResidentEvent).where(ResidentEvent.person_id == pid).order_by(ResidentEvent.id))
+    )
 
 
 def test_dry_run_reports_and_writes_nothing(migrator):
@@ -41,7 +45,9 @@ def test_import_gives_the_history_the_file_implies(migrator):
         [born] = _events(s, 100003)
         assert born.kind == EventKind.birth
         moved = _events(s, 100005)
-        assert [e.kind for e in moved] == ["move_in", "move_out"] and moved[1].effective_on.isoformat() == "2020-03-01"
+        assert [e.kind for e in moved] == ["move_in", "move_out"] and moved[
+            1
+        ].effective_on.isoformat() == "2020-03-01"
         died = _events(s, 100006)
         assert [e.kind for e in died] == ["move_in", "death"]
         struck = _events(s, 100007)
@@ -68,7 +74,9 @@ def test_reimport_changes_nothing(migrator):
 def test_one_changed_field_is_one_correction_event(migrator):
     migrator.run("fujinomiya", migrator.file(family()))
     rows = family()
-    rows[1] = person(宛名番号="100002", 続柄="妻", 名="花子", 名_フリガナ="ハナコ", 性別="2", 生年月日="19720203")
+    rows[1] = person(
+        宛名番号="100002", 続柄="妻", 名="花子", 名_フリガナ="ハナコ", 性別="2", 生年月日="19720203"
+    )
     path = migrator.file(rows, name="residents_fix.csv")
     outcome = migrator.run("fujinomiya", path)
     assert (outcome.added, outcome.corrected, outcome.unchanged) == (0, 1, 6)
@@ -82,8 +90,7 @@ def test_one_changed_field_is_one_correction_event(migrator):
 
 def test_killed_import_resumes_to_the_same_result(migrator):
     rows = [
-        person(宛名番号=str(200000 + i), 世帯番号=str(600000 + i), 名_フリガナ="タロウ")
-        for i in range(25)
+        person(宛名番号=str(200000 + i), 世帯番号=str(600000 + i), 名_フリガナ="タロウ") for i in range(25)
     ]
     path = migrator.file(rows)
 
@@ -94,10 +101,8 @@ def test_killed_import_resumes_to_the_same_result(migrator):
         if done >= 10:
             raise Killed
 
-    try:
+    with contextlib.suppress(Killed):
         migrator.run_with("fujinomiya", path, kill, batch=5)
-    except Killed:
-        pass
     with migrator.session("fujinomiya") as s:
         run = s.scalars(sa.select(MigrationRun).order_by(MigrationRun.id.desc())).first()
         assert run.state == "applying" and run.added == 10
@@ -107,7 +112,10 @@ def test_killed_import_resumes_to_the_same_result(migrator):
     with migrator.session("fujinomiya") as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Person).where(Person.atena_no >= 200000)) == 25
         ids = s.scalars(sa.select(Person.id).where(Person.atena_no >= 200000)).all()
-        assert s.scalar(
-            sa.select(sa.func.count()).select_from(ResidentEvent).where(ResidentEvent.person_id.in_(ids))
-        ) == 25
+        assert (
+            s.scalar(
+                sa.select(sa.func.count()).select_from(ResidentEvent).where(ResidentEvent.person_id.in_(ids))
+            )
+            == 25
+        )
         assert s.get(MigrationRun, run.id).state == "done"

@@ -27,7 +27,7 @@ def test_run_is_recorded(migrator):
 
 def test_cutover_refused_before_criteria_are_met(migrator):
     path = migrator.file(family())
-    with pytest.raises(MigrationRefused, match="移行テストがありません|完了基準"):
+    with pytest.raises(MigrationRefused, match=r"移行テストがありません|完了基準"):
         migrator.run("fujinomiya", path, cutover=True)
     rehearsal = migrator.run("fujinomiya", path, control={"persons": 7, "households": 6})
     with migrator.session("fujinomiya") as s:
@@ -38,7 +38,12 @@ def test_cutover_refused_before_criteria_are_met(migrator):
     with pytest.raises(MigrationRefused, match="households"):
         migrator.run("fujinomiya", path, cutover=True)
     with migrator.session("fujinomiya") as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(MigrationRun).where(MigrationRun.mode == "cutover")) == 0
+        assert (
+            s.scalar(
+                sa.select(sa.func.count()).select_from(MigrationRun).where(MigrationRun.mode == "cutover")
+            )
+            == 0
+        )
 
 
 def test_cutover_allowed_once_the_last_rehearsal_met_every_criterion(migrator):
@@ -68,6 +73,8 @@ def test_sample_finds_a_difference(migrator):
 
 def test_operator_override_is_recorded(migrator):
     path = migrator.file(family())
-    outcome = migrator.run("fujinomiya", path, cutover=True, override_reason="旧システム停止のため本日移行（課長承認）")
+    outcome = migrator.run(
+        "fujinomiya", path, cutover=True, override_reason="旧システム停止のため本日移行（課長承認）"
+    )
     run = _run(migrator, outcome.run_id)
     assert run.mode == "cutover" and run.override_reason.startswith("旧システム停止")
