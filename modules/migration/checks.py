@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modules.migration import layout
-from modules.migration.reading import Problem, map_gaiji
+from modules.migration.reading import PRIVATE_USE, Problem, map_gaiji
 from modules.residents.public import (
     HEAD_RELATIONSHIP,
     ITEM_FIELDS,
@@ -68,6 +68,7 @@ FOREIGN_ONLY = (
     "residence_from",
 )
 JAPANESE_ONLY = ("honseki", "hitto_sha", "kyuuji", "kyuuji_kana")
+COLUMN_OF = {c.item: c.name for c in layout.PERSON_COLUMNS}
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -118,6 +119,7 @@ class PersonChecker:
         self.file = file
         self.gaiji = gaiji
         self.header: Header | None = None
+        self.slots: list[tuple[str, int | None]] = []
         self.problems: list[Problem] = []
         self.seen: dict[int, int] = {}  # 宛名番号 → the line that gave it first
         self.households: dict[int, _Household] = {}
@@ -128,6 +130,7 @@ class PersonChecker:
     def take_header(self, cells: list[str]) -> bool:
         self.header = Header(self.file, cells, layout.PERSON_COLUMNS)
         self.problems += self.header.problems
+        self.slots = [(c.name, self.header.index.get(c.name)) for c in layout.PERSON_COLUMNS]
         return not self.header.problems
 
     def _problem(self, line: int, column: str, value: str, rule: str) -> None:
@@ -138,14 +141,14 @@ class PersonChecker:
         assert self.header is not None
         index = self.header.index
         before = len(self.problems)
-        raw: dict[str, str] = {}
-        for column in layout.PERSON_COLUMNS:
-            i = index.get(column.name)
-            text = cells[i].strip() if i is not None and i < len(cells) else ""
-            text, unmapped = map_gaiji(text, self.gaiji)
-            for char in unmapped:
-                self._problem(line, column.name, text, f"外字表に登録のない外字です（U+{ord(char):04X}）")
-            raw[column.name] = text
+        width = len(cells)
+        raw = {name: (cells[i].strip() if i is not None and i < width else "") for name, i in self.slots}
+        if PRIVATE_USE.search("".join(cells)):  # most rows have no 外字: one search for the whole row
+            for name, text in raw.items():
+                text, unmapped = map_gaiji(text, self.gaiji)
+                for char in unmapped:
+                    self._problem(line, name, text, f"外字表に登録のない外字です（U+{ord(char):04X}）")
+                raw[name] = text
         if len(cells) != len(self.header.index):
             self._problem(
                 line,
@@ -261,7 +264,7 @@ class PersonChecker:
         for item, limit in LIMITS.items():
             found = extras.get(item[6:]) if item.startswith("extra.") else out.get(item)
             if isinstance(found, str) and len(found) > limit:
-                col = next(c.name for c in layout.PERSON_COLUMNS if c.item == item)
+                col = COLUMN_OF[item]
                 self._problem(line, col, found[:40], f"{limit}文字を超えています（{len(found)}文字）")
         # Items of the 外国人住民 only (住基法30条の45), items of the 日本人住民 only (本籍・筆頭者・旧氏).
         if foreign:
@@ -276,14 +279,14 @@ class PersonChecker:
                         self._problem(line, col, "", "中長期在留者には必須の項目です")
         elif citizenship == "japanese":
             for item in FOREIGN_ONLY:
-                col = next(c.name for c in layout.PERSON_COLUMNS if c.item == item)
+                col = COLUMN_OF[item]
                 if raw[col]:
                     self._problem(
                         line, col, raw[col], "日本人住民には記載しない項目です（外国人住民の記載事項）"
                     )
         if citizenship == "foreign":
             for item in JAPANESE_ONLY:
-                col = next(c.name for c in layout.PERSON_COLUMNS if c.item == item)
+                col = COLUMN_OF[item]
                 if raw[col]:
                     self._problem(
                         line, col, raw[col], "外国人住民には記載しない項目です（日本人住民の記載事項）"

@@ -82,7 +82,9 @@ def _households(session: Session, numbers: set[int]) -> dict[int, int]:
     missing = sorted(numbers - found.keys())
     if missing:
         now = utcnow()
-        session.execute(sa.insert(Household), [{"household_no": n, "created_at": now} for n in missing])
+        session.connection().execute(
+            sa.insert(Household), [{"household_no": n, "created_at": now} for n in missing]
+        )
         found.update(
             session.execute(
                 sa.select(Household.household_no, Household.id).where(Household.household_no.in_(missing))
@@ -100,16 +102,23 @@ def apply_incoming(
         return result
     now = utcnow()
     household_ids = _households(session, {r.household_no for r in rows})
+    # The stored items of the persons already there, read as plain rows (cheap); only a person whose
+    # items differ is loaded as an object and changed.
+    columns = [getattr(Person, f) for f in SNAPSHOT_FIELDS]
     existing = {
-        p.atena_no: p
-        for p in session.scalars(sa.select(Person).where(Person.atena_no.in_([r.atena_no for r in rows])))
+        r.atena_no: r
+        for r in session.execute(
+            sa.select(Person.id, Person.atena_no, Person.mynumber_digest, *columns).where(
+                Person.atena_no.in_([r.atena_no for r in rows])
+            )
+        )
     }
     new_rows: list[dict[str, Any]] = []
     new_incoming: list[Incoming] = []
     for row in rows:
         values = {**row.items, "household_id": household_ids[row.household_no]}
-        person = existing.get(row.atena_no)
-        if person is None:
+        stored = existing.get(row.atena_no)
+        if stored is None:
             record: dict[str, Any] = {
                 **{f: values.get(f, FIELD_DEFAULTS.get(f)) for f in SNAPSHOT_FIELDS},
                 "atena_no": row.atena_no,
@@ -122,12 +131,14 @@ def apply_incoming(
             new_rows.append(record)
             new_incoming.append(row)
             continue
-        before = {f: getattr(person, f) for f in SNAPSHOT_FIELDS if getattr(person, f) != values[f]}
+        mapping = stored._mapping
+        before = {f: mapping[f] for f in SNAPSHOT_FIELDS if mapping[f] != values[f]}
         digest = vault.digest(row.mynumber) if row.mynumber else None
-        number_changed = digest != person.mynumber_digest
+        number_changed = digest != stored.mynumber_digest
         if not before and not number_changed:
             result.unchanged += 1
             continue
+        person = session.get_one(Person, stored.id)
         for f in before:
             setattr(person, f, values[f])
         if number_changed:
@@ -156,8 +167,11 @@ def apply_incoming(
         )
         result.corrected += 1
         result.corrected_atena.append(row.atena_no)
+        session.flush()
     if new_rows:
-        session.execute(sa.insert(Person), new_rows)
+        # Plain executemany on the connection (psycopg pipelines it), as the demo loader does.
+        conn = session.connection()
+        conn.execute(sa.insert(Person), new_rows)
         ids = dict(
             session.execute(
                 sa.select(Person.atena_no, Person.id).where(
@@ -197,7 +211,7 @@ def apply_incoming(
                         "note": f"{row.removal_note or '消除'}（移行 {source}）"[:500],
                     }
                 )
-        session.execute(sa.insert(ResidentEvent), events)
+        conn.execute(sa.insert(ResidentEvent), events)
         result.added = len(new_rows)
     # Each touched household's head is its living 世帯主 (the file was checked to have exactly one).
     touched = list(set(household_ids.values()))
@@ -209,9 +223,10 @@ def apply_incoming(
         .limit(1)
         .scalar_subquery()
     )
+    # Only a household whose head is not already that person is written (a re-import changes nothing).
     session.execute(
         sa.update(Household)
-        .where(Household.id.in_(touched))
+        .where(Household.id.in_(touched), Household.head_person_id.is_distinct_from(heads))
         .values(head_person_id=heads, version=Household.version + 1)
         .execution_options(synchronize_session=False)
     )

@@ -64,11 +64,13 @@ def test_reimport_changes_nothing(migrator):
     with migrator.session("fujinomiya") as s:
         before = s.scalar(sa.select(sa.func.count()).select_from(ResidentEvent))
         versions = dict(s.execute(sa.select(Person.atena_no, Person.version)).all())
+        households = dict(s.execute(sa.select(Household.id, Household.version)).all())
     again = migrator.run("fujinomiya", path)
     assert (again.added, again.corrected, again.unchanged) == (0, 0, 7)
     with migrator.session("fujinomiya") as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(ResidentEvent)) == before
         assert dict(s.execute(sa.select(Person.atena_no, Person.version)).all()) == versions
+        assert dict(s.execute(sa.select(Household.id, Household.version)).all()) == households
 
 
 def test_one_changed_field_is_one_correction_event(migrator):
