@@ -269,22 +269,31 @@ def summarise(checked: _Checked) -> dict[str, Any]:
 
 
 def _extras(session: Session, batch: list[Parsed]) -> None:
-    """The layout's items the register does not hold, written only where they changed."""
+    """The layout's items the register does not hold, written only where they changed (plain rows:
+    a batch of new persons is one multi-row insert)."""
     numbers = [p.incoming.atena_no for p in batch]
-    stored = {
-        e.atena_no: e
-        for e in session.scalars(sa.select(PersonExtra).where(PersonExtra.atena_no.in_(numbers)))
-    }
+    stored: dict[int, dict[str, Any]] = dict(
+        session.execute(
+            sa.select(PersonExtra.atena_no, PersonExtra.items).where(PersonExtra.atena_no.in_(numbers))
+        ).all()
+    )
+    conn = session.connection()
+    fresh = [
+        {"atena_no": p.incoming.atena_no, "items": p.extras}
+        for p in batch
+        if p.incoming.atena_no not in stored and p.extras
+    ]
+    if fresh:
+        conn.execute(sa.insert(PersonExtra), fresh)
     for p in batch:
-        row = stored.get(p.incoming.atena_no)
-        if row is None and p.extras:
-            session.add(PersonExtra(atena_no=p.incoming.atena_no, items=p.extras))
-        elif row is not None and row.items != p.extras:
+        atena = p.incoming.atena_no
+        if atena in stored and stored[atena] != p.extras:
             if p.extras:
-                row.items = p.extras
+                conn.execute(
+                    sa.update(PersonExtra).where(PersonExtra.atena_no == atena).values(items=p.extras)
+                )
             else:
-                session.delete(row)
-    session.flush()
+                conn.execute(sa.delete(PersonExtra).where(PersonExtra.atena_no == atena))
 
 
 def _parsed_rows(
