@@ -139,7 +139,6 @@ class PersonChecker:
     def parse(self, line: int, cells: list[str]) -> Parsed | None:
         """The row as the register's values, or None with its problems added (the row is rejected)."""
         assert self.header is not None
-        index = self.header.index
         before = len(self.problems)
         width = len(cells)
         raw = {name: (cells[i].strip() if i is not None and i < width else "") for name, i in self.slots}

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from modules.migration import gaiji, layout
 from modules.migration.exporting import DatabaseSource, export
 from modules.migration.importing import Options, run_import
@@ -31,8 +29,8 @@ from modules.residents.bulk import Generator
 from modules.residents.juminhyo_code import with_check_digit as juminhyo
 from modules.residents.mynumber import with_check_digit as mynumber
 from modules.residents.public import Vault
-from tenant_core.declarations import load_declarations
 from tenant_core.config import PROJECT_ROOT
+from tenant_core.declarations import load_declarations
 from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
 from tenant_core.provisioning import TenantSpec, sync_tenants
@@ -178,13 +176,10 @@ def copy_baseline(db: Any, cp932_path: Path) -> float:
         raw = conn.connection.dbapi_connection
         assert raw is not None
         t0 = time.perf_counter()
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
-            with cur.copy(
-                "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
-            ) as copy:
-                with path.open("rb") as f:
-                    while chunk := f.read(1 << 20):
-                        copy.write(chunk)
+        sql = "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+        with raw.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as f:  # type: ignore[attr-defined]
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
         raw.commit()
         elapsed = time.perf_counter() - t0
         conn.exec_driver_sql("DROP TABLE bench_copy")
