@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from tenant_core.inputs import BoundedIntegerField, KyodoForm
@@ -15,7 +16,13 @@ class UploadForm(KyodoForm):
     seals = FileField(_l("印鑑登録ファイル（CSV、任意）"))
     images = FileField(_l("印影画像（zip、任意）"))
     encoding = SelectField(
-        _l("文字コード"), choices=[("", _l("自動判定")), ("cp932", "cp932 (Shift_JIS)"), ("utf-8", "UTF-8")]
+        _l("文字コード"),
+        choices=[
+            SelectChoice("", _l("自動判定")),
+            SelectChoice("cp932", "cp932 (Shift_JIS)"),
+            SelectChoice("utf-8", "UTF-8"),
+        ],
+        default="",
     )
     dry_run = BooleanField(_l("検査のみ（ドライラン）"), default=True)
     accept_partial = BooleanField(_l("問題のない行だけ反映する"))

@@ -56,6 +56,7 @@ class Options:
     control: dict[str, int] = field(default_factory=dict)
     report_dir: Path | None = None
     batch: int = 5000
+    file_name: str = ""  # the name the file had when uploaded (the page stores it under another)
 
 
 @dataclass
@@ -332,7 +333,7 @@ def _start(session: Session, opts: Options, sha: str, seals_sha: str, mode: str)
             return unfinished, True
     run = MigrationRun(
         mode=mode,
-        file_name=opts.persons.name[:300],
+        file_name=(opts.file_name or opts.persons.name)[:300],
         sha256=sha,
         seals_sha256=seals_sha,
         by=opts.by[:120],
@@ -362,7 +363,7 @@ def run_import(
     mode = "dry_run" if opts.dry_run else ("cutover" if opts.cutover else "rehearsal")
     sha = sha256_of(opts.persons)
     seals_sha = sha256_of(opts.seals) if opts.seals else ""
-    source = f"{opts.persons.name} sha256:{sha[:16]}"
+    source = f"{opts.file_name or opts.persons.name} sha256:{sha[:16]}"
     with db.session(schema) as session:
         if opts.cutover and not opts.dry_run:
             rehearsals.allow_cutover(session, slug, opts.by, opts.override_reason)

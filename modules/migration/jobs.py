@@ -43,6 +43,7 @@ def import_job(ctx: JobContext, token: str) -> dict[str, Any]:
         override_reason=options.get("override_reason", ""),
         control={k: int(v) for k, v in options.get("control", {}).items()},
         report_dir=directory / "report",
+        file_name=options.get("file_name", ""),
     )
     ctx.session.close()  # the import commits batch by batch in sessions of its own
     try:

@@ -13,6 +13,7 @@ from modules.migration.forms import GaijiForm, GaijiImportForm, UploadForm
 from modules.migration.jobs import import_job, upload_dir
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
+from tenant_core.inputs import printable
 from tenant_core.jobs import enqueue
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
@@ -72,6 +73,7 @@ def upload():
         if v is not None
     }
     options = {
+        "file_name": printable(form.persons.data.filename or "", 200),
         "by": g.user.operator_id,
         "encoding": form.encoding.data,
         "dry_run": form.dry_run.data,
