@@ -26,6 +26,7 @@ from modules.migration import layout, report
 from modules.migration.checks import Header, Parsed, PersonChecker, parse_date
 from modules.migration.models import GaijiEntry, MigrationRun, PersonExtra
 from modules.migration.reading import Problem, detect, rows, sha256_of
+from modules.migration.spool import Spool
 from modules.residents.public import Vault, advance_counters, apply_incoming, get_persons
 from modules.seals.public import IncomingSeal, SealError, apply_seals, check_image
 from tenant_core.db import Database
@@ -175,8 +176,10 @@ def _open_images(opts: Options, problems: list[Problem]) -> zipfile.ZipFile | No
         return None
 
 
-def check_files(session: Session, opts: Options, progress: Progress | None = None) -> _Checked:
-    """Pass one: every rule of every row; nothing is written."""
+def check_files(
+    session: Session, opts: Options, progress: Progress | None = None, spool: Spool | None = None
+) -> _Checked:
+    """Pass one: every rule of every row; nothing is written. The rows without a problem go to ``spool``."""
     file = opts.persons.name
     encoding, bad = detect(opts.persons, opts.encoding)
     if encoding is None:
@@ -195,7 +198,9 @@ def check_files(session: Session, opts: Options, progress: Progress | None = Non
         if not any(c.strip() for c in cells):
             continue  # a blank line (Excel leaves one at the end)
         checker.rows_read += 1
-        checker.parse(line, cells)
+        parsed = checker.parse(line, cells)
+        if parsed is not None and spool is not None:
+            spool.add(parsed)
         if progress and checker.rows_read % 20000 == 0:
             progress(0, f"検査中 {checker.rows_read:,}行")
     bad_households = checker.finish() if header_ok else set()
@@ -297,22 +302,13 @@ def _extras(session: Session, batch: list[Parsed]) -> None:
                 conn.execute(sa.delete(PersonExtra).where(PersonExtra.atena_no == atena))
 
 
-def _parsed_rows(
-    opts: Options, checked: _Checked, gaiji: dict[str, str], after_line: int
-) -> Iterator[Parsed]:
+def _parsed_rows(checked: _Checked, spool: Spool, after_line: int) -> Iterator[Parsed]:
     """Pass two: the rows to apply (no problem, household kept), after the checkpoint's line."""
-    assert checked.encoding is not None
-    checker = PersonChecker(opts.persons.name, gaiji)
-    for line, cells in rows(opts.persons, checked.encoding):
-        if checker.header is None:
-            checker.take_header(cells)
+    rejected = checked.checker.rejected_lines if checked.checker else set()
+    for parsed in spool:
+        if parsed.line <= after_line or parsed.line in rejected:
             continue
-        if line <= after_line or line in (checked.checker.rejected_lines if checked.checker else ()):
-            continue
-        if not any(c.strip() for c in cells):
-            continue
-        parsed = checker.parse(line, cells)
-        if parsed is None or parsed.incoming.household_no in checked.bad_households:
+        if parsed.incoming.household_no in checked.bad_households:
             continue
         yield parsed
 
@@ -373,8 +369,13 @@ def run_import(
             run.override_reason = opts.override_reason.strip()[:500]
         session.commit()
         run_id = run.id
-        checked = check_files(session, opts, progress)
-        gaiji = gaiji_table(session)
+        spool = None if opts.dry_run else Spool()
+        try:
+            checked = check_files(session, opts, progress, spool)
+        except BaseException:
+            if spool is not None:
+                spool.close()
+            raise
     summary = summarise(checked)
     report_dir = opts.report_dir or Path(".")
     files = report.write(report_dir, f"run{run_id}", checked.problems, summary)
@@ -386,7 +387,9 @@ def run_import(
         run.rows_rejected, run.error_count = summary["rows_rejected"], len(checked.problems)
         run.summary = summary
         run.report_dir = str(report_dir)[:500]
-        if opts.dry_run or refused or checked.encoding is None:
+        if opts.dry_run or refused or checked.encoding is None or spool is None:
+            if spool is not None:
+                spool.close()
             run.state = "refused" if refused else "validated"
             run.finished_at = utcnow()
             run.duration_s = time.perf_counter() - started
@@ -421,12 +424,15 @@ def run_import(
         if after_batch:
             after_batch(done)
 
-    for parsed in _parsed_rows(opts, checked, gaiji, after_line):
-        batch.append(parsed)
-        if len(batch) >= opts.batch:
+    try:
+        for parsed in _parsed_rows(checked, spool, after_line):
+            batch.append(parsed)
+            if len(batch) >= opts.batch:
+                flush()
+        if batch:
             flush()
-    if batch:
-        flush()
+    finally:
+        spool.close()
     with db.session(schema) as session:
         advance_counters(session)
         run = session.get_one(MigrationRun, run_id)
