@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from modules.migration import layout
-from modules.migration.gaiji import Cp932Writer, reverse_table
+from modules.migration.gaiji import Cp932Writer, fits_cp932, reverse_table
 from modules.migration.models import PersonExtra
 from modules.residents.public import Outgoing, Vault, iter_register
 from modules.seals.public import OutgoingSeal, iter_seals
@@ -156,7 +156,7 @@ def export(
         writer.writerow(layout.PERSON_HEADER)
         for outgoing, extras in source.persons(as_of):
             row = person_row(outgoing, extras)
-            if fitter is not None:
+            if fitter is not None and not fits_cp932("".join(row)):
                 fitted = []
                 for name, value in zip(layout.PERSON_HEADER, row, strict=True):
                     before = len(fitter.choices)

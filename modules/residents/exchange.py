@@ -11,6 +11,7 @@ Each call is one batch in the caller's transaction (flushed, never committed).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from modules.residents.models import (
     Status,
 )
 from modules.residents.mynumber import Vault
+from tenant_core.db import TENANT
 from tenant_core.models import utcnow
 
 # The items a migration file carries for a person: the snapshot without the internal household id.
@@ -66,6 +68,33 @@ class Applied:
     corrected: int = 0
     unchanged: int = 0
     corrected_atena: list[int] = field(default_factory=list)
+
+
+def _insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows: by COPY on PostgreSQL (the fastest way it has to take rows in), else executemany.
+
+    The rows go through the session's own connection, so they are in its transaction.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not rows:
+        conn.execute(sa.insert(table), rows)
+        return
+    from psycopg import sql
+
+    schema = conn.get_execution_options().get("schema_translate_map", {}).get(TENANT)
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(schema, table.name) if schema else sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c]) if c in json_columns and row[c] is not None else row[c] for c in columns]
+            )
 
 
 def _first_event(items: dict[str, Any]) -> EventKind:
@@ -169,9 +198,7 @@ def apply_incoming(
         result.corrected_atena.append(row.atena_no)
         session.flush()
     if new_rows:
-        # Plain executemany on the connection (psycopg pipelines it), as the demo loader does.
-        conn = session.connection()
-        conn.execute(sa.insert(Person), new_rows)
+        _insert_rows(session, Person.__table__, new_rows)  # type: ignore[arg-type]
         ids = dict(
             session.execute(
                 sa.select(Person.atena_no, Person.id).where(
@@ -211,7 +238,7 @@ def apply_incoming(
                         "note": f"{row.removal_note or '消除'}（移行 {source}）"[:500],
                     }
                 )
-        conn.execute(sa.insert(ResidentEvent), events)
+        _insert_rows(session, ResidentEvent.__table__, events)  # type: ignore[arg-type]
         result.added = len(new_rows)
     # Each touched household's head is its living 世帯主 (the file was checked to have exactly one).
     touched = list(set(household_ids.values()))
@@ -266,15 +293,16 @@ def iter_register(
     個人番号 is decrypted only when a vault is given.
     """
     households = dict(session.execute(sa.select(Household.id, Household.household_no)).all())
+    columns = [getattr(Person, f) for f in SNAPSHOT_FIELDS]
     last = -1
     while True:
-        persons = (
-            session.execute(
-                sa.select(Person).where(Person.atena_no > last).order_by(Person.atena_no).limit(batch)
-            )
-            .scalars()
-            .all()
-        )
+        # Plain rows, not objects: the register is read once, nothing is changed.
+        persons = session.execute(
+            sa.select(Person.id, Person.atena_no, Person.mynumber_token, *columns)
+            .where(Person.atena_no > last)
+            .order_by(Person.atena_no)
+            .limit(batch)
+        ).all()
         if not persons:
             return
         last = persons[-1].atena_no
@@ -283,15 +311,17 @@ def iter_register(
             events = session.execute(
                 sa.select(ResidentEvent.person_id, ResidentEvent.after)
                 .where(
-                    ResidentEvent.person_id.in_([p.id for p in persons]), ResidentEvent.effective_on <= as_of
+                    ResidentEvent.person_id.in_([p.id for p in persons]),
+                    ResidentEvent.effective_on <= as_of,
                 )
                 .order_by(ResidentEvent.person_id, ResidentEvent.effective_on, ResidentEvent.id)
             ).all()
             for person_id, after in events:
                 states.setdefault(person_id, {}).update(from_json(after))
         for p in persons:
+            mapping = p._mapping
             if as_of is None:
-                values = {f: getattr(p, f) for f in SNAPSHOT_FIELDS}
+                values = {f: mapping[f] for f in SNAPSHOT_FIELDS}
             elif p.id in states:
                 values = {f: states[p.id].get(f, FIELD_DEFAULTS.get(f)) for f in SNAPSHOT_FIELDS}
             else:
@@ -299,4 +329,3 @@ def iter_register(
             items = {f: values[f] for f in ITEM_FIELDS}
             number = vault.decrypt(p.mynumber_token) if vault is not None else None
             yield Outgoing(p.atena_no, households[values["household_id"]], items, number)
-        session.expunge_all()
