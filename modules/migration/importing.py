@@ -454,9 +454,30 @@ def run_import(
         outcome.added, outcome.corrected, outcome.unchanged = run.added, run.corrected, run.unchanged
         outcome.seals_added = run.seals_added
         session.commit()
+    _log(
+        slug,
+        opts,
+        run_id,
+        f"applied: added {outcome.added} corrected {outcome.corrected} seals {outcome.seals_added}",
+    )
     if progress:
         progress(100, "完了")
     return outcome
+
+
+def _log(slug: str, opts: Options, run_id: int, detail: str) -> None:
+    """The run in the city's access log (one entry per run: the run's own record names every count)."""
+    from tenant_core.audit import services as audit
+    from tenant_core.tenancy import find_tenant
+
+    audit.record(
+        "change",
+        screen="migrate.import",
+        target=f"migration:run:{run_id}",
+        detail=f"{detail} file={opts.file_name or opts.persons.name}"[:500],
+        tenant=find_tenant(slug),
+        operator=opts.by,
+    )
 
 
 __all__ = ["MigrationRefused", "Options", "Outcome", "run_import"]

@@ -78,3 +78,16 @@ def test_operator_override_is_recorded(migrator):
     )
     run = _run(migrator, outcome.run_id)
     assert run.mode == "cutover" and run.override_reason.startswith("旧システム停止")
+
+
+def test_runs_and_overrides_are_in_the_access_log(migrator, app):
+    from tests.seals.conftest import log
+
+    path = migrator.file(family())
+    outcome = migrator.run("fujinomiya", path, cutover=True, override_reason="課長承認")
+    entries = [(e.screen, e.target, e.outcome, e.operator) for e in log(app, "fujinomiya")]
+    assert ("migrate", "migration:cutover:-", "override", "test:migrator") in entries
+    assert ("migrate.import", f"migration:run:{outcome.run_id}", "ok", "test:migrator") in entries
+    assert not any(
+        e[1] and e[1].startswith("migration:") for e in [(x.screen, x.target) for x in log(app, "fuji")]
+    )
