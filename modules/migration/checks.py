@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from modules.migration import layout
+from modules.migration.keys import KeyStore
 from modules.migration.reading import PRIVATE_USE, Problem, map_gaiji
 from modules.residents.public import (
     HEAD_RELATIONSHIP,
@@ -84,16 +85,6 @@ class Parsed:
     extras: dict[str, Any]
 
 
-@dataclass
-class _Household:
-    heads: int = 0
-    head_lines: list[int] = field(default_factory=list)
-    first_line: int = 0
-    address: str | None = None
-    valid_members: int = 0
-    problems: int = 0
-
-
 class Header:
     """Where each column of the file is, by its name; a missing required column is a problem of line 1."""
 
@@ -121,11 +112,10 @@ class PersonChecker:
         self.header: Header | None = None
         self.slots: list[tuple[str, int | None]] = []
         self.problems: list[Problem] = []
-        self.seen: dict[int, int] = {}  # 宛名番号 → the line that gave it first
-        self.households: dict[int, _Household] = {}
+        self.keys = KeyStore()  # on disk: memory does not grow with the file
+        self.bad_households: set[int] = set()
         self.rejected_lines: set[int] = set()
         self.rows_read = 0
-        self.counts: Counter[tuple[str, str, int]] = Counter()  # (状態, 住民種別, 世帯番号) of valid rows
 
     def take_header(self, cells: list[str]) -> bool:
         self.header = Header(self.file, cells, layout.PERSON_COLUMNS)
@@ -304,14 +294,6 @@ class PersonChecker:
             self._problem(line, "住民となった年月日", raw["住民となった年月日"], "生年月日より前の日付です")
         if since and left and left < since:
             self._problem(line, "消除年月日", raw["消除年月日"], "住民となった年月日より前の日付です")
-        atena = out.get("atena_no")
-        if atena is not None:
-            if atena in self.seen:
-                self._problem(
-                    line, "宛名番号", str(atena), f"宛名番号が重複しています（{self.seen[atena]}行目と同じ）"
-                )
-            else:
-                self.seen[atena] = line
         if status_code == layout.STRUCK_OFF:
             extras["status"] = layout.STRUCK_OFF
         self._household(line, out, raw, valid=len(self.problems) == before)
@@ -329,45 +311,51 @@ class PersonChecker:
         return Parsed(line, incoming, extras)
 
     def _household(self, line: int, out: dict[str, Any], raw: dict[str, str], valid: bool) -> None:
-        number = out.get("household_no")
-        if number is None:
-            return
-        h = self.households.get(number)
-        if h is None:
-            h = self.households[number] = _Household(first_line=line)
-        if valid:
-            h.valid_members += 1
-            self.counts[(raw["状態"], raw["住民種別"], number)] += 1
-        if out.get("status") != STATUS_RESIDENT:
-            return  # the rules of a household are of its living members
-        if out.get("relationship") == HEAD_RELATIONSHIP:
-            h.heads += 1
-            h.head_lines.append(line)
-        address = "\x1f".join((raw["町字"], raw["番地"], raw["方書"]))
-        if h.address is None:
-            h.address = address
-        elif address != h.address:
-            h.problems += 1
-            self._problem(
-                line, "町字", raw["町字"] + raw["番地"] + raw["方書"], "同じ世帯の世帯員と住所が違います"
+        """The row's keys, for the rules that need the whole file (duplicates, households)."""
+        self.keys.add(
+            (
+                line,
+                out.get("atena_no"),
+                out.get("household_no"),
+                out.get("status") == STATUS_RESIDENT,
+                out.get("relationship") == HEAD_RELATIONSHIP,
+                raw["町字"] + "\x1f" + raw["番地"] + "\x1f" + raw["方書"],
+                valid,
+                raw["状態"],
+                raw["住民種別"],
             )
-            self.rejected_lines.add(line)
+        )
+
+    def has_atena(self, atena: int) -> bool:
+        return self.keys.has_atena(atena)
 
     def finish(self) -> set[int]:
-        """The households' rules, once every row is read; the 世帯番号 whose every row is rejected."""
+        """The rules of the whole file, once every row is read; the 世帯番号 whose every row is rejected."""
+        for line, atena, first in self.keys.duplicates():
+            self._problem(line, "宛名番号", str(atena), f"宛名番号が重複しています（{first}行目と同じ）")
+            self.rejected_lines.add(line)
         bad: set[int] = set()
-        for number, h in self.households.items():
-            if h.address is None:
-                continue  # no living member: a household of 除票 only
-            if h.heads == 0:
+        for line, household, address in self.keys.elsewhere():
+            self._problem(line, "町字", address.replace("\x1f", ""), "同じ世帯の世帯員と住所が違います")
+            self.rejected_lines.add(line)
+            bad.add(household)
+        for household, first_line, heads, head_lines in self.keys.heads():
+            if heads == 0:
                 self._problem(
-                    h.first_line, "続柄", str(number), f"世帯に世帯主がいません（世帯番号 {number}）"
+                    first_line, "続柄", str(household), f"世帯に世帯主がいません（世帯番号 {household}）"
                 )
-            elif h.heads > 1:
-                for head_line in h.head_lines:
+            else:
+                for head_line in head_lines:
                     self._problem(
-                        head_line, "続柄", HEAD_RELATIONSHIP, f"世帯主が2人以上います（世帯番号 {number}）"
+                        head_line, "続柄", HEAD_RELATIONSHIP, f"世帯主が2人以上います（世帯番号 {household}）"
                     )
-            if h.heads != 1 or h.problems:
-                bad.add(number)
+            bad.add(household)
+        self.bad_households = bad
         return bad
+
+    def tally(self) -> tuple[int, Counter[str], Counter[str], int]:
+        """Valid rows (after ``finish``), by 状態 code and 住民種別 code, and their households."""
+        return self.keys.tally(self.rejected_lines, self.bad_households)
+
+    def close(self) -> None:
+        self.keys.close()

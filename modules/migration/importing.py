@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zipfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,7 +218,7 @@ def check_files(
             checked.seals_read += 1
             if seal is None:
                 checked.seal_lines_rejected.add(line)
-            elif seal.atena_no in checker.seen:
+            elif checker.has_atena(seal.atena_no):
                 checked.seals_valid += 1
             else:
                 pending.append((line, seal))
@@ -249,24 +248,16 @@ def summarise(checked: _Checked) -> dict[str, Any]:
     checker = checked.checker
     if checker is None:
         return {"rows_read": 0, "rows_valid": 0, "rows_rejected": 0}
-    by_status: Counter[str] = Counter()
-    by_citizenship: Counter[str] = Counter()
-    households: set[int] = set()
-    valid = 0
-    for (status, citizenship, number), n in checker.counts.items():
-        if number in checked.bad_households:
-            continue
-        valid += n
-        by_status[STATUS_LABELS.get(status, status)] += n
-        by_citizenship[CITIZENSHIP_LABELS.get(citizenship, citizenship)] += n
-        households.add(number)
+    valid, statuses, citizenships, households = checker.tally()
+    by_status = {STATUS_LABELS.get(k, k): n for k, n in sorted(statuses.items())}
+    by_citizenship = {CITIZENSHIP_LABELS.get(k, k): n for k, n in sorted(citizenships.items())}
     return {
         "rows_read": checker.rows_read,
         "rows_valid": valid,
         "rows_rejected": checker.rows_read - valid,
-        "by_status": dict(by_status),
-        "by_citizenship": dict(by_citizenship),
-        "households": len(households),
+        "by_status": by_status,
+        "by_citizenship": by_citizenship,
+        "households": households,
         "seals_read": checked.seals_read,
         "seals_valid": checked.seals_valid,
         "seals_rejected": checked.seals_read - checked.seals_valid,
@@ -377,6 +368,8 @@ def run_import(
                 spool.close()
             raise
     summary = summarise(checked)
+    if checked.checker is not None:
+        checked.checker.close()
     report_dir = opts.report_dir or Path(".")
     files = report.write(report_dir, f"run{run_id}", checked.problems, summary)
     refused = bool(checked.problems) and not opts.accept_partial

@@ -129,6 +129,7 @@ def compare_sample(session: Session, run: MigrationRun, path: Path, size: int, o
             sample.append(parsed)
         elif (j := rng.randrange(seen)) < size:
             sample[j] = parsed
+    checker.close()
     persons = get_persons(session, [p.incoming.atena_no for p in sample])
     mismatches = 0
     table: list[list[object]] = []
