@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import datetime as dt
 import random
+import resource
 import sys
 import tempfile
 import threading
@@ -144,12 +146,22 @@ class PeakRss:
         self.peak = max(self.peak, self.now())
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, func: Callable[[], Any]) -> tuple[float, int, Any]:
+    """Wall time, this process's CPU time (the machine is shared: wall time includes waiting for a core)
+    and peak resident memory of one phase."""
     with PeakRss() as rss:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         result = func()
-        elapsed = time.perf_counter() - t0
-    print(f"  {label:<44} {elapsed:7.1f} s   peak RSS {rss.peak / 2**20:7.0f} MiB", flush=True)
+        elapsed, cpu = time.perf_counter() - t0, _cpu() - c0
+    print(
+        f"  {label:<44} {elapsed:7.1f} s  (CPU {cpu:6.1f} s)   peak RSS {rss.peak / 2**20:7.0f} MiB",
+        flush=True,
+    )
     return elapsed, rss.peak, result
 
 
@@ -228,7 +240,9 @@ def main() -> int:
             t_again, _m, again = timed("re-import of the same file (no change)", lambda: run(full, False))
             print(f"    unchanged {again.unchanged:,}, corrected {again.corrected:,}")
             t_copy = copy_baseline(db, full)
-            print(f"  {'PostgreSQL COPY of the same rows':<44} {t_copy:7.1f} s")
+            print(f"  {'PostgreSQL COPY of the same rows':<44} {t_copy:7.1f} s", flush=True)
+            with open("/proc/loadavg") as f:
+                print(f"  (load average now: {f.read().split()[0]} on {os.cpu_count()} cores)", flush=True)
 
             def do_export() -> Any:
                 with db.session(f"t_{SLUG}") as s:
