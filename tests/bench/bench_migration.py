@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import datetime as dt
+import os
 import random
 import resource
 import sys
