@@ -350,6 +350,17 @@ class PersonChecker:
                         head_line, "続柄", HEAD_RELATIONSHIP, f"世帯主が2人以上います（世帯番号 {household}）"
                     )
             bad.add(household)
+        # A household is taken whole or not at all: one living member refused leaves the others out too,
+        # so that a partial import never makes a household without its head or half of its members.
+        for household, first_line in list(self.keys.with_rejected_member(self.rejected_lines)):
+            if household not in bad:
+                self._problem(
+                    first_line,
+                    "世帯番号",
+                    str(household),
+                    "世帯員の行に問題があるため、この世帯は取り込みません",
+                )
+                bad.add(household)
         self.bad_households = bad
         return bad
 

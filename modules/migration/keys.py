@@ -76,6 +76,18 @@ class KeyStore:
         ):
             yield household, first, heads, sorted(int(x) for x in (lines or "").split(",") if x)
 
+    def with_rejected_member(self, rejected: set[int]) -> Iterator[tuple[int, int]]:
+        """(世帯番号, first line) of each household one of whose living members is rejected."""
+        self._ready()
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS rejected (line INTEGER PRIMARY KEY)")
+        self.db.execute("DELETE FROM rejected")
+        self.db.executemany("INSERT OR IGNORE INTO rejected VALUES (?)", ((n,) for n in rejected))
+        yield from self.db.execute(
+            "SELECT household, min(line) FROM k WHERE household IS NOT NULL AND household IN"
+            " (SELECT household FROM k WHERE living AND (NOT valid OR line IN (SELECT line FROM rejected)))"
+            " GROUP BY household"
+        )
+
     def tally(self, rejected: set[int], bad: set[int]) -> tuple[int, Counter[str], Counter[str], int]:
         self._ready()
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS rejected (line INTEGER PRIMARY KEY)")

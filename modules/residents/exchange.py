@@ -144,6 +144,7 @@ def apply_incoming(
     }
     new_rows: list[dict[str, Any]] = []
     new_incoming: list[Incoming] = []
+    left_households: list[int] = []
     for row in rows:
         values = {**row.items, "household_id": household_ids[row.household_no]}
         stored = existing.get(row.atena_no)
@@ -168,6 +169,7 @@ def apply_incoming(
             result.unchanged += 1
             continue
         person = session.get_one(Person, stored.id)
+        left_households.append(stored.household_id)  # its head is looked at again below
         for f in before:
             setattr(person, f, values[f])
         if number_changed:
@@ -241,7 +243,7 @@ def apply_incoming(
         _insert_rows(session, ResidentEvent.__table__, events)  # type: ignore[arg-type]
         result.added = len(new_rows)
     # Each touched household's head is its living 世帯主 (the file was checked to have exactly one).
-    touched = list(set(household_ids.values()))
+    touched = list(set(household_ids.values()) | set(left_households))
     heads = (
         sa.select(Person.id)
         .where(

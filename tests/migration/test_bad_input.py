@@ -207,3 +207,13 @@ def test_half_width_kana_accepted(migrator):
     assert outcome.problems == []
     with migrator.session("fujinomiya") as s:
         assert s.scalar(sa.select(Person.family_kana).where(Person.atena_no == 100001)) == "フジ"
+
+
+def test_partial_import_takes_a_household_whole_or_not_at_all(migrator):
+    rows = family()
+    rows[2]["生年月日"] = "20051345"  # the child of household 500001
+    outcome = migrator.run("fujinomiya", migrator.file(rows), accept_partial=True)
+    assert (2, "世帯番号") in _where(outcome) and (4, "生年月日") in _where(outcome)
+    assert outcome.added == 4  # the three of 500001 are left out together
+    with migrator.session("fujinomiya") as s:
+        assert s.scalar(sa.select(Person.id).where(Person.atena_no == 100001)) is None

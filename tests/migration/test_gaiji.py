@@ -55,8 +55,9 @@ def test_cp932_file_with_unmapped_gaiji(migrator):
         s.commit()
     outcome = migrator.run("fujinomiya", migrator.file(_cp932_with_gaiji(USER_DEFINED_2)))
     assert not outcome.applied
-    [problem] = outcome.problems
+    problem, household = outcome.problems  # the row, and its household left out whole
     assert (problem.line, problem.column) == (2, "氏") and "U+E001" in problem.rule
+    assert (household.line, household.column) == (2, "世帯番号")
     with migrator.session("fujinomiya") as s:
         assert s.scalar(sa.select(Person.id).where(Person.atena_no == 100001)) is None
 
