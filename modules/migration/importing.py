@@ -312,7 +312,8 @@ def _start(session: Session, opts: Options, sha: str, seals_sha: str, mode: str)
             .where(
                 MigrationRun.sha256 == sha,
                 MigrationRun.seals_sha256 == seals_sha,
-                MigrationRun.state == "applying",
+                MigrationRun.state.in_(("applying", "validating")),
+                MigrationRun.mode == mode,
             )
             .order_by(MigrationRun.id.desc())
         ).first()
