@@ -73,7 +73,7 @@ from modules.residents.lookups import (
 )
 from modules.residents.models import Household, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
-from modules.residents.protection import PROTECT_VIEW, Verdict
+from modules.residents.protection import PROTECT_VIEW, Verdict, visible_clause
 from modules.residents.protection import protection_check as _protection_check
 from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
@@ -143,6 +143,7 @@ __all__ = [
     "valid_juminhyo_code",
     "valid_mynumber",
     "vault_for",
+    "visible_clause",
     "wareki",
 ]
 
