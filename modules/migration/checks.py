@@ -50,12 +50,11 @@ LIMITS = {
     "kyuuji": 100,
     "kyuuji_kana": 100,
     "extra.destination": 300,
-    "extra.previous_address": 300,
+    "previous_address": 300,
     "extra.last_reason": 30,
 }
 KANA_ITEMS = ("family_kana", "given_kana", "kyuuji_kana", "tsusho_kana")
 DATE_ITEMS = ("birth_date", "resident_since", "left_on", "residence_until", "residence_from")
-EXTRA_DATES = ("extra.address_since", "extra.notified_on")
 FOREIGN_ONLY = (
     "nationality",
     "foreign_category",
@@ -208,11 +207,10 @@ class PersonChecker:
         out["left_on"] = date("消除年月日")
         out["residence_until"] = date("在留期間満了日")
         out["residence_from"] = date("在留期間の始期")
+        out["address_since"] = date("住所を定めた年月日")
+        out["notified_on"] = date("届出年月日")
+        out["previous_address"] = raw["前住所"] or None
         extras: dict[str, Any] = {}
-        for col, key in (("住所を定めた年月日", "address_since"), ("届出年月日", "notified_on")):
-            day = date(col)
-            if day is not None:
-                extras[key] = raw[col]
         out["town"] = need("町字")
         out["banchi"] = need("番地")
         out["katagaki"] = raw["方書"]
@@ -222,7 +220,6 @@ class PersonChecker:
         for col, key in (
             ("郵便番号", "postal_code"),
             ("転出先住所", "destination"),
-            ("前住所", "previous_address"),
             ("最終異動事由", "last_reason"),
         ):
             if raw[col]:

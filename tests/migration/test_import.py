@@ -38,6 +38,9 @@ def test_import_gives_the_history_the_file_implies(migrator):
     with migrator.session("fujinomiya") as s:
         head = s.scalar(sa.select(Person).where(Person.atena_no == 100001))
         assert head.full_name == "富士\u3000太郎" and head.juminhyo_code == "12345678903"
+        assert (head.address_since.isoformat(), head.notified_on.isoformat()) == ("2000-04-01", "2000-04-10")
+        assert head.previous_address == "静岡県富士宮市宮町1番1号"
+        assert s.get(PersonExtra, 100001).items == {"postal_code": "417-0061"}
         household = s.get(Household, head.household_id)
         assert household.household_no == 500001 and household.head_person_id == head.id
         [entered] = _events(s, 100001)
