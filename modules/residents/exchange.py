@@ -315,6 +315,9 @@ def iter_register(
                 .where(
                     ResidentEvent.person_id.in_([p.id for p in persons]),
                     ResidentEvent.effective_on <= as_of,
+                    # As ``history.person_on`` reads: a cancelled event and its cancellation leave no trace.
+                    ResidentEvent.cancelled_by_id.is_(None),
+                    ResidentEvent.cancels_id.is_(None),
                 )
                 .order_by(ResidentEvent.person_id, ResidentEvent.effective_on, ResidentEvent.id)
             ).all()
