@@ -141,3 +141,12 @@ def test_job_token_of_another_city_finds_nothing(migrating, tmp_path):
         assert not upload_dir("fujinomiya", token).exists()
         with pytest.raises(ValueError):
             upload_dir("fujinomiya", "../fuji/uploads/" + token)
+
+
+def test_an_upload_larger_than_the_platform_limit_is_taken(migrating):
+    client = _client(migrating, "fuji")
+    big = csv_bytes(family()) + b"," * (9 * 1024 * 1024)  # past the 8 MB limit of other requests
+    assert _upload(client, "fuji", big, dry_run="y").status_code == 302
+    anonymous = migrating.test_client()
+    refused = anonymous.post("/fuji/migration/upload", data={"persons": (io.BytesIO(big), "r.csv")})
+    assert refused.status_code == 413
