@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from modules.residents import api, change_views, moveout_views, protection, protection_views, views
+from modules.residents import api, change_views, moveout_views, openapi, protection, protection_views, views
 
 bp = Blueprint("residents", __name__, url_prefix="/<tenant>/residents", template_folder="templates")
 bp.add_url_rule("/", "index", views.index)
@@ -55,3 +55,4 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/api/search", "api_search", api.search)
 bp.add_url_rule("/api/persons/<int:atena_no>", "api_person", api.person)
+bp.add_url_rule("/api/openapi.json", "api_openapi", openapi.openapi_json)
