@@ -74,6 +74,9 @@ class ModuleInfo:
     # (web, worker, command line), after every module's parts are imported: e.g. to register a listener
     # with a module this one requires. It may run more than once per process, so it must be idempotent.
     startup: str | None = None
+    # "package.module:attribute" of each ``tenant_core.printing.DocumentKind`` the module prints in bulk
+    # (a 納税通知書): the printing platform finds them here and never names a module itself.
+    document_kinds: tuple[str, ...] = ()
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:

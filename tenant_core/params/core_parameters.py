@@ -94,4 +94,24 @@ PARAMETERS = [
         editable_by=frozenset(),
         effective_dated=False,
     ),
+    Param(
+        "core.print_box_sheets",
+        Integer(min=10, max=10000),
+        2000,
+        "1箱の枚数（大量印刷）",
+        "Sheets per box (mass printing)",
+        help_ja="大量印刷で1つの箱（PDFファイル）に入れる用紙の上限枚数です。印刷業者の箱・封入機に合わせます。",
+        help_en="The most sheets one box (one PDF file) of a print run holds; set to the printer's boxes.",
+        unit=_l("枚"),
+    ),
+    Param(
+        "core.print_customer_barcode",
+        Boolean(),
+        False,
+        "カスタマバーコードの印字",
+        "Print the customer barcode",
+        help_ja="「はい」なら大量印刷の宛名の下に日本郵便のカスタマバーコードを印字します"
+        "（郵便番号と住所表示番号から作成。バーコード付郵便物の割引の条件です）。",
+        help_en="If yes, Japan Post's customer barcode is printed under the address of bulk-printed documents.",
+    ),
 ]
