@@ -66,13 +66,17 @@ class Rules:
     table: dict[str, dict[str, Any]]
     due_on: dt.date
     unit: int
+    city_code: str  # 全国地方公共団体コード: the 納付番号 of two cities never meet
 
     @classmethod
     def for_year(cls, fiscal_year: int) -> Rules:
+        from flask import g
+
         from tenant_core.params.services import param
 
         on = rates.levy_date(fiscal_year)
         return cls(
+            city_code=g.tenant.code,
             table=rates.rate_table(param("keitax.rates", on)),
             due_on=rates.due_date(fiscal_year, param("keitax.due_month", on), param("keitax.due_day", on)),
             unit=int(param("keitax.rounding", on)),
@@ -280,15 +284,16 @@ def owned_on(vehicle: Vehicle, day: dt.date) -> bool:
 # --- 賦課 -------------------------------------------------------------------------------------
 
 
-def nofu_number(fiscal_year: int, serial: int) -> str:
-    """納付番号: the year, a serial and a check digit (weights 3 and 1, modulus 10), 18 digits."""
-    body = f"{fiscal_year:04d}{serial:013d}"
+def nofu_number(city_code: str, fiscal_year: int, serial: int) -> str:
+    """納付番号 (20 digits): the 団体コード, the year, a serial and a check digit (weights 3 and 1,
+    modulus 10), so that a payment for another city's notice can never match one of this city."""
+    body = f"{city_code:0>6}{fiscal_year:04d}{serial:09d}"
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return body + str((10 - total % 10) % 10)
 
 
 def nofu_valid(text: str) -> bool:
-    return bool(re.fullmatch(r"\d{18}", text)) and nofu_number(int(text[:4]), int(text[4:17])) == text
+    return bool(re.fullmatch(r"\d{20}", text)) and nofu_number(text[:6], int(text[6:10]), int(text[10:19])) == text
 
 
 @dataclass
@@ -412,7 +417,7 @@ def assess_batch(
     if new_rows:
         first = sequences.reserve(session, KeitaxCounter, NOFU, len(new_rows))
         for i, row in enumerate(new_rows):
-            row["nofu_no"] = nofu_number(fiscal_year, first + i)
+            row["nofu_no"] = nofu_number(rules.city_code, fiscal_year, first + i)
         session.execute(sa.insert(Assessment), new_rows)
     session.flush()
     return outcome

@@ -142,7 +142,7 @@ def _number(session: Session, run_id: int, kind: DocumentKind, box_sheets: int) 
     session.execute(
         sa.update(PrintItem)
         .where(PrintItem.id == numbered.c.item_id)
-        .values(seq=numbered.c.n, box_no=(numbered.c.n - 1) / box_sheets + 1)
+        .values(seq=numbered.c.n, box_no=(numbered.c.n - 1) // box_sheets + 1)
         .execution_options(synchronize_session=False)
     )
 
