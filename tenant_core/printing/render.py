@@ -11,6 +11,7 @@ shows it, with the カスタマバーコード under it when the city prints it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +106,21 @@ def draw_sheet(
     canvas.showPage()
 
 
+@contextlib.contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Write compressed page streams without the ASCII85 layer reportlab adds by default: a quarter
+    smaller and faster to write and read. reportlab reads the setting when a file is saved, so it
+    is changed only for the length of a ``save()`` of this package and put back after."""
+    from reportlab import rl_config
+
+    before = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        yield
+    finally:
+        rl_config.useA85 = before
+
+
 def _canvas(path: Path, title: str) -> Any:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
@@ -123,7 +139,8 @@ def render_box(session: Session, run: PrintRun, kind: DocumentKind, folder: Path
     canvas = _canvas(partial, f"{run.title} {box_no}/{run.boxes}")
     for item in items(session, run, box_no):
         draw_sheet(canvas, run, kind, item)
-    canvas.save()
+    with _binary_streams():
+        canvas.save()
     os.replace(partial, target)
     return target
 
@@ -198,7 +215,8 @@ def write_register(session: Session, run: PrintRun, kind: DocumentKind, folder: 
         canvas.drawString(columns[5], y, item.address[:50])
         row_on_page += 1
     canvas.showPage()
-    canvas.save()
+    with _binary_streams():
+        canvas.save()
     os.replace(pdf_path.with_suffix(".pdf.part"), pdf_path)
     book.save(str(xlsx_path))
     return xlsx_path, pdf_path

@@ -54,12 +54,23 @@ def _folder(app, slug, run_id):
         return services.run_dir(get_settings(app).var_dir, find_tenant(slug), run_id)
 
 
-def _pdf_lines(path: Path) -> list[tuple[int, ...] | tuple]:
-    """The machine-readable line of every sheet, by extracting the text of the PDF."""
+# The same line as written in a page's content stream (a PDF string escapes its parentheses).
+RAW_LINE = re.compile(rb"\((KEI-001 No\.\d{7} BOX \d+/\d+ \\\(\d{7}-\d{7}\\\) KEY [^)\s]+)\) Tj")
+
+
+def _pdf_lines(path: Path) -> list[tuple]:
+    """The machine-readable line of every sheet, read from the PDF's pages: from each page's text
+    stream (fast), and by full text extraction for the first and last sheet of the box (slow)."""
     found = []
-    for page in PdfReader(str(path)).pages:
-        match = LINE.search(page.extract_text())
-        assert match, "a sheet without its 通番 line"
+    pages = PdfReader(str(path)).pages
+    for number, page in enumerate(pages):
+        raw = RAW_LINE.search(page.get_contents().get_data())
+        assert raw, "a sheet without its 通番 line"
+        text = raw.group(1).replace(rb"\(", b"(").replace(rb"\)", b")").decode()
+        if number in (0, len(pages) - 1):
+            assert text in page.extract_text()
+        match = LINE.search(text)
+        assert match
         found.append((int(match.group(1)), int(match.group(2)), int(match.group(3)), match.group(6)))
     return found
 
