@@ -36,20 +36,21 @@ CASES = [
     ("light_4_pass_private", dt.date(2018, 7, 1), dt.date(2018, 7, 1), False, 10800, "standard"),
     ("light_4_pass_private", dt.date(2015, 3, 1), dt.date(2015, 3, 1), False, 7200, "old"),
     ("light_4_pass_private", dt.date(2013, 3, 1), dt.date(2013, 3, 1), False, 12900, "heavy"),  # 13y in 2026-03
-    ("light_4_pass_private", dt.date(2013, 4, 1), dt.date(2013, 4, 1), False, 7200, "old"),  # 13y in FY2026... next year
+    ("light_4_pass_private", dt.date(2013, 4, 1), dt.date(2013, 4, 1), False, 12900, "heavy"),  # 13y in 2026-04
+    ("light_4_pass_private", dt.date(2014, 4, 1), dt.date(2014, 4, 1), False, 7200, "old"),  # 13y only in FY2027
     ("light_4_pass_private", dt.date(2025, 6, 1), dt.date(2025, 6, 1), True, 2700, "green"),
     ("light_4_pass_private", dt.date(2024, 6, 1), dt.date(2024, 6, 1), True, 10800, "standard"),  # 2 years on
     ("light_4_pass_private", dt.date(2005, 6, 1), dt.date(2005, 6, 1), True, 7200, "old"),  # EV: no 重課
     ("light_4_pass_business", dt.date(2020, 1, 1), dt.date(2020, 1, 1), False, 6900, "standard"),
-    ("light_4_pass_business", dt.date(2014, 1, 1), dt.date(2014, 1, 1), False, 5500, "old"),
+    ("light_4_pass_business", dt.date(2014, 6, 1), dt.date(2014, 6, 1), False, 5500, "old"),
     ("light_4_pass_business", dt.date(2010, 1, 1), dt.date(2010, 1, 1), False, 8200, "heavy"),
     ("light_4_pass_business", dt.date(2025, 4, 1), dt.date(2025, 4, 1), True, 1800, "green"),
     ("light_4_cargo_private", dt.date(2020, 1, 1), dt.date(2020, 1, 1), False, 5000, "standard"),
-    ("light_4_cargo_private", dt.date(2014, 1, 1), dt.date(2014, 1, 1), False, 4000, "old"),
+    ("light_4_cargo_private", dt.date(2014, 6, 1), dt.date(2014, 6, 1), False, 4000, "old"),
     ("light_4_cargo_private", dt.date(2010, 1, 1), dt.date(2010, 1, 1), False, 6000, "heavy"),
     ("light_4_cargo_private", dt.date(2026, 3, 1), dt.date(2026, 3, 1), True, 1300, "green"),
     ("light_4_cargo_business", dt.date(2020, 1, 1), dt.date(2020, 1, 1), False, 3800, "standard"),
-    ("light_4_cargo_business", dt.date(2014, 1, 1), dt.date(2014, 1, 1), False, 3000, "old"),
+    ("light_4_cargo_business", dt.date(2014, 6, 1), dt.date(2014, 6, 1), False, 3000, "old"),
     ("light_4_cargo_business", dt.date(2010, 1, 1), dt.date(2010, 1, 1), False, 4500, "heavy"),
     ("light_4_cargo_business", dt.date(2025, 5, 1), dt.date(2025, 5, 1), True, 1000, "green"),
     ("light_3", dt.date(2025, 5, 1), dt.date(2025, 5, 1), True, 1000, "green"),
