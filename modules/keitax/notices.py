@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from modules.atena import public as atena
@@ -50,6 +51,9 @@ def subjects(session: Session, fiscal_year: int, city_name: str) -> Iterator[Sub
         if not rows:
             return
         people = atena.get_entries(session, [a.taxpayer_atena_no for a, _plate in rows])
+        # The notice is Japanese whatever the clerk's page language; its words are fixed here, once.
+        with force_locale("ja"):
+            labels = {code: class_label(code) for code in {a.vehicle_class for a, _plate in rows}}
         for a, plate in rows:
             who = people.get(a.taxpayer_atena_no)
             if who is None:
@@ -66,12 +70,15 @@ def subjects(session: Session, fiscal_year: int, city_name: str) -> Iterator[Sub
                     "atena_no": a.taxpayer_atena_no,
                     "plate": plate,
                     "class": a.vehicle_class,
+                    "class_label": labels[a.vehicle_class],
                     "rule": a.rule,
                     "rate": a.rate,
                     "reduction": a.reduction,
                     "amount": a.amount,
                     "nofu_no": a.nofu_no,
                     "due_on": a.due_on.isoformat(),
+                    "due_text": wareki_date(a.due_on),
+                    "year_text": wareki_year(fiscal_year),
                     "correction": a.kind == "correction",
                 },
             )
@@ -82,13 +89,10 @@ def subjects(session: Session, fiscal_year: int, city_name: str) -> Iterator[Sub
 
 def draw_body(canvas: Any, p: dict[str, Any], top: float) -> None:
     """The body of the notice: title, the vehicle, the tax, the 納付番号 and the 納期限."""
-    import datetime as dt
-
-    from reportlab.lib.units import mm
-
+    mm = 72 / 25.4
     x = 20 * mm
     canvas.setFont(GOTHIC, 15)
-    title = f"{wareki_year(int(p['year']))} 軽自動車税（種別割）納税通知書"
+    title = f"{p['year_text']} 軽自動車税（種別割）納税通知書"
     if p.get("correction"):
         title += "（更正）"
     canvas.drawString(x, top, title)
@@ -96,17 +100,19 @@ def draw_body(canvas: Any, p: dict[str, Any], top: float) -> None:
     lines = [
         f"宛名番号　{int(p['atena_no']):010d}",
         f"標識番号　{p['plate']}",
-        f"車種区分　{class_label(str(p['class']))}{RULE_TEXT.get(str(p['rule']), '')}",
+        f"車種区分　{p['class_label']}{RULE_TEXT.get(str(p['rule']), '')}",
         f"税率（年額）　{int(p['rate']):,}円",
         f"減免額　{int(p['reduction']):,}円",
         f"納付額　{int(p['amount']):,}円",
-        f"納期限　{wareki_date(dt.date.fromisoformat(str(p['due_on'])))}",
+        f"納期限　{p['due_text']}",
         f"納付番号　{p['nofu_no']}",
     ]
-    y = top - 12 * mm
+    text = canvas.beginText(x, top - 12 * mm)
+    text.setFont(MINCHO, 10, 7 * mm)
     for line in lines:
-        canvas.drawString(x, y, line)
-        y -= 7 * mm
+        text.textLine(line)
+    canvas.drawText(text)
+    y = top - 12 * mm - len(lines) * 7 * mm
     canvas.setFont(MINCHO, 8)
     canvas.drawString(
         x,

@@ -98,22 +98,24 @@ def bar_pattern(postcode: str, after_town: str) -> str:
 
 
 def draw(canvas: Any, x: float, y: float, pattern: str, point: float = 10.0) -> None:
-    """Draw the bars at (x, y) (the bottom of the long bars), at ``point`` size (8 to 11.5 allowed)."""
-    from reportlab.lib.units import mm
+    """Draw the bars at (x, y) (the bottom of the long bars), at ``point`` size (8 to 11.5 allowed).
 
+    Sizes after the manual at 10 points: bar pitch 1.2 mm, bar width 0.6 mm, long bar 3.6 mm, timing
+    bar 1.2 mm. The bars go out as one filled path (hundreds of thousands of sheets: one operator list
+    per sheet rather than one drawing call per bar).
+    """
+    mm = 72 / 25.4
     scale = point / 10
     pitch, width = 1.2 * mm * scale, 0.6 * mm * scale
     long_, timing = 3.6 * mm * scale, 1.2 * mm * scale
+    half = (long_ + timing) / 2
+    middle = y + (long_ - timing) / 2
+    shapes = {"1": (y, long_), "2": (middle, half), "3": (y, half), "4": (middle, timing)}
+    ops = []
+    for i, bar in enumerate(pattern):
+        bottom, height = shapes[bar]
+        ops.append(f"{x + i * pitch:.2f} {bottom:.2f} {width:.2f} {height:.2f} re")
     canvas.saveState()
     canvas.setFillColorRGB(0, 0, 0)
-    for i, bar in enumerate(pattern):
-        left = x + i * pitch
-        if bar == "1":
-            canvas.rect(left, y, width, long_, stroke=0, fill=1)
-        elif bar == "2":  # upper half: from the middle band to the top
-            canvas.rect(left, y + (long_ - timing) / 2, width, (long_ + timing) / 2, stroke=0, fill=1)
-        elif bar == "3":  # lower half: from the bottom to the middle band
-            canvas.rect(left, y, width, (long_ + timing) / 2, stroke=0, fill=1)
-        else:
-            canvas.rect(left, y + (long_ - timing) / 2, width, timing, stroke=0, fill=1)
+    canvas.addLiteral("\n".join(ops) + "\nf")
     canvas.restoreState()

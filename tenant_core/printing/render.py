@@ -182,38 +182,41 @@ def write_register(session: Session, run: PrintRun, kind: DocumentKind, folder: 
         str(pdf_path.with_suffix(".pdf.part")), pagesize=(width, height), pageCompression=1, invariant=1
     )
     canvas.setTitle(f"{run.title} 発送簿")
-    row_on_page, page = REGISTER_ROWS_PER_PAGE, 0
     columns = (12 * mm, 40 * mm, 60 * mm, 100 * mm, 150 * mm, 170 * mm)
+    page, text = 0, None
 
-    def heading() -> None:
+    def new_page() -> Any:
+        nonlocal page
+        if text is not None:
+            canvas.drawText(text)
+            canvas.showPage()
+        page += 1
         canvas.setFont(GOTHIC, 10)
-        canvas.drawString(
-            12 * mm, height - 12 * mm, f"{kind.label_ja} 発送簿　{run.title}　帳票ID {run.kind}"
-        )
+        canvas.drawString(12 * mm, height - 12 * mm, f"{kind.label_ja} 発送簿　{run.title}　帳票ID {run.kind}")
         canvas.drawRightString(width - 12 * mm, height - 12 * mm, f"{page}")
         canvas.setFont(GOTHIC, 8)
         for x, label in zip(columns, REGISTER_HEADER, strict=True):
             canvas.drawString(x, height - 20 * mm, label)
+        return canvas.beginText()
 
-    for item in items(session, run):
+    for n, item in enumerate(items(session, run)):
         exports.append_row(sheet, (item.seq, item.box_no, item.key, item.name, item.postcode, item.address))
-        if row_on_page >= REGISTER_ROWS_PER_PAGE:
-            if page:
-                canvas.showPage()
-            page += 1
-            heading()
-            row_on_page = 0
-        y = height - (26 + row_on_page * 4) * mm
-        # 通番 and number in the machine font, read back to hold the 発送簿 against the boxes.
-        canvas.setFont(MACHINE_FONT, 7)
-        canvas.drawString(columns[0], y, f"{item.seq:07d}")
-        canvas.drawString(columns[1], y, f"{item.box_no}/{run.boxes}")
-        canvas.drawString(columns[2], y, item.key)
-        canvas.setFont(MINCHO, 7)
-        canvas.drawString(columns[3], y, item.name[:24])
-        canvas.drawString(columns[4], y, item.postcode)
-        canvas.drawString(columns[5], y, item.address[:50])
-        row_on_page += 1
+        row = n % REGISTER_ROWS_PER_PAGE
+        if row == 0:
+            text = new_page()
+        assert text is not None
+        y = height - (26 + row * 4) * mm
+        # 通番, box and number in the machine font, read back to hold the 発送簿 against the boxes.
+        text.setFont(MACHINE_FONT, 7)
+        for x, value in zip(columns[:3], (f"{item.seq:07d}", f"{item.box_no}/{run.boxes}", item.key), strict=True):
+            text.setTextOrigin(x, y)
+            text.textOut(value)
+        text.setFont(MINCHO, 7)
+        for x, value in zip(columns[3:], (item.name[:24], item.postcode, item.address[:50]), strict=True):
+            text.setTextOrigin(x, y)
+            text.textOut(value)
+    if text is not None:
+        canvas.drawText(text)
     canvas.showPage()
     with _binary_streams():
         canvas.save()

@@ -14,6 +14,9 @@ Run from the project root as ``.venv/bin/python tests/bench/bench_keitax.py [--v
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pstats
 import datetime as dt
 import random
 import resource
@@ -99,7 +102,8 @@ def _subjects(count: int):
             address=f"静岡県富士市{town}{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号",
             address_after_town=f"{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号",
             payload={"city": "富士市", "year": 2027, "atena_no": i + 1, "plate": f"富士 あ {i % 10000:04d}",
-                     "class": "light_4_pass_private", "rule": "standard", "rate": 10800, "reduction": 0,
+                     "class": "light_4_pass_private", "class_label": "軽四輪 乗用 自家用",
+                     "year_text": "令和9年度", "due_text": "令和9年5月31日", "rule": "standard", "rate": 10800, "reduction": 0,
                      "amount": 10800, "nofu_no": f"22210120270{i:09d}", "due_on": "2027-05-31", "correction": False},
         )
 
@@ -165,12 +169,18 @@ def main() -> int:
             print(f"run made (sorted, 通番 given): {args.notices:,} documents in {made:.1f} s, {boxes} boxes",
                   flush=True)
             t1 = time.perf_counter()
+            profile = cProfile.Profile() if os.environ.get("KYODO_BENCH_PROFILE") else None
+            if profile:
+                profile.enable()
             with app.test_request_context(f"/{slug}/"):
                 g.tenant = find_tenant(slug)
                 with db.session(schema) as s:
                     job_id = printing_tasks.start(s, s.get(PrintRun, run_id), g.tenant)
                     s.commit()
             drawn = time.perf_counter() - t1
+            if profile:
+                profile.disable()
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
         with db.session() as s:
             state = s.get(JobRecord, job_id).state
         folder = Path(get_settings(app).var_dir) / "cities" / slug / "printing" / f"run-{run_id:06d}"

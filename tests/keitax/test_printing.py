@@ -33,7 +33,8 @@ def _subjects(count: int):
             postcode=f"417-{(i * 7919) % 97:04d}",
             address=f"静岡県富士市{town}{i % 50 + 1}番地",
             address_after_town=f"{i % 50 + 1}番地",
-            payload={"city": "富士市", "year": 2027, "atena_no": i + 1, "plate": f"富士 {i}", "class": "moped_50",
+            payload={"city": "富士市", "year": 2027, "atena_no": i + 1, "plate": f"富士 {i}", "class": "moped_50", "class_label": "原動機付自転車（50cc以下）",
+                     "year_text": "令和9年度", "due_text": "令和9年5月31日",
                      "rule": "standard", "rate": 2000, "reduction": 0, "amount": 2000, "nofu_no": f"K{i:07d}",
                      "due_on": "2027-05-31", "correction": False},
         )
