@@ -250,7 +250,7 @@ def scrap_vehicle(
         VehicleEvent(
             vehicle_id=vehicle.id,
             kind=VehicleEventKind.scrapped,
-            effective_on=scrapped_on,  # type: ignore[arg-type]
+            effective_on=scrapped_on,
             before=before,
             after=_state(vehicle),
             recorded_by=by,
@@ -293,7 +293,10 @@ def nofu_number(city_code: str, fiscal_year: int, serial: int) -> str:
 
 
 def nofu_valid(text: str) -> bool:
-    return bool(re.fullmatch(r"\d{20}", text)) and nofu_number(text[:6], int(text[6:10]), int(text[10:19])) == text
+    return (
+        bool(re.fullmatch(r"\d{20}", text))
+        and nofu_number(text[:6], int(text[6:10]), int(text[10:19])) == text
+    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ the tax changed.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from modules.keitax import services
 from tenant_core.jobs import JobContext, JobError, enqueue, job
@@ -44,7 +45,7 @@ def assess_year(ctx: JobContext, fiscal_year: int, operator: str = "job") -> dic
     return total.as_dict()
 
 
-def start(session, fiscal_year: int, tenant: TenantRef, operator: str) -> str:  # type: ignore[no-untyped-def]
+def start(session: Session, fiscal_year: int, tenant: TenantRef, operator: str) -> str:
     return enqueue(
         assess_year,
         fiscal_year,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 from flask import Response, flash, g, redirect, request, url_for
@@ -48,7 +50,7 @@ def _result_label(code: str) -> str:
     return _(RESULT_LABELS.get(code, code))
 
 
-HELPERS = {
+HELPERS: dict[str, Callable[..., Any]] = {
     "class_label": class_label,
     "rule_label": _rule_label,
     "result_label": _result_label,

@@ -33,7 +33,7 @@ class DocumentKind:
         return self.label_en if lang == "en" else self.label_ja
 
     def drawer(self) -> Callable[[Any, dict[str, Any], float], None]:
-        return import_part(self.module, self.draw_body)  # type: ignore[no-any-return]
+        return import_part(self.module, self.draw_body)
 
 
 def all_kinds() -> dict[str, DocumentKind]:

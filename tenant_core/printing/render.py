@@ -192,7 +192,9 @@ def write_register(session: Session, run: PrintRun, kind: DocumentKind, folder: 
             canvas.showPage()
         page += 1
         canvas.setFont(GOTHIC, 10)
-        canvas.drawString(12 * mm, height - 12 * mm, f"{kind.label_ja} 発送簿　{run.title}　帳票ID {run.kind}")
+        canvas.drawString(
+            12 * mm, height - 12 * mm, f"{kind.label_ja} 発送簿　{run.title}　帳票ID {run.kind}"
+        )
         canvas.drawRightString(width - 12 * mm, height - 12 * mm, f"{page}")
         canvas.setFont(GOTHIC, 8)
         for x, label in zip(columns, REGISTER_HEADER, strict=True):
@@ -208,7 +210,9 @@ def write_register(session: Session, run: PrintRun, kind: DocumentKind, folder: 
         y = height - (26 + row * 4) * mm
         # 通番, box and number in the machine font, read back to hold the 発送簿 against the boxes.
         text.setFont(MACHINE_FONT, 7)
-        for x, value in zip(columns[:3], (f"{item.seq:07d}", f"{item.box_no}/{run.boxes}", item.key), strict=True):
+        for x, value in zip(
+            columns[:3], (f"{item.seq:07d}", f"{item.box_no}/{run.boxes}", item.key), strict=True
+        ):
             text.setTextOrigin(x, y)
             text.textOut(value)
         text.setFont(MINCHO, 7)

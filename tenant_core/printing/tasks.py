@@ -35,7 +35,7 @@ def render_run(ctx: JobContext, run_id: int) -> dict[str, int]:
     run.state = RunState.rendering
     for box_no in range(done + 1, run.boxes + 1):
         render.render_box(session, run, kind, folder, box_no)
-        run = session.get(PrintRun, int(run_id))  # type: ignore[assignment]
+        run = session.get(PrintRun, int(run_id))
         assert run is not None
         run.boxes_done = box_no
         ctx.checkpoint(
@@ -43,10 +43,10 @@ def render_run(ctx: JobContext, run_id: int) -> dict[str, int]:
             percent=int(box_no * 95 / run.boxes),
             message=_("%(done)s/%(total)s箱", done=box_no, total=run.boxes),
         )
-        run = session.get(PrintRun, int(run_id))  # type: ignore[assignment]
+        run = session.get(PrintRun, int(run_id))
         assert run is not None
     render.write_register(session, run, kind, folder)
-    run = session.get(PrintRun, int(run_id))  # type: ignore[assignment]
+    run = session.get(PrintRun, int(run_id))
     assert run is not None
     run.state, run.finished_at = RunState.done, utcnow()
     run.output_bytes = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())

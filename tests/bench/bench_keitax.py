@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import os
 import pstats
-import datetime as dt
 import random
 import resource
 import threading
@@ -42,7 +42,20 @@ from tenant_core.provisioning import create_tenant
 from tenant_core.tenancy import find_tenant
 from tests.bench.benchkit import StatementCounter, database, kyodo_app, spec_for
 
-TOWNS = ["吉原", "今泉", "伝法", "中央町", "本町", "永田町", "青島町", "米之宮町", "松岡", "岩本", "厚原", "大渕"]
+TOWNS = [
+    "吉原",
+    "今泉",
+    "伝法",
+    "中央町",
+    "本町",
+    "永田町",
+    "青島町",
+    "米之宮町",
+    "松岡",
+    "岩本",
+    "厚原",
+    "大渕",
+]
 
 
 def _rss_mb() -> float:
@@ -78,11 +91,19 @@ def _vehicles(session: sa.orm.Session, count: int) -> None:
         cls = CODES[i % len(CODES)]
         first = dt.date(rng.randint(2005, 2025), rng.randint(1, 12), 1)
         inspected = cls.startswith("light_3") or cls.startswith("light_4")
-        rows.append({
-            "plate_no": f"富士 {i}", "vehicle_class": cls, "first_inspection": first if inspected else None,
-            "green": inspected and i % 20 == 0, "owner_atena_no": 1 + i // 2, "user_atena_no": None,
-            "acquired_on": first, "scrapped_on": None, "version": 1,
-        })
+        rows.append(
+            {
+                "plate_no": f"富士 {i}",
+                "vehicle_class": cls,
+                "first_inspection": first if inspected else None,
+                "green": inspected and i % 20 == 0,
+                "owner_atena_no": 1 + i // 2,
+                "user_atena_no": None,
+                "acquired_on": first,
+                "scrapped_on": None,
+                "version": 1,
+            }
+        )
         if len(rows) == 10_000:
             session.execute(sa.insert(Vehicle), rows)
             rows = []
@@ -101,10 +122,23 @@ def _subjects(count: int):
             postcode=f"417-{rng.randrange(100):04d}",
             address=f"静岡県富士市{town}{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号",
             address_after_town=f"{rng.randint(1, 9)}丁目{rng.randint(1, 30)}番{rng.randint(1, 20)}号",
-            payload={"city": "富士市", "year": 2027, "atena_no": i + 1, "plate": f"富士 あ {i % 10000:04d}",
-                     "class": "light_4_pass_private", "class_label": "軽四輪 乗用 自家用",
-                     "year_text": "令和9年度", "due_text": "令和9年5月31日", "rule": "standard", "rate": 10800, "reduction": 0,
-                     "amount": 10800, "nofu_no": f"22210120270{i:09d}", "due_on": "2027-05-31", "correction": False},
+            payload={
+                "city": "富士市",
+                "year": 2027,
+                "atena_no": i + 1,
+                "plate": f"富士 あ {i % 10000:04d}",
+                "class": "light_4_pass_private",
+                "class_label": "軽四輪 乗用 自家用",
+                "year_text": "令和9年度",
+                "due_text": "令和9年5月31日",
+                "rule": "standard",
+                "rate": 10800,
+                "reduction": 0,
+                "amount": 10800,
+                "nofu_no": f"22210120270{i:09d}",
+                "due_on": "2027-05-31",
+                "correction": False,
+            },
         )
 
 
@@ -138,19 +172,26 @@ def main() -> int:
         with db.session(schema) as s:
             t0 = time.perf_counter()
             _vehicles(s, args.vehicles)
-            print(f"set-up: {args.vehicles:,} vehicles inserted in {time.perf_counter() - t0:.1f} s", flush=True)
+            print(
+                f"set-up: {args.vehicles:,} vehicles inserted in {time.perf_counter() - t0:.1f} s", flush=True
+            )
         year = 2027
         with StatementCounter(db.engine) as counter:
             t0 = time.perf_counter()
             record = _run_job(app, slug, tasks.assess_year, year, "bench")
             elapsed = time.perf_counter() - t0
-        print(f"賦課 of {args.vehicles:,} vehicles: {elapsed:.1f} s ({args.vehicles / elapsed:,.0f} vehicles/s), "
-              f"{counter.count:,} statements, result {record.result}, state {record.state}", flush=True)
+        print(
+            f"賦課 of {args.vehicles:,} vehicles: {elapsed:.1f} s ({args.vehicles / elapsed:,.0f} vehicles/s), "
+            f"{counter.count:,} statements, result {record.result}, state {record.state}",
+            flush=True,
+        )
         with StatementCounter(db.engine) as counter:
             t0 = time.perf_counter()
             record = _run_job(app, slug, tasks.assess_year, year, "bench")
             elapsed = time.perf_counter() - t0
-        print(f"rerun (nothing changed): {elapsed:.1f} s, {counter.count:,} statements, result {record.result}")
+        print(
+            f"rerun (nothing changed): {elapsed:.1f} s, {counter.count:,} statements, result {record.result}"
+        )
         with db.session(schema) as s:
             rows = s.scalar(sa.select(sa.func.count()).select_from(Assessment))
         print(f"課税台帳 rows: {rows:,}", flush=True)
@@ -161,13 +202,22 @@ def main() -> int:
             with app.test_request_context(f"/{slug}/"):
                 g.tenant = find_tenant(slug)
                 with db.session(schema) as s:
-                    run = printing.create_run(s, NOTICE.code, _subjects(args.notices), title="bench", by="bench",
-                                              box_sheets=args.box, barcode=True)
+                    run = printing.create_run(
+                        s,
+                        NOTICE.code,
+                        _subjects(args.notices),
+                        title="bench",
+                        by="bench",
+                        box_sheets=args.box,
+                        barcode=True,
+                    )
                     run_id, boxes = run.id, run.boxes
                     s.commit()
             made = time.perf_counter() - t0
-            print(f"run made (sorted, 通番 given): {args.notices:,} documents in {made:.1f} s, {boxes} boxes",
-                  flush=True)
+            print(
+                f"run made (sorted, 通番 given): {args.notices:,} documents in {made:.1f} s, {boxes} boxes",
+                flush=True,
+            )
             t1 = time.perf_counter()
             profile = cProfile.Profile() if os.environ.get("KYODO_BENCH_PROFILE") else None
             if profile:
@@ -185,9 +235,11 @@ def main() -> int:
             state = s.get(JobRecord, job_id).state
         folder = Path(get_settings(app).var_dir) / "cities" / slug / "printing" / f"run-{run_id:06d}"
         size = sum(p.stat().st_size for p in folder.iterdir())
-        print(f"print run: job {state}; drawn in {drawn:.1f} s = {args.notices / drawn:,.0f} pages/s; "
-              f"total {made + drawn:.1f} s; peak RSS {memory.peak:,.0f} MB; output {size / 2**20:,.1f} MB "
-              f"({size / args.notices / 1024:.1f} KB a page, {len(list(folder.glob('box-*.pdf')))} box files + 発送簿)")
+        print(
+            f"print run: job {state}; drawn in {drawn:.1f} s = {args.notices / drawn:,.0f} pages/s; "
+            f"total {made + drawn:.1f} s; peak RSS {memory.peak:,.0f} MB; output {size / 2**20:,.1f} MB "
+            f"({size / args.notices / 1024:.1f} KB a page, {len(list(folder.glob('box-*.pdf')))} box files + 発送簿)"
+        )
     return 0
 
 

@@ -18,7 +18,9 @@ def _notices(tax, slug, count):
     ids = [tax.vehicle(slug, owner, "light_4_cargo_private", plate_no=f"富士 {i}") for i in range(count)]
     tax.run_job(slug, tasks.assess_year, NEXT_YEAR)
     with tax.city(slug) as s:
-        rows = s.scalars(sa.select(Assessment).where(Assessment.vehicle_id.in_(ids)).order_by(Assessment.id)).all()
+        rows = s.scalars(
+            sa.select(Assessment).where(Assessment.vehicle_id.in_(ids)).order_by(Assessment.id)
+        ).all()
         return [(a.nofu_no, a.amount, a.vehicle_id) for a in rows]
 
 
@@ -49,7 +51,9 @@ def test_reconciliation_reports_every_kind_of_mismatch(tax):
     assert [p.line_no for p in report.problems] == [2, 3, 4, 5]  # reported in file order, none dropped
     # A second file completes the partial payment.
     with tax.city("fuji") as s:
-        second = services.import_payments(s, "2.csv", _csv((b, amount - 1000, "2027-05-30", "銀行")), "utf-8", "t")
+        second = services.import_payments(
+            s, "2.csv", _csv((b, amount - 1000, "2027-05-30", "銀行")), "utf-8", "t"
+        )
     assert second.counts == {"matched": 1}
     # 未納 after the 納期限: only d (its row was malformed, so nothing was paid).
     with tax.city("fuji") as s:
@@ -61,19 +65,23 @@ def test_reconciliation_reports_every_kind_of_mismatch(tax):
 
 
 def test_a_payment_on_a_superseded_notice_counts_for_the_corrected_one(tax):
-    (a, amount, vid), = _notices(tax, "fuji", 1)
+    ((a, amount, vid),) = _notices(tax, "fuji", 1)
     with tax.city("fuji") as s:
         services.import_payments(s, "1.csv", _csv((a, amount, "2027-05-01", "銀行")), "utf-8", "t")
-        red = services.apply_reduction(s, services.get_vehicle(s, vid), NEXT_YEAR, 50, "減免", dt.date.today(), "t:a")
+        red = services.apply_reduction(
+            s, services.get_vehicle(s, vid), NEXT_YEAR, 50, "減免", dt.date.today(), "t:a"
+        )
         services.decide_reduction(s, red, approve=True, version=red.version, by="t:b")
-        current = s.scalar(sa.select(Assessment).where(Assessment.vehicle_id == vid, Assessment.current.is_(True)))
+        current = s.scalar(
+            sa.select(Assessment).where(Assessment.vehicle_id == vid, Assessment.current.is_(True))
+        )
         assert current.nofu_no != a and services.paid_by_assessment(s, [current])[current.id] == amount
         report = services.import_payments(s, "2.csv", _csv((a, 0, "2027-05-02", "銀行")), "utf-8", "t")
     assert report.counts == {"over": 1}  # paid in full before the 減免: now over-paid
 
 
 def test_wrong_encoding_or_empty_file_changes_nothing(tax):
-    (a, amount, _), = _notices(tax, "fuji", 1)
+    ((a, amount, _),) = _notices(tax, "fuji", 1)
     sjis = f"納付番号,金額,納付日,経路\n{a},{amount},2027-05-01,窓口\n".encode("cp932")
     with tax.city("fuji") as s:
         with pytest.raises(InputError, match="UTF-8"):
@@ -87,8 +95,10 @@ def test_wrong_encoding_or_empty_file_changes_nothing(tax):
 
 
 def test_a_payment_naming_another_citys_notice_is_unmatched(tax):
-    (theirs, amount, _), = _notices(tax, "fujinomiya", 1)
+    ((theirs, amount, _),) = _notices(tax, "fujinomiya", 1)
     _notices(tax, "fuji", 1)
     with tax.city("fuji") as s:
-        report = services.import_payments(s, "x.csv", _csv((theirs, amount, "2027-05-01", "銀行")), "utf-8", "t")
+        report = services.import_payments(
+            s, "x.csv", _csv((theirs, amount, "2027-05-01", "銀行")), "utf-8", "t"
+        )
     assert report.counts == {"unmatched": 1}  # the 納付番号 carries the city's 団体コード

@@ -33,17 +33,37 @@ def _subjects(count: int):
             postcode=f"417-{(i * 7919) % 97:04d}",
             address=f"静岡県富士市{town}{i % 50 + 1}番地",
             address_after_town=f"{i % 50 + 1}番地",
-            payload={"city": "富士市", "year": 2027, "atena_no": i + 1, "plate": f"富士 {i}", "class": "moped_50", "class_label": "原動機付自転車（50cc以下）",
-                     "year_text": "令和9年度", "due_text": "令和9年5月31日",
-                     "rule": "standard", "rate": 2000, "reduction": 0, "amount": 2000, "nofu_no": f"K{i:07d}",
-                     "due_on": "2027-05-31", "correction": False},
+            payload={
+                "city": "富士市",
+                "year": 2027,
+                "atena_no": i + 1,
+                "plate": f"富士 {i}",
+                "class": "moped_50",
+                "class_label": "原動機付自転車（50cc以下）",
+                "year_text": "令和9年度",
+                "due_text": "令和9年5月31日",
+                "rule": "standard",
+                "rate": 2000,
+                "reduction": 0,
+                "amount": 2000,
+                "nofu_no": f"K{i:07d}",
+                "due_on": "2027-05-31",
+                "correction": False,
+            },
         )
 
 
 def _make_run(tax, slug, count, box_sheets, barcode_on=False):
     with tax.city(slug) as s:
-        run = services.create_run(s, NOTICE.code, _subjects(count), title="試験", by="test:tax",
-                                  box_sheets=box_sheets, barcode=barcode_on)
+        run = services.create_run(
+            s,
+            NOTICE.code,
+            _subjects(count),
+            title="試験",
+            by="test:tax",
+            box_sheets=box_sheets,
+            barcode=barcode_on,
+        )
         job_id = tasks.start(s, run, g.tenant)
         return run.id, job_id
 
@@ -126,17 +146,22 @@ def test_a_run_of_5000_documents_killed_and_resumed(app, tax, monkeypatch):
     with tax.city("fuji") as s:
         run = services.get_run(s, run_id)
         assert (run.total, run.boxes, run.boxes_done, run.state) == (5000, 5, 5, "done")
-        seqs = s.scalars(sa.select(PrintItem.seq).where(PrintItem.run_id == run_id).order_by(PrintItem.seq)).all()
+        seqs = s.scalars(
+            sa.select(PrintItem.seq).where(PrintItem.run_id == run_id).order_by(PrintItem.seq)
+        ).all()
         assert seqs == list(range(1, 5001))
         sorted_keys = s.execute(
-            sa.select(PrintItem.postcode, PrintItem.address, PrintItem.key).where(PrintItem.run_id == run_id)
+            sa.select(PrintItem.postcode, PrintItem.address, PrintItem.key)
+            .where(PrintItem.run_id == run_id)
             .order_by(PrintItem.seq)
         ).all()
         assert sorted_keys == sorted(sorted_keys)  # 郵便番号, then address
     pages = []
     for n in range(1, 6):
         lines = _pdf_lines(folder / f"box-{n:03d}.pdf")
-        assert len(lines) == 1000 and {line[1] for line in lines} == {n} and {line[2] for line in lines} == {5}
+        assert (
+            len(lines) == 1000 and {line[1] for line in lines} == {n} and {line[2] for line in lines} == {5}
+        )
         pages += lines
     assert [p[0] for p in pages] == list(range(1, 5001))  # no 通番 twice, none missing
     # The 発送簿 (Excel) lists the same documents in exactly the PDF's order, and so does its PDF.
