@@ -14,7 +14,9 @@ MODULE = ModuleInfo(
     label_en="Common addressees",
     summary_ja="住登外者・法人の宛名と郵便番号",
     summary_en="Addressees outside the resident register (non-residents, corporations)",
+    blueprints=("modules.atena.blueprint:bp",),
     models=("modules.atena.models",),
     parameters="modules.atena.parameters",
+    demo_roles={"admin": "editor", "clerk": "editor"},
     requires=("residents",),
 )

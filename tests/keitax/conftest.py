@@ -25,7 +25,7 @@ from tests.residents.conftest import Residents
 
 # A fiscal year whose 賦課期日 is after today: the demo cities' params.toml (in force from today) apply.
 NEXT_YEAR = fiscal_year_of(japan_today()) + 1
-TAX_ROLES = ["keitax.editor", "residents.viewer"]
+TAX_ROLES = ["keitax.editor", "atena.editor", "residents.viewer"]
 
 
 class Tax(Residents):

@@ -275,3 +275,38 @@ def test_cross_city_every_route_and_job(app, tax, tax_clients):
     # The 賦課 job of 富士市 touches only 富士市's tables.
     record = tax.run_job("fuji", tasks.assess_year, NEXT_YEAR)
     assert record.result == {"assessed": 0, "corrected": 0, "unchanged": 0, "skipped": 0}
+
+
+def test_common_addressees_page_registers_a_corporation_and_stays_in_its_city(tax, tax_clients):
+    c = tax_clients["fuji:tax1"]
+    bad = post(
+        c,
+        "/fuji/atena/new",
+        "/fuji/atena/new",
+        {
+            "kind": "corporation",
+            "name": "株式会社例",
+            "postcode": "1000013",
+            "address": "東京都千代田区霞が関1-3-2",
+            "corporate_number": "1234567890123",
+        },
+    )
+    assert bad.status_code == 422 and "検査用数字" in bad.get_data(as_text=True)
+    ok = post(
+        c,
+        "/fuji/atena/new",
+        "/fuji/atena/new",
+        {
+            "kind": "corporation",
+            "name": "株式会社例",
+            "postcode": "1000013",
+            "address": "東京都千代田区霞が関1-3-2",
+            "corporate_number": "4011001098993",
+        },
+    )
+    assert ok.status_code == 302
+    assert "株式会社例" in c.get("/fuji/atena/").get_data(as_text=True)
+    miya = tax_clients["fujinomiya:tax1"]
+    assert "株式会社例" not in miya.get("/fujinomiya/atena/").get_data(as_text=True)
+    for path in ("/fuji/atena/", "/fuji/atena/new"):
+        assert miya.get(path).status_code == 403, path
