@@ -461,6 +461,14 @@ def ledger(
     return LedgerPage(list(session.scalars(query)), total)
 
 
+def notices_due(session: Session, fiscal_year: int) -> int:
+    """How many 納税通知書 the year has: current rows with tax to pay."""
+    query = sa.select(sa.func.count()).where(
+        Assessment.fiscal_year == fiscal_year, Assessment.current.is_(True), Assessment.amount > 0
+    )
+    return int(session.scalar(query) or 0)
+
+
 def assessments_of(session: Session, atena_no: int) -> list[Assessment]:
     query = sa.select(Assessment).where(Assessment.taxpayer_atena_no == atena_no)
     return list(session.scalars(query.order_by(Assessment.fiscal_year.desc(), Assessment.id)))

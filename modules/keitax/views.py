@@ -12,7 +12,7 @@ from flask import Response, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from modules.atena import public as atena
-from modules.keitax import notices, services, tasks
+from modules.keitax import services, tasks
 from modules.keitax.classes import CLASSES, class_label
 from modules.keitax.forms import DecideForm, ImportForm, ReductionForm, ScrapForm, VehicleForm, YearForm
 from modules.keitax.models import PaymentResult, ReductionState
@@ -25,10 +25,7 @@ from tenant_core.errors import InputError, place_errors
 from tenant_core.formatting import page_date
 from tenant_core.japanese import fiscal_year_of, japan_today
 from tenant_core.pagination import Page
-from tenant_core.params.services import param
 from tenant_core.permissions import require
-from tenant_core.printing import services as printing
-from tenant_core.printing import tasks as printing_tasks
 from tenant_core.views import found_or_404, is_bad_date, page_renderer, parse_date
 
 PER_PAGE = 50
@@ -436,31 +433,20 @@ def unpaid():
 
 @require("keitax.edit")
 def print_notices():
-    """A print run of the year's 納税通知書 through the printing platform."""
+    """Start the job that makes and draws the year's 納税通知書 (a print run of the platform)."""
     form = YearForm()
     if not form.validate_on_submit() or form.fiscal_year.data is None:
         flash(_("年度を西暦4桁で入力してください。"))
         return redirect(url_for(".index"))
     year = form.fiscal_year.data
     session = get_session()
-    try:
-        run = printing.create_run(
-            session,
-            notices.NOTICE.code,
-            notices.subjects(session, year, g.tenant.name),
-            title=_("%(year)s年度 軽自動車税（種別割）納税通知書", year=year),
-            by=g.user.operator_id,
-            box_sheets=param("core.print_box_sheets"),
-            barcode=param("core.print_customer_barcode"),
-        )
-    except InputError:
+    if not services.notices_due(session, year):
         flash(_("%(year)s年度の納税通知書の対象がありません。先に賦課を行ってください。", year=year))
         return redirect(url_for(".index", year=year))
-    printing_tasks.start(session, run, g.tenant)
-    audit.record(
-        "print", screen="keitax.print_notices", target=f"print_run:{run.id}", detail=f"{run.total} notices"
-    )
-    return redirect(url_for("printing.run", run_id=run.id))
+    job_id = tasks.start_printing(session, year, g.tenant, g.user.operator_id)
+    audit.record("print", screen="keitax.print_notices", target=f"job:{job_id}", detail=f"notices {year}")
+    flash(_("%(year)s年度の納税通知書の印刷を開始しました。進捗は大量印刷の画面で確認できます。", year=year))
+    return redirect(url_for("printing.index"))
 
 
 __all__ = ["CLASSES", "PaymentResult", "ReductionState"]

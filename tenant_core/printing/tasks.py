@@ -22,7 +22,10 @@ from tenant_core.tenancy import TenantRef
 
 @job(idempotent=True)
 def render_run(ctx: JobContext, run_id: int) -> dict[str, int]:
-    """Job: draw every box of the run not drawn yet, then the 発送簿."""
+    """Job: draw every box of the run not drawn yet, then the 発送簿.
+
+    A module's own job may make the run and call this in the same job (its checkpoint keys are kept).
+    """
     session = ctx.session
     run = session.get(PrintRun, int(run_id))
     if run is None:  # an id of another city names nothing in this city's schema
@@ -39,7 +42,7 @@ def render_run(ctx: JobContext, run_id: int) -> dict[str, int]:
         assert run is not None
         run.boxes_done = box_no
         ctx.checkpoint(
-            {"boxes_done": box_no},
+            {**(ctx.checkpoint_state or {}), "boxes_done": box_no},
             percent=int(box_no * 95 / run.boxes),
             message=_("%(done)s/%(total)s箱", done=box_no, total=run.boxes),
         )
