@@ -108,15 +108,16 @@ def run(run_id: int):
 
 @require("printing.view")
 def progress(run_id: int):
-    """The run's progress as JSON, for the page to refresh."""
+    """The run's progress as JSON, in the shape the pages' job poller reads (kyodo.js)."""
     run, _kind = _run_or_404(run_id, "printing.progress")
     job = _job(run)
     return jsonify(
-        state=run.state,
+        state=str(job.state) if job else ("finished" if run.state == "done" else "queued"),
+        progress=job.progress if job else (100 if run.state == "done" else 0),
+        message=_("%(done)s/%(total)s箱", done=run.boxes_done, total=run.boxes),
+        run_state=run.state,
         boxes=run.boxes,
         boxes_done=run.boxes_done,
-        job_state=job.state if job else None,
-        progress=job.progress if job else 0,
     )
 
 

@@ -296,3 +296,24 @@ def test_corporations_and_non_residents_are_addressees_with_a_checked_corporate_
         assert atena.get_entry(s, corp_no).postcode == "100-0013"
     with tax.city("fujinomiya") as s:  # the other city does not see it
         assert atena.get_entry(s, corp_no) is None
+
+
+def test_a_change_of_owner_is_kept_in_the_history_and_taxes_the_owner_on_the_levy_date(tax):
+    year = NEXT_YEAR
+    first, second = tax.add("fuji"), tax.add("fuji", family_name="佐藤")
+    vid = tax.vehicle("fuji", first, "light_2", first_inspection=None)
+    tax.run_job("fuji", tasks.assess_year, year)
+    with tax.city("fuji") as s:
+        v = services.get_vehicle(s, vid)
+        services.change_vehicle(
+            s, v, version=v.version, effective_on=rates.levy_date(year), by="test:tax", owner_atena_no=second
+        )
+        events = services.events_of(s, v)
+    assert [e.kind for e in events] == ["acquired", "changed"]
+    assert (events[1].before["owner_atena_no"], events[1].after["owner_atena_no"]) == (first, second)
+    assert tax.run_job("fuji", tasks.assess_year, year).result["corrected"] == 1
+    with tax.city("fuji") as s:
+        rows = s.scalars(
+            sa.select(Assessment).where(Assessment.vehicle_id == vid).order_by(Assessment.id)
+        ).all()
+    assert [(a.taxpayer_atena_no, a.current) for a in rows] == [(first, False), (second, True)]

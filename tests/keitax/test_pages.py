@@ -146,7 +146,7 @@ def test_a_tax_clerk_works_through_the_pages(app, tax, tax_clients):
     assert c.get(f"/fuji/printing/runs/{run_id}/boxes/1.pdf").data.startswith(b"%PDF")
     assert c.get(f"/fuji/printing/runs/{run_id}/hassobo.pdf").data.startswith(b"%PDF")
     assert c.get(f"/fuji/printing/runs/{run_id}/hassobo.xlsx").status_code == 200
-    assert c.get(f"/fuji/printing/runs/{run_id}/progress").get_json()["state"] == "done"
+    assert c.get(f"/fuji/printing/runs/{run_id}/progress").get_json()["run_state"] == "done"
     found = c.get(f"{run_page}?seq=1").get_data(as_text=True)
     assert "箱1/1の1枚目" in found
     bad = post(c, f"/fuji/printing/runs/{run_id}/pull", run_page, {"seq": "1", "reason": ""})
