@@ -1,7 +1,7 @@
 """Tenant schema: 軽自動車税（種別割） (vehicles, 課税台帳, 減免, 収納), 共通宛名 (住登外者・法人) and print runs.
 
 Revision ID: t1480_keitax_printing
-Revises: t1420_move_out_notices
+Revises: t1430_event_cancellation
 Create Date: 2026-12-01 17:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "t1480_keitax_printing"
-down_revision = "t1420_move_out_notices"
+down_revision = "t1430_event_cancellation"
 branch_labels = None
 depends_on = None
 
