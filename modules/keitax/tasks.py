@@ -57,7 +57,7 @@ def print_notices(ctx: JobContext, fiscal_year: int, operator: str = "job") -> d
 
     from tenant_core.params.services import param
     from tenant_core.printing import services as printing
-    from tenant_core.printing.tasks import render_run
+    from tenant_core.printing import tasks as printing_tasks
 
     state = ctx.checkpoint_state or {}
     run_id = state.get("run_id")
@@ -73,8 +73,12 @@ def print_notices(ctx: JobContext, fiscal_year: int, operator: str = "job") -> d
         )
         run.job_id = ctx.job_id
         run_id = run.id
-        ctx.checkpoint({"run_id": run_id, "boxes_done": 0}, percent=1, message=_("通番を付けました"))
-    return {"run_id": int(run_id), **render_run(ctx, int(run_id))}
+        parts = printing_tasks.workers()
+        # The other parts go to other workers once the run is committed; this job draws part 0.
+        printing_tasks.start(ctx.session, run, ctx.tenant, parts, first_part=1)
+        ctx.checkpoint({"run_id": run_id, "parts": parts}, percent=1, message=_("通番を付けました"))
+    parts = int((ctx.checkpoint_state or {}).get("parts", 1))
+    return {"run_id": int(run_id), **printing_tasks.render_run(ctx, int(run_id), 0, parts)}
 
 
 def start_printing(session: Session, fiscal_year: int, tenant: TenantRef, operator: str) -> str:

@@ -105,6 +105,16 @@ PARAMETERS = [
         unit=_l("枚"),
     ),
     Param(
+        "core.print_workers",
+        Integer(min=1, max=16),
+        2,
+        "大量印刷の並列数",
+        "Parallel jobs of a print run",
+        help_ja="1回の大量印刷を何本のジョブで分けて作成するかです（箱ごとに分担）。ワーカープロセスの数に合わせます。",
+        help_en="How many jobs draw one print run at once (box by box); match the number of worker processes.",
+        effective_dated=False,
+    ),
+    Param(
         "core.print_customer_barcode",
         Boolean(),
         False,

@@ -16,6 +16,7 @@ from tenant_core.models import utcnow
 class RunState(enum.StrEnum):
     queued = "queued"  # 通番 given, nothing rendered yet
     rendering = "rendering"
+    registering = "registering"  # every box drawn; one job writes the 発送簿
     done = "done"
     failed = "failed"
 

@@ -111,9 +111,10 @@ def progress(run_id: int):
     """The run's progress as JSON, in the shape the pages' job poller reads (kyodo.js)."""
     run, _kind = _run_or_404(run_id, "printing.progress")
     job = _job(run)
+    done = run.state == "done"
     return jsonify(
-        state=str(job.state) if job else ("finished" if run.state == "done" else "queued"),
-        progress=job.progress if job else (100 if run.state == "done" else 0),
+        state="finished" if done else (str(job.state) if job else "queued"),
+        progress=100 if done else run.boxes_done * 99 // max(run.boxes, 1),
         message=_("%(done)s/%(total)s箱", done=run.boxes_done, total=run.boxes),
         run_state=run.state,
         boxes=run.boxes,

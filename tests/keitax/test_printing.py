@@ -53,7 +53,7 @@ def _subjects(count: int):
         )
 
 
-def _make_run(tax, slug, count, box_sheets, barcode_on=False):
+def _make_run(tax, slug, count, box_sheets, barcode_on=False, parts=1):
     with tax.city(slug) as s:
         run = services.create_run(
             s,
@@ -64,8 +64,8 @@ def _make_run(tax, slug, count, box_sheets, barcode_on=False):
             box_sheets=box_sheets,
             barcode=barcode_on,
         )
-        job_id = tasks.start(s, run, g.tenant)
-        return run.id, job_id
+        job_ids = tasks.start(s, run, g.tenant, parts)
+        return run.id, job_ids
 
 
 def _folder(app, slug, run_id):
@@ -131,7 +131,7 @@ def test_a_run_of_5000_documents_killed_and_resumed(app, tax, monkeypatch):
         record = s.scalar(sa.select(JobRecord).order_by(JobRecord.created_at.desc()))
         job_id = record.id
         # A killed worker leaves its run "started"; the reaper (here the operator) marks it failed.
-        assert record.state == JobState.started and record.progress_state == {"boxes_done": 2}
+        assert record.state == JobState.started and record.progress_state == {"done": [1, 2]}
         actions.mark_failed(s, record, "test:operator", "worker killed")
         s.commit()
     run_id = int(record.args[0])
@@ -196,3 +196,21 @@ def test_runs_files_and_jobs_stay_in_their_city(app, tax):
     # The render job of the other city cannot reach this run: the id names nothing there.
     other = tax.run_job("fujinomiya", tasks.render_run, run_id + 1000)
     assert other.state == JobState.failed and "not a run of fujinomiya" in other.error
+
+
+def test_a_run_drawn_by_two_jobs_writes_every_box_once_and_one_register(app, tax):
+    run_id, job_ids = _make_run(tax, "fuji", 13, 2, parts=2)
+    assert len(job_ids) == 2
+    with app.app_context(), get_db(app).session() as s:
+        records = [s.get(JobRecord, j) for j in job_ids]
+        assert [r.state for r in records] == [JobState.finished, JobState.finished]
+        assert [r.progress_state["done"] for r in records] == [[1, 3, 5, 7], [2, 4, 6]]
+        assert [bool(r.progress_state.get("register")) for r in records] == [False, True]
+    folder = _folder(app, "fuji", run_id)
+    assert sorted(p.name for p in folder.glob("box-*.pdf")) == [f"box-{n:03d}.pdf" for n in range(1, 8)]
+    assert (folder / "hassobo.xlsx").exists() and (folder / "hassobo.pdf").exists()
+    pages = [line for n in range(1, 8) for line in _pdf_lines(folder / f"box-{n:03d}.pdf")]
+    assert [p[0] for p in pages] == list(range(1, 14))
+    with tax.city("fuji") as s:
+        run = services.get_run(s, run_id)
+        assert (run.state, run.boxes_done, run.boxes) == ("done", 7, 7)
