@@ -155,11 +155,100 @@ def _run_job(app, slug: str, func, *args) -> JobRecord:  # type: ignore[no-untyp
         return record
 
 
+def _descendants(pids: set[int]) -> set[int]:
+    """The processes under ``pids`` (rq forks a work horse per job)."""
+    found = set(pids)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid in found:
+                found.add(int(entry.name))
+    return found
+
+
+def _rss_of(pid: int) -> float:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * resource.getpagesize() / 2**20
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _with_workers(app, url: str, slug: str, schema: str, run_id: int, count: int, memory: PeakMemory):  # type: ignore[no-untyped-def]
+    """Queue the run's parts on Redis and let ``count`` real worker processes draw them."""
+    import subprocess
+    import sys
+
+    from redis import Redis
+    from rq import Queue
+
+    from tenant_core.jobs import core as jobs_core
+
+    redis_url = os.environ.get("KYODO_BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    Redis.from_url(redis_url).flushdb()
+    var_dir = str(get_settings(app).var_dir)
+    t1 = time.perf_counter()
+    queued: list[str] = []
+    original = jobs_core.try_dispatch
+
+    def collect(job_id: str, **_kw: object) -> bool:  # the records go to Redis below, not inline
+        queued.append(job_id)
+        return True
+
+    jobs_core.try_dispatch = collect  # type: ignore[assignment]
+    try:
+        with app.test_request_context(f"/{slug}/"):
+            g.tenant = find_tenant(slug)
+            with get_db(app).session(schema) as s:
+                printing_tasks.start(s, s.get(PrintRun, run_id), g.tenant, count)
+                s.commit()
+    finally:
+        jobs_core.try_dispatch = original  # type: ignore[assignment]
+    for job_id in queued:
+        Queue("bulk", connection=Redis.from_url(redis_url)).enqueue(
+            jobs_core.run_job, job_id, job_id=job_id, job_timeout=4 * 3600
+        )
+    env = {
+        **os.environ,
+        "KYODO_DATABASE_URL": url,
+        "KYODO_REDIS_URL": redis_url,
+        "KYODO_VAR_DIR": var_dir,
+        "KYODO_SECRET_KEY": "bench-secret",
+        "KYODO_ENV": "test",
+    }
+    kyodo = os.path.join(os.path.dirname(sys.executable), "kyodo")
+    procs = [
+        subprocess.Popen(
+            [kyodo, "worker", "--queue", "bulk", "--burst"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(count)
+    ]
+    peak_each = 0.0
+    while any(p.poll() is None for p in procs):
+        for pid in _descendants({p.pid for p in procs}):
+            peak_each = max(peak_each, _rss_of(pid))
+        time.sleep(0.5)
+    drawn = time.perf_counter() - t1
+    print(f"  {count} worker processes: peak RSS of one worker process {peak_each:,.0f} MB", flush=True)
+    return drawn, queued[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vehicles", type=int, default=100_000)
     parser.add_argument("--notices", type=int, default=160_298)
     parser.add_argument("--box", type=int, default=2000)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="draw the run with this many real rq worker processes (Redis of KYODO_BENCH_REDIS_URL); 0: inline",
+    )
     args = parser.parse_args()
     with database("_keitax") as url, kyodo_app(url) as app, app.app_context():
         db = get_db(app)
@@ -218,16 +307,21 @@ def main() -> int:
                 f"run made (sorted, 通番 given): {args.notices:,} documents in {made:.1f} s, {boxes} boxes",
                 flush=True,
             )
+            if args.workers:
+                drawn, job_id = _with_workers(app, url, slug, schema, run_id, args.workers, memory)
             t1 = time.perf_counter()
-            profile = cProfile.Profile() if os.environ.get("KYODO_BENCH_PROFILE") else None
+            profile = (
+                cProfile.Profile() if os.environ.get("KYODO_BENCH_PROFILE") and not args.workers else None
+            )
             if profile:
                 profile.enable()
-            with app.test_request_context(f"/{slug}/"):
-                g.tenant = find_tenant(slug)
-                with db.session(schema) as s:
-                    job_id = printing_tasks.start(s, s.get(PrintRun, run_id), g.tenant)
-                    s.commit()
-            drawn = time.perf_counter() - t1
+            if not args.workers:
+                with app.test_request_context(f"/{slug}/"):
+                    g.tenant = find_tenant(slug)
+                    with db.session(schema) as s:
+                        job_id = printing_tasks.start(s, s.get(PrintRun, run_id), g.tenant, 1)[0]
+                        s.commit()
+                drawn = time.perf_counter() - t1
             if profile:
                 profile.disable()
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
