@@ -77,6 +77,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from tenant_core.params.blueprint import bp as params_bp
     from tenant_core.platform.blueprint import bp as platform_bp
     from tenant_core.portal.blueprint import bp as portal_bp
+    from tenant_core.printing.blueprint import bp as printing_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(platform_bp)
@@ -85,6 +86,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(platform_auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(params_bp)
+    app.register_blueprint(printing_bp)
     app.view_functions["static"] = public(_static_view(app))
     register_modules(app)
     emergency.init_app(app)  # after the modules: it reads the writes their manifests allow

@@ -84,6 +84,9 @@ class ModuleInfo:
     # table, with ``name`` and ``value`` only, keeps the larger value of its emergency counters).
     emergency_posts: tuple[str, ...] = ()
     emergency_records: tuple[str, ...] = ()
+    # "package.module:attribute" of each ``tenant_core.printing.DocumentKind`` the module prints in bulk
+    # (a 納税通知書): the printing platform finds them here and never names a module itself.
+    document_kinds: tuple[str, ...] = ()
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:

@@ -1,0 +1,56 @@
+"""Forms of the 軽自動車税 pages (Flask-WTF for CSRF); the services check the meaning of the values."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length
+
+from modules.keitax.classes import CLASSES
+from tenant_core.inputs import BoundedIntegerField, KyodoForm
+
+DATE_HINT = "2026-04-01"
+
+
+class VehicleForm(KyodoForm):
+    plate_no = StringField(_l("標識番号"), validators=[Length(max=30)])
+    vehicle_class = SelectField(
+        _l("車種区分"),
+        choices=[SelectChoice("", _l("選んでください")), *(SelectChoice(c.code, c.label) for c in CLASSES)],
+        validate_choice=False,  # the service names an unknown class in its own words
+    )
+    first_inspection = StringField(_l("初度検査年月"), validators=[Length(max=10)], description="2015-03")
+    green = BooleanField(_l("電気軽自動車等（グリーン化特例の対象）"))
+    owner_atena_no = StringField(_l("所有者の宛名番号"), validators=[Length(max=12)])
+    user_atena_no = StringField(_l("使用者の宛名番号"), validators=[Length(max=12)])
+    acquired_on = StringField(_l("取得日"), validators=[Length(max=10)], description=DATE_HINT)
+
+
+class ScrapForm(KyodoForm):
+    version = HiddenField()
+    scrapped_on = StringField(_l("廃車日"), validators=[Length(max=10)], description=DATE_HINT)
+
+
+class ReductionForm(KyodoForm):
+    fiscal_year = BoundedIntegerField(_l("年度"), low=2000, high=2100)
+    percent = BoundedIntegerField(_l("減免の割合（%）"), low=1, high=100)
+    reason = StringField(_l("減免の理由"), validators=[Length(max=300)])
+
+
+class DecideForm(KyodoForm):
+    version = HiddenField()
+    decision = HiddenField()
+
+
+class YearForm(KyodoForm):
+    fiscal_year = BoundedIntegerField(_l("年度"), low=2000, high=2100)
+
+
+class ImportForm(KyodoForm):
+    file = FileField(_l("収納データ（CSV: 納付番号, 金額, 納付日, 経路）"))
+    encoding = SelectField(
+        _l("文字コード"),
+        choices=[SelectChoice("utf-8", "UTF-8"), SelectChoice("cp932", "Shift_JIS")],
+    )
