@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from tenant_core.i18n import request_lang
 from tenant_core.japanese import wareki_date, wareki_year
+from tenant_core.wareki import try_parse, understood
 
 
 def page_date(day: dt.date | None) -> str:
@@ -50,6 +51,11 @@ def paren(text: object) -> Markup:
     return Markup("{}{}{}").format(punct("（"), text, punct("）"))
 
 
+def wareki_understood(value: object) -> str:
+    """A date typed in a hand-written form, as the one reader understood it ('' when it reads none)."""
+    return understood(try_parse(value))
+
+
 def percent(ratio: str | Decimal | Fraction | float, places: int = 1) -> str:
     """A ratio as a percentage rounded half-up (四捨五入): 0.571 -> '57.1%', -0.107837 at 2 -> '-10.78%'."""
     exact = (ratio if isinstance(ratio, Fraction) else Fraction(Decimal(str(ratio)))) * 100
@@ -65,3 +71,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
     app.add_template_filter(paren, "paren")
     app.add_template_global(punct, "punct")
+    app.add_template_global(wareki_understood, "wareki_understood")

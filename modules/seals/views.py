@@ -17,7 +17,7 @@ from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
-from tenant_core.views import form_status, found_or_404, is_bad_date, page_renderer, parse_date
+from tenant_core.views import form_status, found_or_404, page_renderer, parse_date
 
 PER_PAGE = 20
 _render = page_renderer(HELPERS)
@@ -157,8 +157,6 @@ def _change(registration_no: str, kind: str):
     if form.validate_on_submit():
         on = parse_date(form.effective_on.data)
         try:
-            if is_bad_date(form.effective_on.data):
-                raise SealError(_("届出日は「2026-04-01」の形で入力してください。"), "effective_on")
             version = parse_version(form.version.data)
             if version is None:  # a form always carries the version it showed
                 raise ConflictError(target=f"seal:{reg.registration_no}")

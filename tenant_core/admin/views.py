@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from tenant_core import wareki
 from tenant_core.audit import services as audit
 from tenant_core.auth import services as accounts
 from tenant_core.auth.forms import PasswordResetForm, UserCreateForm, UserRolesForm, UserStatusForm
@@ -55,7 +56,7 @@ def user_new():
                 form.roles.data,
             )
         except accounts.AccountError as exc:
-            flash(str(exc))
+            flash(str(exc), "error")
         else:
             audit.record(
                 "change", target=f"user:{user.id}", detail=f"account created with roles {form.roles.data}"
@@ -98,7 +99,7 @@ def user_status(user_id: int):
     user = _user_or_404(user_id)
     form = UserStatusForm(prefix="status")
     if not form.validate_on_submit():
-        flash(_("確認欄にチェックを入れてから実行してください。"))
+        flash(_("確認欄にチェックを入れてから実行してください。"), "error")
         return redirect(url_for(".user_detail", user_id=user.id))
     accounts.set_active(get_session(), user, not user.active)
     audit.record("change", target=f"user:{user.id}", detail="enabled" if user.active else "disabled")
@@ -116,7 +117,7 @@ def user_unlock(user_id: int):
     user = _user_or_404(user_id)
     form = UserStatusForm(prefix="unlock")
     if not form.validate_on_submit():
-        flash(_("確認欄にチェックを入れてから実行してください。"))
+        flash(_("確認欄にチェックを入れてから実行してください。"), "error")
         return redirect(url_for(".user_detail", user_id=user.id))
     failures = user.failed_logins
     accounts.unlock(get_session(), user)
@@ -135,7 +136,7 @@ def user_reset(user_id: int):
         try:
             accounts.reset_password(get_session(), user, form.password.data)
         except accounts.AccountError as exc:
-            flash(str(exc))
+            flash(str(exc), "error")
         else:
             audit.record("change", target=f"user:{user.id}", detail="password reset by administrator")
             flash(_("パスワードを再設定しました。"))
@@ -144,10 +145,7 @@ def user_reset(user_id: int):
 
 def _log_filter() -> audit.LogFilter:
     def day(name: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
+        return wareki.try_parse(request.args.get(name, ""))
 
     return audit.LogFilter(
         target=request.args.get("target", "").strip(),

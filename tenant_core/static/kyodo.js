@@ -22,3 +22,12 @@
     document.querySelectorAll("tr[data-poll]").forEach(poll);
   });
 })();
+
+// A refused form: the summary of its problems at the top takes the focus, so that a long form's
+// problems are read first (and by a screen reader); its links move to each field.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
+  });
+})();
