@@ -91,7 +91,8 @@ def _submit(form: str, staff_client, app, typed: str):
 
 @pytest.mark.parametrize("form", MODULE_FORMS)
 @pytest.mark.parametrize(("typed", "day"), READ)
-def test_each_notation_is_read_in_each_modules_form(app, staff_client, demo_params, form, typed, day):
+@pytest.mark.usefixtures("demo_params")
+def test_each_notation_is_read_in_each_modules_form(app, staff_client, form, typed, day):
     page = _text(_submit(form, staff_client, app, typed))
     assert "日付として読めません" not in page and "という日はありません" not in page
     if form == "costs.bases":  # saved: the page shows the basis date it stored
@@ -102,8 +103,9 @@ def test_each_notation_is_read_in_each_modules_form(app, staff_client, demo_para
 
 @pytest.mark.parametrize("form", MODULE_FORMS)
 @pytest.mark.parametrize(("typed", "reason"), REFUSED)
+@pytest.mark.usefixtures("demo_params")
 def test_each_impossible_date_is_refused_naming_why_in_each_modules_form(
-    app, staff_client, demo_params, form, typed, reason
+    app, staff_client, form, typed, reason
 ):
     response = _submit(form, staff_client, app, typed)
     page = _text(response)

@@ -4,6 +4,7 @@ by property, and impossible dates refused with their reason."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from hypothesis import given
@@ -90,7 +91,7 @@ def test_era_boundaries_are_the_decreed_days():
         ("昭和", dt.date(1926, 12, 25)),
         ("大正", dt.date(1912, 7, 30)),
     ]
-    for newer, older in zip(ERAS, ERAS[1:], strict=False):
+    for newer, older in itertools.pairwise(ERAS):
         assert older.end == newer.start - dt.timedelta(days=1)
     assert parse_date("H31.4.30") == dt.date(2019, 4, 30)
     assert parse_date("R1.5.1") == dt.date(2019, 5, 1)
