@@ -7,7 +7,18 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenant_core import boundary, concurrency, formatting, i18n, inputs, logs, metrics, security, tenancy
+from tenant_core import (
+    boundary,
+    concurrency,
+    formatting,
+    i18n,
+    inputs,
+    logs,
+    metrics,
+    security,
+    tenancy,
+    visits,
+)
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
@@ -33,6 +44,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     # Timestamps are stored in UTC and shown in Japan time everywhere.
     app.add_template_filter(jst, "jst")
     formatting.init_app(app)
+    visits.init_app(app)
 
     # 1. storage and queues
     app.extensions["kyodo.db"] = Database(make_engine(settings.resolved_database_url, settings.db_pool_size))

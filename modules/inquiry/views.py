@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from modules.inquiry import services
 from modules.inquiry.forms import OTHER, PURPOSES, InquiryForm
 from modules.residents import public as residents
+from tenant_core import visits
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.japanese import japan_today
@@ -50,6 +51,9 @@ def _stated_reason(form: InquiryForm) -> tuple[str, str] | None:
 def index():
     """GET: the form. POST: candidates for a カナ search, or the situation of a 宛名番号."""
     form = InquiryForm()
+    if request.method == "GET":
+        # The person named in the link (a person's page, the visit bar) or at the counter now.
+        form.atena_no.data = request.args.get("atena_no", type=int) or visits.current_atena()
     if request.method == "GET" or not form.validate_on_submit():
         return _render(422 if request.method == "POST" else 200, form=form)
     stated = _stated_reason(form)

@@ -15,6 +15,7 @@ from modules.residents.mynumber import MYNUMBER_PERMISSION, mynumber_for, vault_
 from modules.residents.recording import current_state
 from modules.residents.removed import retention_of
 from modules.residents.ui import PER_PAGE, person_or_404, search_from_form
+from tenant_core import visits
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError, parse_version
@@ -54,8 +55,12 @@ def person(atena_no: int):
     shown_value, shown = mynumber_for(g.user if want_number else None, number)
     household = services.household_of(session, state) if state else None
     audit.record("view", screen="residents.person", target=f"atena:{atena_no}", mynumber_shown=shown)
+    if on is None:  # the person now is the subject of the clerk's visit at the counter
+        visits.open_visit(atena_no)
     return _render(
         "residents/person.html",
+        # What the other modules offer for this person (the register's own actions follow below).
+        counter_actions=[a for a in visits.actions_for(atena_no) if a.module != "residents"],
         person=row,
         state=state,
         on=on,
