@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -21,8 +21,18 @@ SCREEN = "inquiry.index"
 MAX_CANDIDATES = 50
 
 
+def record_url(endpoint: str, **values: Any) -> str | None:
+    """The page of a record the inquiry shows, when its module is here and the user may open it."""
+    module = endpoint.partition(".")[0]
+    if endpoint not in current_app.view_functions or not g.user.can(f"{module}.view"):
+        return None
+    return url_for(endpoint, **values)
+
+
 def _render(status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template("inquiry/index.html", **residents.HELPERS, today=japan_today(), **context), status
+    return render_template(
+        "inquiry/index.html", **residents.HELPERS, today=japan_today(), record_url=record_url, **context
+    ), status
 
 
 def _reason_text(purpose: str, text: str) -> str:
