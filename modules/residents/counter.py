@@ -16,6 +16,8 @@ from tenant_core.visits import PersonAction, PersonRef
 
 
 def person_directory(atena_nos: Iterable[int]) -> dict[int, PersonRef]:
+    if not g.user.can("residents.view"):  # e.g. an auditor reading the access log sees numbers only
+        return {}
     found = get_persons(get_session(), atena_nos)
     return {
         number: PersonRef(number, p.full_name, url_for("residents.person", atena_no=number), p.full_kana)

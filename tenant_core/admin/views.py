@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from tenant_core import wareki
 from tenant_core.audit import services as audit
+from tenant_core.audit.reading import FUNCTION_LABELS, read_entries
 from tenant_core.auth import services as accounts
 from tenant_core.auth.forms import PasswordResetForm, UserCreateForm, UserRolesForm, UserStatusForm
 from tenant_core.auth.roles import city_roles
@@ -164,7 +165,8 @@ def audit_log():
     audit.record("view", screen="audit_log", search=audit.search_shape(request.args.to_dict(), total))
     return render_template(
         "admin/audit.html",
-        rows=rows,
+        rows=read_entries(get_session(), current_tenant, list(rows)),
+        function_labels=FUNCTION_LABELS,
         page=page.with_total(total),
         f=log_filter,
         flags=audit.flags,
@@ -176,7 +178,7 @@ def audit_log():
 @require("audit.export")
 def audit_export():
     log_filter = _log_filter()
-    body = audit.export_csv(get_session(), log_filter)
+    body = audit.export_csv(get_session(), log_filter, current_tenant)
     audit.record("export", screen="audit_log.csv", search=audit.search_shape(request.args.to_dict()))
     filename = f"access-log-{current_tenant.slug}-{japan_today():%Y%m%d}.csv"
     return Response(
