@@ -3,6 +3,8 @@
 search → the person's page → 住民票の写し → back through the visit bar → 印鑑登録証明書, with no second
 search. (The 転出 with its 転出証明書 joins this walk when that certificate exists.)"""
 
+import re
+
 from tests.browser_fixtures import sign_in_page
 from tests.certificates.conftest import People
 
@@ -59,3 +61,20 @@ def test_one_visit_issues_both_certificates_without_a_second_search(live_server,
     # The visit ends when the clerk closes it.
     page.locator(".visit-bar").get_by_role("button", name="対応を終了する").click()
     assert page.locator(".visit-bar").count() == 0
+
+
+def test_a_refused_form_moves_the_focus_to_its_summary(live_server, page, backend):
+    base = live_server.url
+    sign_in_page(page, base, "fuji", "clerk", landing="/fuji/residents/new")
+    page.get_by_label("生年月日", exact=True).fill("平成32年1月1日")
+    page.get_by_label("異動日（住民となった日）").fill("R8.4.1")
+    page.get_by_role("button", name="登録する").click()
+    page.wait_for_load_state()
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "error-summary"
+    summary = page.locator(".error-summary")
+    assert "平成32年はありません" in summary.inner_text()
+    # Its link takes the clerk to the field.
+    summary.get_by_role("link", name=re.compile("生年月日")).click()
+    assert page.evaluate("document.activeElement.id") == "birth_date" or page.url.endswith("#birth_date")
+    assert "令和8年4月1日（2026年4月1日） と読みました" in page.locator("main").inner_text()
