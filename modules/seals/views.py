@@ -11,6 +11,7 @@ from modules.seals.display import HELPERS
 from modules.seals.errors import SealError
 from modules.seals.forms import ChangeForm, ListForm, RegisterForm, SearchForm
 from modules.seals.models import SealRegistration
+from tenant_core import visits
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError, parse_version
@@ -84,8 +85,9 @@ def person(atena_no: int):
 def register():
     """印鑑登録の申請: a 宛名番号 and the seal's image."""
     form = RegisterForm()
-    if request.method == "GET" and request.args.get("atena_no", type=int):
-        form.atena_no.data = request.args.get("atena_no", type=int)
+    if request.method == "GET":
+        # The person named in the link, or else the person being served at the counter.
+        form.atena_no.data = request.args.get("atena_no", type=int) or visits.current_atena()
     errors: list[str] = []
     person = None
     if form.validate_on_submit():

@@ -76,7 +76,10 @@ def test_one_visit_reaches_every_modules_actions_without_a_second_search(app, st
     assert f"/fuji/certificates/new?atena={atena}&amp;kind=juminhyo" in clerk.get(
         "/fuji/certificates/"
     ).get_data(as_text=True)
-    # The inquiry form starts with the visit's person.
+    # The seal registration form and the inquiry form start with the visit's person.
+    register = _text(clerk.get("/fuji/seals/register"))
+    assert re.search(rf'name="atena_no"[^>]*value="{atena}"', register)
+    # The inquiry form too.
     inquiry = _text(clerk.get("/fuji/inquiry/"))
     assert re.search(rf'name="atena_no"[^>]*value="{atena}"', inquiry)
     # The day's persons, on every search page.
