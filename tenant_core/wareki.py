@@ -145,9 +145,7 @@ def normalise(text: str) -> str:
 
 def _real_day(year: int, month: int, day: int, shown: str) -> dt.date:
     if not 1 <= month <= 12:
-        raise WarekiError(
-            _("%(shown)sの月（%(month)s）は1〜12で入力してください。", shown=shown, month=month)
-        )
+        raise WarekiError(_("%(shown)sという日はありません（月は1〜12です）。", shown=shown))
     try:
         return dt.date(year, month, day)
     except ValueError:
