@@ -13,11 +13,12 @@ from fractions import Fraction
 
 from babel.dates import format_date
 from flask import Flask
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from tenant_core.i18n import request_lang
 from tenant_core.japanese import wareki_date, wareki_year
-from tenant_core.wareki import try_parse, understood
+from tenant_core.wareki import short_wareki, try_parse, understood
 
 
 def page_date(day: dt.date | None) -> str:
@@ -52,8 +53,18 @@ def paren(text: object) -> Markup:
 
 
 def wareki_understood(value: object) -> str:
-    """A date typed in a hand-written form, as the one reader understood it ('' when it reads none)."""
-    return understood(try_parse(value))
+    """What a date field echoes of the date it read: 「令和8年4月1日（2026年4月1日） と読みました」; on English
+    pages the Western date and the era in JIS X 0301's letters (April 1, 2026 (R08.04.01)); '' for none."""
+    day = try_parse(value)
+    if day is None:
+        return ""
+    if request_lang() == "en":
+        try:
+            era = short_wareki(day)
+        except ValueError:
+            era = day.isoformat()
+        return _("%(date)s と読みました", date=f"{format_date(day, 'long', locale='en')} ({era})")
+    return _("%(date)s と読みました", date=understood(day))
 
 
 def percent(ratio: str | Decimal | Fraction | float, places: int = 1) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.routing import IntegerConverter
@@ -130,7 +131,7 @@ class WarekiDateField(StringField):
         render_kw = {
             "inputmode": "text",
             "autocomplete": "off",
-            "placeholder": wareki.PLACEHOLDER,
+            "placeholder": _l("R8.4.1 / 令和8年4月1日 / 2026-04-01"),
             **(kwargs.pop("render_kw", None) or {}),
         }
         render_kw.pop("type", None)
@@ -165,10 +166,11 @@ class WarekiDateField(StringField):
     @property
     def understood(self) -> str:
         """'令和8年4月1日（2026年4月1日）と読みました' once a typed date was read; '' otherwise."""
-        day = self.date
-        if day is None or self.process_errors:
+        if self.process_errors:
             return ""
-        return _("%(date)s と読みました", date=wareki.understood(day))
+        from tenant_core.formatting import wareki_understood
+
+        return wareki_understood(self.date)
 
 
 # --- marshmallow (JSON APIs) ---------------------------------------------------------------------------

@@ -133,7 +133,6 @@ _WESTERN = re.compile(
 _COMPACT = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
 
 EXAMPLES = "「令和8年4月1日」「R8.4.1」「2026-04-01」"
-PLACEHOLDER = "R8.4.1 / 令和8年4月1日 / 2026-04-01"
 
 
 def normalise(text: str) -> str:
