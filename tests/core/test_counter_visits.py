@@ -126,6 +126,15 @@ def test_a_visit_and_the_days_persons_of_one_city_never_show_in_another(app, sta
         assert "富士 市民" not in other and "宮 市民" in _bar(other), path
     # The fuji clerk's session on the other city's pages is not a user there at all.
     assert fuji.get("/fujinomiya/residents/").status_code in (302, 401, 403)
+    # The fuji clerk cannot close anything through the other city's address either.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', fuji.get("/fuji/").get_data(as_text=True)).group(
+        1
+    )
+    refused = fuji.post("/fujinomiya/visit/close", data={"csrf_token": token})
+    assert refused.status_code in (302, 401, 403) and "/fujinomiya/login" in refused.headers.get(
+        "Location", "/fujinomiya/login"
+    )
+    assert "富士 市民" in _bar(_text(fuji.get("/fuji/")))
     # Closing in the other city closes nothing here.
     post(nomiya, "/fujinomiya/visit/close", "/fujinomiya/residents/", {})
     assert "富士 市民" in _bar(_text(fuji.get("/fuji/")))
