@@ -75,3 +75,20 @@ def close_visit():
     if not back.startswith("/") or back.startswith("//"):
         back = url_for(".index")
     return redirect(back)
+
+
+@require("portal.view")
+def read_date():
+    """The date a field's text names, as the one reader reads it: the form shows it while the clerk types
+    (the same words the page shows after sending), or the reason it names none. Nothing is stored or logged."""
+    from tenant_core import wareki
+    from tenant_core.formatting import wareki_understood
+
+    text = request.args.get("text", "")[:40]
+    try:
+        day = wareki.parse_optional(text)
+    except wareki.WarekiError as exc:
+        return jsonify(ok=False, message=exc.message)
+    if day is None:
+        return jsonify(ok=True, date=None, read="")
+    return jsonify(ok=True, date=day.isoformat(), read=wareki_understood(day))

@@ -78,3 +78,15 @@ def test_a_refused_form_moves_the_focus_to_its_summary(live_server, page, backen
     summary.get_by_role("link", name=re.compile("生年月日")).click()
     assert page.evaluate("document.activeElement.id") == "birth_date" or page.url.endswith("#birth_date")
     assert "令和8年4月1日（2026年4月1日） と読みました" in page.locator("main").inner_text()
+
+
+def test_a_date_field_says_how_it_reads_the_date_while_typing(live_server, page):
+    base = live_server.url
+    sign_in_page(page, base, "fuji", "clerk", landing="/fuji/residents/new")
+    box = page.get_by_label("生年月日", exact=True)
+    box.fill("H2.4.1")
+    read = page.locator("#birth_date-read")
+    read.filter(has_text="平成2年4月1日（1990年4月1日） と読みました").wait_for()
+    box.fill("平成32年4月1日")
+    read.filter(has_text="平成32年はありません").wait_for()
+    assert "date-unread" in (read.get_attribute("class") or "")

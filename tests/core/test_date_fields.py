@@ -115,3 +115,14 @@ def test_each_impossible_date_is_refused_naming_why_in_each_modules_form(
         assert response.status_code == 422
     # Shown in the error style, never as a confirmation.
     assert any(mark in page for mark in ('class="error-summary', "flash flash-error", 'class="error-text"'))
+
+
+def test_the_reader_answers_a_field_while_the_clerk_types(staff_client):
+    clerk = staff_client("fuji", "clerk")
+    read = clerk.get("/fuji/dates/read?text=" + quote("Ｒ８．４．１")).get_json()
+    assert read == {"ok": True, "date": "2026-04-01", "read": "令和8年4月1日（2026年4月1日） と読みました"}
+    refused = clerk.get("/fuji/dates/read?text=" + quote("S64.1.8")).get_json()
+    assert refused["ok"] is False and "昭和の終わり" in refused["message"]
+    assert clerk.get("/fuji/dates/read?text=").get_json() == {"ok": True, "date": None, "read": ""}
+    # Only for a city's own signed-in staff.
+    assert clerk.get("/fujinomiya/dates/read?text=R8.4.1").status_code in (302, 401, 403)
