@@ -173,6 +173,26 @@ class WarekiDateField(StringField):
         return wareki_understood(self.date)
 
 
+def only_unread_dates(form: Any) -> bool:
+    """Whether a posted form was refused only because date fields named no date (its token and every
+    other field are fine). A long form's view then still asks its service, with the typed text of those
+    dates, for its other problems: the service refuses the unread date (it checks all input before it
+    changes anything), and the clerk sees every problem at once."""
+    if not form.is_submitted() or not form.errors:
+        return False
+    return all(
+        isinstance(form[name], WarekiDateField) and form[name].errors == form[name].process_errors
+        for name in form.errors
+    )
+
+
+def typed_value(field: Field) -> Any:
+    """A field's value for a service: an unread date as the text typed (so the service names it too)."""
+    if isinstance(field, WarekiDateField) and field.process_errors and field.raw_data:
+        return str(field.raw_data[0])
+    return field.data
+
+
 # --- marshmallow (JSON APIs) ---------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
+from tenant_core.inputs import only_unread_dates, typed_value
 from tenant_core.japanese import japan_today
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
@@ -100,8 +101,9 @@ def arrival():
     if request.method == "GET" and request.args.get("household", type=int):
         form.household_no.data = request.args.get("household", type=int)
     errors: list[str] = []
-    if form.validate_on_submit():
-        data = {k: form[k].data for k in form.data if k not in ("csrf_token", "kind", "household_no")}
+    # A long form: an unread date does not hide its other problems (inputs.only_unread_dates).
+    if form.validate_on_submit() or only_unread_dates(form):
+        data = {k: typed_value(form[k]) for k in form.data if k not in ("csrf_token", "kind", "household_no")}
         try:
             row = services.register_arrival(
                 get_session(),

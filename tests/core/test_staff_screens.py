@@ -146,3 +146,28 @@ def test_a_refused_long_form_summarises_its_problems_at_the_top(app, staff_clien
     assert 'aria-invalid="true"' in box and 'aria-describedby="birth_date-error"' in box
     # The date that was read is echoed in 和暦 beside its field.
     assert "令和8年4月1日（2026年4月1日） と読みました" in page
+
+
+def test_an_unread_date_does_not_hide_the_other_problems_of_a_long_form(app, staff_client):
+    clerk = staff_client("fuji", "clerk")
+    token = csrf_token(clerk, "/fuji/residents/new")
+    response = clerk.post(
+        "/fuji/residents/new",
+        data={
+            "csrf_token": token,
+            "kind": "move_in",
+            "birth_date": "平成32年1月1日",
+            "effective_on": "R8.4.1",
+        },
+    )
+    page = _text(response)
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    assert "平成32年はありません" in summary and "氏を入力してください" in summary.replace("「", "").replace(
+        "」", ""
+    )
+    # The unread date's reason once under its field, though both the form and the service said it.
+    under = page.split('id="birth_date-error"')[1].split("</div>")[0]
+    assert under.count("平成32年はありません") == 1
+    # Nothing was registered.
+    assert Residents(app).db is not None
+    assert "を登録しました" not in page
