@@ -46,6 +46,7 @@ from modules.residents.models import (
     SupportMeasureChange,
     SupportMeasureTarget,
 )
+from tenant_core import wareki
 from tenant_core.audit import services as audit
 from tenant_core.codes import code_check_digit
 from tenant_core.japanese import japan_today
@@ -79,6 +80,12 @@ def covered_clause(atena_column: Any, on: dt.date | None = None) -> sa.ColumnEle
         .join(SupportMeasure, SupportMeasure.id == SupportMeasureTarget.measure_id)
         .where(SupportMeasureTarget.atena_no == atena_column, _active(on))
     )
+
+
+def visible_clause(atena_column: Any) -> sa.ColumnElement[bool]:
+    """SQL for another module's list keyed by 宛名番号: true for the rows the current user may see
+    (everything for one who may see protected persons; else the rows of no covered person)."""
+    return sa.true() if sees_protected() else sa.not_(covered_clause(atena_column))
 
 
 def protected_kinds(session: Session, atena_nos: Iterable[int], on: dt.date | None = None) -> dict[int, str]:
@@ -185,9 +192,9 @@ def _clean_date(
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        c.add(key, _("%(label)sは「2026-04-01」の形で入力してください。", label=label))
+        return wareki.parse_date(str(value))  # dates as staff write them, the core's one reader
+    except wareki.WarekiError as exc:
+        c.add(key, exc.message)
         return None
 
 

@@ -49,7 +49,7 @@ from modules.residents.lookups import (
 )
 from modules.residents.models import Household, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
-from modules.residents.protection import PROTECT_VIEW, Verdict
+from modules.residents.protection import PROTECT_VIEW, Verdict, visible_clause
 from modules.residents.protection import protection_check as _protection_check
 from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
@@ -102,6 +102,7 @@ __all__ = [
     "sex_label",
     "status_label",
     "vault_for",
+    "visible_clause",
     "wareki",
 ]
 
