@@ -96,7 +96,7 @@ def _date(c: Collector, f: str, value: Any) -> dt.date | None:
     try:
         return wareki.parse_date(str(value))
     except wareki.WarekiError as exc:
-        c.add(f, exc.message)
+        c.add(f, _("%(label)s: %(problem)s", label=field_label(f), problem=exc.message))
         return None
 
 

@@ -194,7 +194,7 @@ def _clean_date(
     try:
         return wareki.parse_date(str(value))  # dates as staff write them, the core's one reader
     except wareki.WarekiError as exc:
-        c.add(key, exc.message)
+        c.add(key, _("%(label)s: %(problem)s", label=label, problem=exc.message))
         return None
 
 

@@ -76,12 +76,12 @@ def clean_date(c: Collector, field: str, value: Any, today: dt.date) -> dt.date 
         c.add(field, _("%(label)sを入力してください。", label=field_label(field)))
         return None
     if isinstance(value, str):
-        # Dates as staff write them (R8.4.1, 平成2年4月1日...), read by the core's one reader; its
-        # reason names the date, and stands under the field as the form's own check says it.
+        # Dates as staff write them (R8.4.1, 平成2年4月1日...), read by the core's one reader, whose
+        # reason names the date; on a form, the field has said it already (place_errors says it once).
         try:
             value = wareki.parse_date(value)
         except wareki.WarekiError as exc:
-            c.add(field, exc.message)
+            c.add(field, _("%(label)s: %(problem)s", label=field_label(field), problem=exc.message))
             return None
     if value > today:
         c.add(field, _("%(label)sに未来の日付は指定できません。", label=field_label(field)))
