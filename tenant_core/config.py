@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = Field(default=10, gt=0, le=24 * 60)
     audit_seal_grace_minutes: float = Field(default=10, gt=0, le=24 * 60)
     demo: bool = False
+    # The address the public reaches this deployment at (https://kyodo.example.jp): printed on
+    # certificates for their verification page, never taken from a request's Host header.
+    public_url: str | None = None
+    # The passphrase of each city's signing key file (PKCS#12 under var/tenants/<slug>/); required
+    # in production, derived from the secret key elsewhere.
+    signing_passphrase: str | None = None
     # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
     extra_tenant_migrations: list[Path] = Field(default_factory=list)
     # Module packages installed beside those of ``modules.INSTALLED``, comma-separated import paths.
@@ -74,6 +80,35 @@ class Settings(BaseSettings):
     @property
     def extra_module_packages(self) -> list[str]:
         return [p.strip() for p in self.extra_modules.split(",") if p.strip()]
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an http(s):// address, such as https://kyodo.example.jp")
+        return value.rstrip("/")
+
+    def resolved_public_url(self) -> str:
+        """The public address; ``http://localhost:5000`` outside production when none is set."""
+        if self.public_url:
+            return self.public_url
+        if self.env == "production":
+            raise ConfigError("KYODO_PUBLIC_URL: required when KYODO_ENV=production")
+        return "http://localhost:5000"
+
+    def resolved_signing_passphrase(self) -> bytes:
+        """The passphrase of the cities' signing key files."""
+        if self.signing_passphrase:
+            return self.signing_passphrase.encode()
+        if self.env == "production":
+            raise ConfigError("KYODO_SIGNING_PASSPHRASE: required when KYODO_ENV=production")
+        import hashlib
+
+        return (
+            hashlib.sha256(b"kyodo-signing-key:" + self.resolved_secret_key().encode()).hexdigest().encode()
+        )
 
     @field_validator("database_url")
     @classmethod

@@ -82,6 +82,10 @@ class ModuleInfo:
     # returning ``{atena_no: tenant_core.visits.PersonRef}`` for those the signed-in user may see
     # (a person hidden from them is simply absent). The first installed module declaring it is used.
     person_directory: str | None = None
+    # "package.module:function" called as ``f(session, start, end)`` with a session bound to one city's
+    # schema: what the module served that city in [start, end) (a calendar month), as counts by counter
+    # name (e.g. {"certificates": 12}). Read by whatever measures usage (the cost allocation's 実績).
+    usage_counters: tuple[str, ...] = ()
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:
@@ -157,6 +161,11 @@ def load_blueprints(info: ModuleInfo) -> tuple[Any, ...]:
     return tuple(import_part(info, spec) for spec in info.blueprints)
 
 
+@cache
+def load_usage_counters(info: ModuleInfo) -> tuple[Any, ...]:
+    return tuple(import_part(info, spec) for spec in info.usage_counters)
+
+
 def load_models() -> None:
     """Import every installed module's models so that both metadata objects are complete."""
     for info in iter_modules():
@@ -185,6 +194,7 @@ def register_modules(app: Flask) -> None:
             )
         for bp in blueprints:
             app.register_blueprint(bp)
+        load_usage_counters(info)  # imported at start like every part: a broken one names its module
     for info in iter_modules():
         if info.startup:
             import_part(info, info.startup)()

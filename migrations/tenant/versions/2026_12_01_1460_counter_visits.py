@@ -1,7 +1,7 @@
 """Tenant schema: the clerk's visits at the counter (窓口対応), the person every module offers first.
 
 Revision ID: t1440_counter_visits
-Revises: t1430_event_cancellation
+Revises: t1450_certificate_pdfs
 Create Date: 2026-12-01 14:40
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "t1440_counter_visits"
-down_revision = "t1430_event_cancellation"
+down_revision = "t1450_certificate_pdfs"
 branch_labels = None
 depends_on = None
 
