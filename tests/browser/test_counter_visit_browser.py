@@ -47,6 +47,7 @@ def test_one_visit_issues_both_certificates_without_a_second_search(live_server,
     page.get_by_label("請求者の氏名").fill("窓辺　澄子")
     page.get_by_label("請求者と対象者の関係").select_option("本人")
     page.get_by_label("請求事由（使用目的・提出先）").fill("不動産登記")
+    page.get_by_label("提示された印鑑登録証の番号（印鑑登録証明書）").fill(people.card("fuji", seal_no))
     page.get_by_role("button", name="交付する").click()
     page.wait_for_url(f"{base}/fuji/certificates/*-*")
     assert "印鑑登録証明書を交付しました" in page.locator(".flash").inner_text()
