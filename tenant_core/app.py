@@ -18,6 +18,7 @@ from tenant_core import (
     metrics,
     security,
     tenancy,
+    visits,
 )
 from tenant_core.auth import guard
 from tenant_core.config import Settings, load_settings
@@ -44,6 +45,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     # Timestamps are stored in UTC and shown in Japan time everywhere.
     app.add_template_filter(jst, "jst")
     formatting.init_app(app)
+    visits.init_app(app)
 
     # 1. storage and queues
     app.extensions["kyodo.db"] = Database(make_engine(settings.resolved_database_url, settings.db_pool_size))

@@ -54,7 +54,10 @@ def place_errors(form: Any, errors: Mapping[str, str], *, general: Collection[st
     for name, message in errors.items():
         target = getattr(form, name, None) if name and name not in general else None
         if target is not None and hasattr(target, "errors"):
-            target.errors = [*target.errors, message]
+            # The form's own check may have said it already (an unread date, which the service names
+            # with the field's label): said once.
+            if not any(str(e) in str(message) for e in target.errors):
+                target.errors = [*target.errors, message]
         else:
             unplaced.append(message)
     return unplaced

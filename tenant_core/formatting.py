@@ -13,10 +13,12 @@ from fractions import Fraction
 
 from babel.dates import format_date
 from flask import Flask
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from tenant_core.i18n import request_lang
 from tenant_core.japanese import wareki_date, wareki_year
+from tenant_core.wareki import short_wareki, try_parse, understood
 
 
 def page_date(day: dt.date | None) -> str:
@@ -50,6 +52,21 @@ def paren(text: object) -> Markup:
     return Markup("{}{}{}").format(punct("（"), text, punct("）"))
 
 
+def wareki_understood(value: object) -> str:
+    """What a date field echoes of the date it read: 「令和8年4月1日（2026年4月1日） と読みました」; on English
+    pages the Western date and the era in JIS X 0301's letters (April 1, 2026 (R08.04.01)); '' for none."""
+    day = try_parse(value)
+    if day is None:
+        return ""
+    if request_lang() == "en":
+        try:
+            era = short_wareki(day)
+        except ValueError:
+            era = day.isoformat()
+        return _("%(date)s と読みました", date=f"{format_date(day, 'long', locale='en')} ({era})")
+    return _("%(date)s と読みました", date=understood(day))
+
+
 def percent(ratio: str | Decimal | Fraction | float, places: int = 1) -> str:
     """A ratio as a percentage rounded half-up (四捨五入): 0.571 -> '57.1%', -0.107837 at 2 -> '-10.78%'."""
     exact = (ratio if isinstance(ratio, Fraction) else Fraction(Decimal(str(ratio)))) * 100
@@ -65,3 +82,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(percent, "percent")
     app.add_template_filter(paren, "paren")
     app.add_template_global(punct, "punct")
+    app.add_template_global(wareki_understood, "wareki_understood")

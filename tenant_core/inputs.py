@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -22,12 +23,15 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError as SchemaValidationError
 from werkzeug.routing import IntegerConverter
-from wtforms import Field, IntegerField
+from wtforms import Field, IntegerField, StringField
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextArea
+
+from tenant_core import wareki
 
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1  # an Integer column (PostgreSQL integer)
@@ -109,6 +113,84 @@ class BoundedIntegerField(IntegerField):
     def __init__(self, *args: Any, low: int = INT_MIN, high: int = INT_MAX, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.int_range = (low, high)
+
+
+class WarekiDateField(StringField):
+    """A date typed as staff write it (令和8年4月1日, R8.4.1, 2026/4/1...), read by ``tenant_core.wareki``.
+
+    ``data`` is the date, or None for a blank (a required date says so in its own validator or service)
+    and for text that names no date: then the reader's reason is the field's error. The box is a text
+    box, not the browser's date picker, which would accept and send only the Western ISO form. The
+    form macro shows ``understood`` beside it, the date in 和暦 as it was read, so that a slip (H for R)
+    is seen before the record is saved.
+    """
+
+    data: Any
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        render_kw = {
+            "inputmode": "text",
+            "autocomplete": "off",
+            "placeholder": _l("R8.4.1 / 令和8年4月1日 / 2026-04-01"),
+            **(kwargs.pop("render_kw", None) or {}),
+        }
+        render_kw.pop("type", None)
+        render_kw["data-date-field"] = "1"
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def process_data(self, value: Any) -> None:
+        # An initial value from a view or an object: a date, or ISO text.
+        self.data = wareki.try_parse(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]) if valuelist else ""
+        self.data = None
+        if wareki.normalise(text):
+            try:
+                self.data = wareki.parse_date(text)
+            except wareki.WarekiError as exc:
+                raise ValueError(exc.message) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if isinstance(self.data, dt.date):
+            return self.data.isoformat()
+        return str(self.data or "")
+
+    @property
+    def date(self) -> dt.date | None:
+        """The date read (also when a view set ``data`` to ISO text)."""
+        return wareki.try_parse(self.data)
+
+    @property
+    def understood(self) -> str:
+        """'令和8年4月1日（2026年4月1日）と読みました' once a typed date was read; '' otherwise."""
+        if self.process_errors:
+            return ""
+        from tenant_core.formatting import wareki_understood
+
+        return wareki_understood(self.date)
+
+
+def only_unread_dates(form: Any) -> bool:
+    """Whether a posted form was refused only because date fields named no date (its token and every
+    other field are fine). A long form's view then still asks its service, with the typed text of those
+    dates, for its other problems: the service refuses the unread date (it checks all input before it
+    changes anything), and the clerk sees every problem at once."""
+    if not form.is_submitted() or not form.errors:
+        return False
+    return all(
+        isinstance(form[name], WarekiDateField) and form[name].errors == form[name].process_errors
+        for name in form.errors
+    )
+
+
+def typed_value(field: Field) -> Any:
+    """A field's value for a service: an unread date as the text typed (so the service names it too)."""
+    if isinstance(field, WarekiDateField) and field.process_errors and field.raw_data:
+        return str(field.raw_data[0])
+    return field.data
 
 
 # --- marshmallow (JSON APIs) ---------------------------------------------------------------------------

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-# (first day, name) of each era since the Gregorian calendar was adopted; 明治 is given from its first day.
-ERAS: tuple[tuple[dt.date, str], ...] = (
-    (dt.date(2019, 5, 1), "令和"),
-    (dt.date(1989, 1, 8), "平成"),
-    (dt.date(1926, 12, 25), "昭和"),
-    (dt.date(1912, 7, 30), "大正"),
-    (dt.date(1868, 10, 23), "明治"),
-)
+from tenant_core.wareki import ERAS as _ERA_TABLE
+from tenant_core.wareki import era_of as _era_of
+
+# (first day, name) of each era, newest first: the one era table is tenant_core.wareki.ERAS.
+ERAS: tuple[tuple[dt.date, str], ...] = tuple((e.start, e.name) for e in _ERA_TABLE)
 
 
 def era_of(day: dt.date) -> tuple[str, int]:
     """(era name, year of the era) of a date, e.g. (令和, 1) for 2019-05-01 and (平成, 31) for 2019-04-30."""
-    for start, name in ERAS:
-        if day >= start:
-            return name, day.year - start.year + 1
-    raise ValueError(f"{day} is before the eras this system knows (明治 from 1868-10-23)")
+    era, year = _era_of(day)
+    return era.name, year
 
 
 def _year_text(number: int) -> str:

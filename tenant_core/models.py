@@ -139,3 +139,21 @@ class Notice(TenantBase):
     publish_on: Mapped[dt.date] = mapped_column(index=True)
     published: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CounterVisit(TenantBase):
+    """A clerk's visit at the counter (窓口対応) with one person, from opening their page until the clerk
+    closes it: the person every module's page offers first, and the day's 'recent persons'.
+
+    The person is named by the 宛名番号 only; their name is read through the module that keeps the
+    register each time it is shown, so that a person hidden from this clerk (支援措置) stays hidden.
+    """
+
+    __tablename__ = "counter_visits"
+    __table_args__ = (sa.Index("ix_counter_visits_user_id_opened_at", "user_id", "opened_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int]  # shared.users.id of the clerk (another schema: no foreign key)
+    atena_no: Mapped[int]
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None]

@@ -74,6 +74,14 @@ class ModuleInfo:
     # (web, worker, command line), after every module's parts are imported: e.g. to register a listener
     # with a module this one requires. It may run more than once per process, so it must be idempotent.
     startup: str | None = None
+    # The counter (窓口): "package.module:function" called in a request as ``f(atena_no)``, returning
+    # the ``tenant_core.visits.PersonAction`` links for that person that the signed-in user may use
+    # (証明書交付, 印鑑登録...); a person's page shows those of every enabled module (one visit, no search).
+    person_actions: str | None = None
+    # The module that keeps the persons: "package.module:function" called as ``f(atena_nos)``,
+    # returning ``{atena_no: tenant_core.visits.PersonRef}`` for those the signed-in user may see
+    # (a person hidden from them is simply absent). The first installed module declaring it is used.
+    person_directory: str | None = None
     # "package.module:function" called as ``f(session, start, end)`` with a session bound to one city's
     # schema: what the module served that city in [start, end) (a calendar month), as counts by counter
     # name (e.g. {"certificates": 12}). Read by whatever measures usage (the cost allocation's 実績).

@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from flask import abort, render_template, request
 
+from tenant_core import wareki
 from tenant_core.audit import services as audit
 
 T = TypeVar("T")
@@ -31,17 +32,16 @@ def page_renderer(*helpers: Mapping[str, Callable[..., Any]]) -> Renderer:
     return render
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    """An ISO date typed in a form or a query string; None when blank or malformed."""
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def parse_date(value: str | dt.date | None) -> dt.date | None:
+    """A date typed in a form or a query string, in any notation ``tenant_core.wareki`` reads
+    (令和8年4月1日, R8.4.1, 2026-04-01...), or already read by a ``WarekiDateField``; None when blank or
+    malformed."""
+    return wareki.try_parse(value)
 
 
-def is_bad_date(value: str | None) -> bool:
+def is_bad_date(value: str | dt.date | None) -> bool:
     """Something was typed and it is not a date (a blank is not bad: the field is optional)."""
-    return bool(value) and parse_date(value) is None
+    return isinstance(value, str) and bool(value.strip()) and parse_date(value) is None
 
 
 def found_or_404(row: T | None, *, screen: str, target: str, function: str = "view") -> T:

@@ -12,6 +12,7 @@ MODULE = ModuleInfo(
     models=("modules.certificates.models",),
     parameters="modules.certificates.parameters",
     demo_roles={"admin": "editor", "clerk": "editor"},
+    person_actions="modules.certificates.counter:person_actions",
     # The public verification form takes a code anyone could try to guess.
     throttled_endpoints=("certificates.verify",),
     portal_panel="certificates/_portal.html",

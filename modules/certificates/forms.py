@@ -10,9 +10,8 @@ from wtforms.validators import Length
 
 from modules.certificates.models import FORM_LABELS, KIND_LABELS
 from modules.certificates.services import RELATION_LABELS, SCOPES
-from tenant_core.inputs import KyodoForm
+from tenant_core.inputs import KyodoForm, WarekiDateField
 
-DATE = {"type": "date"}
 _KINDS = [SelectChoice(str(k), v) for k, v in KIND_LABELS.items()]
 
 
@@ -70,8 +69,8 @@ class RegisterFilterForm(KyodoForm):
         csrf = False
 
     kind = SelectField(_l("種類"), choices=[SelectChoice("", _l("すべて")), *_KINDS], validate_choice=False)
-    date_from = StringField(_l("交付日（から）"), render_kw=DATE)
-    date_to = StringField(_l("交付日（まで）"), render_kw=DATE)
+    date_from = WarekiDateField(_l("交付日（から）"))
+    date_to = WarekiDateField(_l("交付日（まで）"))
 
 
 class VerifyForm(KyodoForm):

@@ -28,7 +28,7 @@ from tenant_core.inputs import printable
 from tenant_core.pagination import Page
 from tenant_core.permissions import public, require
 from tenant_core.tenancy import current_tenant
-from tenant_core.views import form_status, found_or_404, is_bad_date, page_renderer, parse_date
+from tenant_core.views import form_status, found_or_404, page_renderer, parse_date
 
 PER_PAGE = 20
 _render = page_renderer(residents.HELPERS, {"kind_label": kind_label, "display_code": codes.display_code})
@@ -57,8 +57,8 @@ def index():
     filters = RegisterFilterForm(request.args)
     date_from, date_to = parse_date(filters.date_from.data), parse_date(filters.date_to.data)
     for dated in (filters.date_from, filters.date_to):
-        if is_bad_date(dated.data):
-            dated.errors = [_("日付は「2026-04-01」の形で入力してください。")]
+        if dated.process_errors:  # the field's reader says why the text is no date
+            dated.errors = list(dated.process_errors)
     kind = filters.kind.data if filters.kind.data in KIND_LABELS else None
     listing = services.register_list(
         get_session(),

@@ -6,7 +6,6 @@ problem reads 「金額」: 数値を入力してください。 — the field's
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from wtforms.widgets import TextArea
 
 from modules.costs.errors import CostError
 from modules.costs.models import Category
-from tenant_core.inputs import INT_MAX, INT_MIN, YEN_MAX, KyodoForm
+from tenant_core.inputs import INT_MAX, INT_MIN, YEN_MAX, KyodoForm, WarekiDateField
 
 _REQUIRED = _l("入力してください。")
 _NUMBER = _l("数値を入力してください。")
@@ -92,17 +91,8 @@ class DecimalField(TextField):
             self.data = value.quantize(Decimal("0.01"))
 
 
-class DateField(TextField):
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        super().process_formdata(valuelist)
-        if self.data is not None:
-            try:
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.data):
-                    raise ValueError(self.data)
-                self.data = dt.date.fromisoformat(self.data)
-            except ValueError:
-                self.data = None
-                raise ValueError(_l("日付（例 2025-09-30）を入力してください。")) from None
+class DateField(WarekiDateField):
+    """A date as staff write it (令和7年9月30日, R7.9.30, 2025-09-30), read by the core's one reader."""
 
 
 def required(form: FlaskForm, field: Field) -> None:

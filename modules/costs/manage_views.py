@@ -50,12 +50,12 @@ def _change(
     message; what the services refuse is shown as it is. True if the change was made."""
     if form is not None and not form.validate_on_submit():
         for problem in problems(form):
-            flash(problem)
+            flash(problem, "error")
         return False
     try:
         result = change()
     except CostError as err:
-        flash(str(err))
+        flash(str(err), "error")
         return False
     target, detail = audit_as(result)
     audit.record("change", target=target, detail=detail[:500])
@@ -230,7 +230,7 @@ def item_delete(year: int, item_id: int):
     if item is None:
         abort(404)
     if not DeleteForm().confirmed():
-        flash(_("削除するには確認欄にチェックを入れてください。"))
+        flash(_("削除するには確認欄にチェックを入れてください。"), "error")
     else:
         page = url_for(".manage_year", year=fy.year)
         _change(
@@ -254,7 +254,7 @@ def bases_save(year: int):
     bad = [f"{m.name} {problem}" for m, form in forms if not form.validate() for problem in problems(form)]
     if bad:  # all or nothing: one bad figure changes no member's bases
         for problem in bad:
-            flash(problem)
+            flash(problem, "error")
     else:
         page = url_for(".manage_year", year=fy.year)
         _change(
@@ -294,7 +294,7 @@ def rule_delete(year: int, rule_id: int):
     if rule is None:
         abort(404)
     if not DeleteForm().confirmed():
-        flash(_("削除するには確認欄にチェックを入れてください。"))
+        flash(_("削除するには確認欄にチェックを入れてください。"), "error")
     else:
         _change(
             None,

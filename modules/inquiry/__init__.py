@@ -10,6 +10,7 @@ MODULE = ModuleInfo(
     summary_en="One person's situation across the modules",
     blueprints=("modules.inquiry.blueprint:bp",),
     demo_roles={"admin": "editor", "clerk": "viewer"},
+    person_actions="modules.inquiry.counter:person_actions",
     # The inquiry screen shows the whole record, 個人番号 included, to those who update it.
     editor_permissions=frozenset({"residents.view_mynumber"}),
     requires=("residents",),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from modules.inquiry import services
 from modules.inquiry.forms import OTHER, PURPOSES, InquiryForm
 from modules.residents import public as residents
+from tenant_core import visits
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.japanese import japan_today
@@ -20,8 +21,18 @@ SCREEN = "inquiry.index"
 MAX_CANDIDATES = 50
 
 
+def record_url(endpoint: str, **values: Any) -> str | None:
+    """The page of a record the inquiry shows, when its module is here and the user may open it."""
+    module = endpoint.partition(".")[0]
+    if endpoint not in current_app.view_functions or not g.user.can(f"{module}.view"):
+        return None
+    return url_for(endpoint, **values)
+
+
 def _render(status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template("inquiry/index.html", **residents.HELPERS, today=japan_today(), **context), status
+    return render_template(
+        "inquiry/index.html", **residents.HELPERS, today=japan_today(), record_url=record_url, **context
+    ), status
 
 
 def _reason_text(purpose: str, text: str) -> str:
@@ -50,6 +61,9 @@ def _stated_reason(form: InquiryForm) -> tuple[str, str] | None:
 def index():
     """GET: the form. POST: candidates for a カナ search, or the situation of a 宛名番号."""
     form = InquiryForm()
+    if request.method == "GET":
+        # The person named in the link (a person's page, the visit bar) or at the counter now.
+        form.atena_no.data = request.args.get("atena_no", type=int) or visits.current_atena()
     if request.method == "GET" or not form.validate_on_submit():
         return _render(422 if request.method == "POST" else 200, form=form)
     stated = _stated_reason(form)

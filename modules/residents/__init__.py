@@ -17,6 +17,8 @@ MODULE = ModuleInfo(
     ),
     demo="modules.residents.demo:load_demo",
     demo_roles={"admin": "editor", "clerk": "editor"},
+    person_directory="modules.residents.counter:person_directory",
+    person_actions="modules.residents.counter:person_actions",
     # Only editors of resident data may see the 個人番号.
     # Searching the 除票 (moved out, deceased) is for editors too (modules/residents/removed.py).
     editor_permissions=frozenset({"residents.view_mynumber", "residents.view_removed"}),

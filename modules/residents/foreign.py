@@ -27,6 +27,7 @@ from modules.residents import kana
 from modules.residents.display import field_label
 from modules.residents.errors import Collector, ResidentError
 from modules.residents.models import Citizenship, EventKind, Person, ResidentEvent, Status
+from tenant_core import wareki
 
 CITIZENSHIP_LABELS = {Citizenship.japanese.value: _l("日本人"), Citizenship.foreign.value: _l("外国人")}
 MID_LONG = "mid_long_term"
@@ -93,9 +94,9 @@ def _date(c: Collector, f: str, value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        c.add(f, _("%(label)sは「2001-04-01」の形で入力してください。", label=field_label(f)))
+        return wareki.parse_date(str(value))
+    except wareki.WarekiError as exc:
+        c.add(f, _("%(label)s: %(problem)s", label=field_label(f), problem=exc.message))
         return None
 
 

@@ -10,9 +10,8 @@ from wtforms.validators import Length, Optional
 from modules.residents.display import RELATIONSHIP_LABELS, SEX_LABELS
 from modules.residents.foreign import CATEGORY_LABELS
 from modules.residents.validation import RELATIONSHIPS, SEXES
-from tenant_core.inputs import BoundedIntegerField, KyodoForm
+from tenant_core.inputs import BoundedIntegerField, KyodoForm, WarekiDateField
 
-DATE = {"type": "date"}
 _SEX_CHOICES = [SelectChoice("", _l("選択してください")), *(SelectChoice(k, SEX_LABELS[k]) for k in SEXES)]
 _REL_CHOICES = [
     SelectChoice("", _l("選択してください")),
@@ -28,7 +27,7 @@ class SearchForm(KyodoForm):
 
     kana = StringField(_l("カナ氏名（前方一致）"), validators=[Length(max=60)])
     name = StringField(_l("漢字氏名（前方一致）"), validators=[Length(max=60)])
-    birth_date = StringField(_l("生年月日"), render_kw=DATE)
+    birth_date = WarekiDateField(_l("生年月日"))
     address = StringField(_l("住所（町名から前方一致）"), validators=[Length(max=100)])
     include_removed = BooleanField(_l("除票（転出・死亡）も含める"))
     tsusho = StringField(_l("通称（前方一致）"), validators=[Length(max=60)])
@@ -48,7 +47,7 @@ class ArrivalForm(KyodoForm):
     given_name = StringField(_l("名"), validators=[Length(max=60)])
     family_kana = StringField(_l("氏（カナ）"), validators=[Length(max=60)])
     given_kana = StringField(_l("名（カナ）"), validators=[Length(max=60)])
-    birth_date = StringField(_l("生年月日"), render_kw=DATE)
+    birth_date = WarekiDateField(_l("生年月日"))
     sex = SelectField(_l("性別"), choices=_SEX_CHOICES, validate_choice=False)
     relationship = SelectField(_l("続柄"), choices=_REL_CHOICES, validate_choice=False)
     town = StringField(
@@ -58,7 +57,7 @@ class ArrivalForm(KyodoForm):
     katagaki = StringField(_l("方書（アパート名・部屋番号など）"), validators=[Length(max=110)])
     honseki = StringField(_l("本籍（外国人住民は空欄）"), validators=[Length(max=110)])
     hitto_sha = StringField(_l("筆頭者の氏名（外国人住民は空欄）"), validators=[Length(max=60)])
-    effective_on = StringField(_l("異動日（住民となった日）"), render_kw=DATE)
+    effective_on = WarekiDateField(_l("異動日（住民となった日）"))
     juminhyo_code = StringField(
         _l("住民票コード（転出証明書の11桁。空欄なら新しいコードを記載）"), validators=[Length(max=20)]
     )
@@ -80,8 +79,8 @@ class ArrivalForm(KyodoForm):
     )
     residence_status = StringField(_l("在留資格"), validators=[Length(max=40)])
     residence_period = StringField(_l("在留期間（「3年」など）"), validators=[Length(max=30)])
-    residence_from = StringField(_l("在留期間の始期"), render_kw=DATE)
-    residence_until = StringField(_l("在留期間の満了日"), render_kw=DATE)
+    residence_from = WarekiDateField(_l("在留期間の始期"))
+    residence_until = WarekiDateField(_l("在留期間の満了日"))
     card_number = StringField(_l("在留カード等番号（例: AB12345678CD）"), validators=[Length(max=20)])
     alpha_name = StringField(_l("アルファベット氏名"), validators=[Length(max=110)])
     tsusho = StringField(_l("通称（申出がある場合）"), validators=[Length(max=60)])
@@ -90,7 +89,7 @@ class ArrivalForm(KyodoForm):
     previous_address = StringField(
         _l("従前の住所（転入: 転出証明書のとおり。出生は空欄）"), validators=[Length(max=210)]
     )
-    notified_on = StringField(_l("届出日（空欄なら今日）"), render_kw=DATE)
+    notified_on = WarekiDateField(_l("届出日（空欄なら今日）"))
     age_confirmed = BooleanField(_l("続柄と年齢を確認しました"))
     note = StringField(_l("備考"), validators=[Length(max=200)])
 
@@ -98,7 +97,7 @@ class ArrivalForm(KyodoForm):
 class EventForm(KyodoForm):
     """One form for the events of an existing person; each kind shows the fields it needs."""
 
-    effective_on = StringField(_l("異動日"), render_kw=DATE)
+    effective_on = WarekiDateField(_l("異動日"))
     destination = StringField(_l("転出先"), validators=[Length(max=200)])
     whole_household = BooleanField(_l("世帯全員が同じ異動をする"))
     town = StringField(_l("町名"), validators=[Length(max=60)])
@@ -117,12 +116,12 @@ class EventForm(KyodoForm):
     given_name = StringField(_l("名"), validators=[Length(max=60)])
     family_kana = StringField(_l("氏（カナ）"), validators=[Length(max=60)])
     given_kana = StringField(_l("名（カナ）"), validators=[Length(max=60)])
-    birth_date = StringField(_l("生年月日"), render_kw=DATE)
+    birth_date = WarekiDateField(_l("生年月日"))
     sex = SelectField(_l("性別"), choices=_SEX_CHOICES, validate_choice=False)
     honseki = StringField(_l("本籍（空欄にすると削除）"), validators=[Length(max=110)])
     hitto_sha = StringField(_l("筆頭者の氏名（空欄にすると削除）"), validators=[Length(max=60)])
     mynumber = StringField(_l("個人番号（修正する場合）"), validators=[Length(max=20)])
-    notified_on = StringField(_l("届出日（空欄なら今日）"), render_kw=DATE)
+    notified_on = WarekiDateField(_l("届出日（空欄なら今日）"))
     age_confirmed = BooleanField(_l("続柄と年齢を確認しました"))
     note = TextAreaField(_l("備考・修正理由"), validators=[Length(max=300)])
     confirm = BooleanField(_l("内容を確認しました（この異動は取り消せません）"))
@@ -179,10 +178,10 @@ class BirthForm(KyodoForm):
 
     given_name = StringField(_l("名"), validators=[Length(max=60)])
     given_kana = StringField(_l("名（カナ）"), validators=[Length(max=60)])
-    birth_date = StringField(_l("生年月日"), render_kw=DATE)
+    birth_date = WarekiDateField(_l("生年月日"))
     sex = SelectField(_l("性別"), choices=_SEX_CHOICES, validate_choice=False)
     relationship = SelectField(_l("続柄"), choices=_REL_CHOICES, validate_choice=False, default="子")
-    notified_on = StringField(_l("届出日（空欄なら今日）"), render_kw=DATE)
+    notified_on = WarekiDateField(_l("届出日（空欄なら今日）"))
     age_confirmed = BooleanField(_l("続柄と年齢を確認しました"))
     note = StringField(_l("備考"), validators=[Length(max=200)])
     version = HiddenField()  # the household's version when the form was shown
@@ -199,7 +198,7 @@ class CancelForm(KyodoForm):
 class ItemsForm(KyodoForm):
     """The changes of one person's items made on request: 住民票コード, 通称, 旧氏, 在留資格・在留期間."""
 
-    effective_on = StringField(_l("異動日"), render_kw=DATE)
+    effective_on = WarekiDateField(_l("異動日"))
     tsusho = StringField(_l("通称"), validators=[Length(max=60)])
     tsusho_kana = StringField(_l("通称（カナ）"), validators=[Length(max=60)])
     kyuuji = StringField(_l("旧氏"), validators=[Length(max=60)])
@@ -214,8 +213,8 @@ class ItemsForm(KyodoForm):
     )
     residence_status = StringField(_l("在留資格"), validators=[Length(max=40)])
     residence_period = StringField(_l("在留期間（「3年」など）"), validators=[Length(max=30)])
-    residence_from = StringField(_l("在留期間の始期"), render_kw=DATE)
-    residence_until = StringField(_l("在留期間の満了日"), render_kw=DATE)
+    residence_from = WarekiDateField(_l("在留期間の始期"))
+    residence_until = WarekiDateField(_l("在留期間の満了日"))
     card_number = StringField(_l("在留カード等番号（例: AB12345678CD）"), validators=[Length(max=20)])
     note = StringField(_l("備考"), validators=[Length(max=200)])
     confirm = BooleanField(_l("内容を確認しました"))

@@ -18,18 +18,17 @@ from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
-from tenant_core.inputs import KyodoForm
+from tenant_core.inputs import KyodoForm, WarekiDateField
 from tenant_core.permissions import require
 from tenant_core.views import form_status, found_or_404, page_renderer
 
 _render = page_renderer(HELPERS)
-DATE = {"type": "date"}
 
 
 class MoveOutForm(KyodoForm):
     """転出届 (住民基本台帳法第24条: 氏名, 転出先, 転出の予定年月日)."""
 
-    planned_on = StringField(_l("転出予定日（未来の日付も可）"), render_kw=DATE)
+    planned_on = WarekiDateField(_l("転出予定日（未来の日付も可）"))
     destination = StringField(_l("転出先の住所"), validators=[Length(max=200)])
     destination_city = StringField(_l("転出先市区町村（分かる場合）"), validators=[Length(max=100)])
     special = BooleanField(_l("特例転出（マイナンバーカードによる転出）"))
@@ -41,7 +40,7 @@ class MoveOutForm(KyodoForm):
 class DecideForm(KyodoForm):
     """転出の確定（転出日）または取消し（理由）: one small form on the person's page."""
 
-    moved_on = StringField(_l("転出日（空欄なら転出予定日）"), render_kw=DATE)
+    moved_on = WarekiDateField(_l("転出日（空欄なら転出予定日）"))
     cancel_reason = TextAreaField(_l("取消しの理由"), validators=[Length(max=300)])
     version = HiddenField()
 

@@ -46,6 +46,7 @@ from modules.residents.models import (
     SupportMeasureChange,
     SupportMeasureTarget,
 )
+from tenant_core import wareki
 from tenant_core.audit import services as audit
 from tenant_core.codes import code_check_digit
 from tenant_core.japanese import japan_today
@@ -191,9 +192,9 @@ def _clean_date(
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        c.add(key, _("%(label)sは「2026-04-01」の形で入力してください。", label=label))
+        return wareki.parse_date(str(value))  # dates as staff write them, the core's one reader
+    except wareki.WarekiError as exc:
+        c.add(key, _("%(label)s: %(problem)s", label=label, problem=exc.message))
         return None
 
 

@@ -16,19 +16,18 @@ from modules.residents.ui import person_or_404
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.errors import place_errors
-from tenant_core.inputs import KyodoForm
+from tenant_core.inputs import KyodoForm, WarekiDateField
 from tenant_core.japanese import japan_today
 from tenant_core.permissions import require
 from tenant_core.views import form_status, page_renderer, parse_date
 
 _render = page_renderer(HELPERS)
-DATE = {"type": "date"}
 
 
 class SupportForm(KyodoForm):
-    requested_on = StringField(_l("申出日"), render_kw=DATE)
-    start_on = StringField(_l("開始日"), render_kw=DATE)
-    end_on = StringField(_l("終了予定日（空欄なら開始日から1年）"), render_kw=DATE)
+    requested_on = WarekiDateField(_l("申出日"))
+    start_on = WarekiDateField(_l("開始日"))
+    end_on = WarekiDateField(_l("終了予定日（空欄なら開始日から1年）"))
     offender_name = StringField(_l("加害者の氏名"), validators=[Length(max=200)])
     offender_kana = StringField(_l("加害者のカナ氏名"), validators=[Length(max=200)])
     offender_city_code = StringField(_l("加害者の団体コード（6桁、わかる場合）"), validators=[Length(max=6)])
@@ -44,7 +43,7 @@ class HoldForm(KyodoForm):
 
 
 class ActionForm(KyodoForm):
-    new_end = StringField(_l("延長後の終了予定日（空欄なら1年延長）"), render_kw=DATE)
+    new_end = WarekiDateField(_l("延長後の終了予定日（空欄なら1年延長）"))
     reason = TextAreaField(_l("理由・備考"), validators=[Length(max=500)])
 
 
@@ -182,8 +181,6 @@ def measure_action(measure_id: int, action: str):
         try:
             if action == "extend":
                 new_end = parse_date(form.new_end.data)
-                if form.new_end.data and new_end is None:
-                    raise ResidentError(_("日付は「2026-04-01」の形で入力してください。"), "new_end")
                 protection.extend(session, measure, by=by, new_end=new_end, note=form.reason.data or "")
             elif action == "end":
                 protection.end_support(session, measure, form.reason.data or "", by=by)

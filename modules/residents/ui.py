@@ -14,7 +14,7 @@ from modules.residents.removed import REMOVED_PERMISSION
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.errors import place_errors
-from tenant_core.views import found_or_404, parse_date
+from tenant_core.views import found_or_404
 
 PER_PAGE = 20
 # The query-string keys of the search: any of them present means a search was asked for.
@@ -44,9 +44,10 @@ def search_from_form(
     """
     if not search_asked():
         return None, []
-    birth = parse_date(request.args.get("birth_date"))
-    if request.args.get("birth_date") and birth is None:
-        form.birth_date.errors = [_("生年月日は「2001-04-01」の形で入力してください。")]
+    # The field read the date in any notation staff write (R8.4.1, 平成2年4月1日...), or says why not.
+    birth = form.birth_date.date
+    if form.birth_date.process_errors:
+        form.birth_date.errors = list(form.birth_date.process_errors)
     query = services.SearchQuery(
         kana=form.kana.data or "",
         name=form.name.data or "",

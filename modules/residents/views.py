@@ -16,10 +16,12 @@ from modules.residents.mynumber import MYNUMBER_PERMISSION, mynumber_for, vault_
 from modules.residents.recording import current_state
 from modules.residents.removed import retention_of
 from modules.residents.ui import PER_PAGE, person_or_404, search_from_form
+from tenant_core import visits
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
+from tenant_core.inputs import only_unread_dates, typed_value
 from tenant_core.japanese import japan_today
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
@@ -56,8 +58,12 @@ def person(atena_no: int):
     household = services.household_of(session, state) if state else None
     events = services.events_of(session, row)
     audit.record("view", screen="residents.person", target=f"atena:{atena_no}", mynumber_shown=shown)
+    if on is None:  # the person now is the subject of the clerk's visit at the counter
+        visits.open_visit(atena_no)
     return _render(
         "residents/person.html",
+        # What the other modules offer for this person (the register's own actions follow below).
+        counter_actions=[a for a in visits.actions_for(atena_no) if a.module != "residents"],
         person=row,
         state=state,
         on=on,
@@ -98,8 +104,9 @@ def arrival():
     if request.method == "GET" and request.args.get("household", type=int):
         form.household_no.data = request.args.get("household", type=int)
     errors: list[str] = []
-    if form.validate_on_submit():
-        data = {k: form[k].data for k in form.data if k not in ("csrf_token", "kind", "household_no")}
+    # A long form: an unread date does not hide its other problems (inputs.only_unread_dates).
+    if form.validate_on_submit() or only_unread_dates(form):
+        data = {k: typed_value(form[k]) for k in form.data if k not in ("csrf_token", "kind", "household_no")}
         try:
             row = services.register_arrival(
                 get_session(),

@@ -12,6 +12,7 @@ MODULE = ModuleInfo(
     models=("modules.seals.models",),
     parameters="modules.seals.parameters",
     demo_roles={"admin": "editor", "clerk": "editor"},
+    person_actions="modules.seals.counter:person_actions",
     requires=("residents",),
     # A 転出 or 死亡 in the register erases the person's seal registration (職権抹消).
     startup="modules.seals.departures:register_listener",

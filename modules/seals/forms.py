@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional
 
 from modules.residents.public import SearchForm
 from modules.seals.display import STATUS_LABELS
-from tenant_core.inputs import BoundedIntegerField, KyodoForm
+from tenant_core.inputs import BoundedIntegerField, KyodoForm, WarekiDateField
 
 __all__ = ["ChangeForm", "ListForm", "RegisterForm", "SearchForm"]
 
@@ -47,7 +47,7 @@ class RegisterForm(KyodoForm):
 class ChangeForm(KyodoForm):
     """亡失届・廃止届: a reason and a deliberate tick."""
 
-    effective_on = StringField(_l("届出日（空欄なら本日）"), render_kw={"type": "date"})
+    effective_on = WarekiDateField(_l("届出日（空欄なら本日）"))
     reason = TextAreaField(_l("理由"), validators=[Length(max=300)])
     confirm = BooleanField(_l("内容を確認しました（取り消せません）"))
     # The registration's version when the form was shown: a change made meanwhile is a 409.

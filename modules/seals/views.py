@@ -11,13 +11,14 @@ from modules.seals.display import HELPERS
 from modules.seals.errors import SealError
 from modules.seals.forms import ChangeForm, ListForm, RegisterForm, SearchForm
 from modules.seals.models import SealRegistration
+from tenant_core import visits
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import place_errors
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
-from tenant_core.views import form_status, found_or_404, is_bad_date, page_renderer, parse_date
+from tenant_core.views import form_status, found_or_404, page_renderer, parse_date
 
 PER_PAGE = 20
 _render = page_renderer(HELPERS)
@@ -90,8 +91,9 @@ def person(atena_no: int):
 def register():
     """印鑑登録の申請: a 宛名番号 and the seal's image."""
     form = RegisterForm()
-    if request.method == "GET" and request.args.get("atena_no", type=int):
-        form.atena_no.data = request.args.get("atena_no", type=int)
+    if request.method == "GET":
+        # The person named in the link, or else the person being served at the counter.
+        form.atena_no.data = request.args.get("atena_no", type=int) or visits.current_atena()
     errors: list[str] = []
     person = None
     if form.validate_on_submit():
@@ -163,8 +165,6 @@ def _change(registration_no: str, kind: str):
     if form.validate_on_submit():
         on = parse_date(form.effective_on.data)
         try:
-            if is_bad_date(form.effective_on.data):
-                raise SealError(_("届出日は「2026-04-01」の形で入力してください。"), "effective_on")
             version = parse_version(form.version.data)
             if version is None:  # a form always carries the version it showed
                 raise ConflictError(target=f"seal:{reg.registration_no}")

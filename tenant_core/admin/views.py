@@ -7,7 +7,9 @@ import datetime as dt
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from tenant_core import wareki
 from tenant_core.audit import services as audit
+from tenant_core.audit.reading import FUNCTION_LABELS, read_entries
 from tenant_core.auth import services as accounts
 from tenant_core.auth.forms import PasswordResetForm, UserCreateForm, UserRolesForm, UserStatusForm
 from tenant_core.auth.roles import city_roles
@@ -55,7 +57,7 @@ def user_new():
                 form.roles.data,
             )
         except accounts.AccountError as exc:
-            flash(str(exc))
+            flash(str(exc), "error")
         else:
             audit.record(
                 "change", target=f"user:{user.id}", detail=f"account created with roles {form.roles.data}"
@@ -98,7 +100,7 @@ def user_status(user_id: int):
     user = _user_or_404(user_id)
     form = UserStatusForm(prefix="status")
     if not form.validate_on_submit():
-        flash(_("確認欄にチェックを入れてから実行してください。"))
+        flash(_("確認欄にチェックを入れてから実行してください。"), "error")
         return redirect(url_for(".user_detail", user_id=user.id))
     accounts.set_active(get_session(), user, not user.active)
     audit.record("change", target=f"user:{user.id}", detail="enabled" if user.active else "disabled")
@@ -116,7 +118,7 @@ def user_unlock(user_id: int):
     user = _user_or_404(user_id)
     form = UserStatusForm(prefix="unlock")
     if not form.validate_on_submit():
-        flash(_("確認欄にチェックを入れてから実行してください。"))
+        flash(_("確認欄にチェックを入れてから実行してください。"), "error")
         return redirect(url_for(".user_detail", user_id=user.id))
     failures = user.failed_logins
     accounts.unlock(get_session(), user)
@@ -135,7 +137,7 @@ def user_reset(user_id: int):
         try:
             accounts.reset_password(get_session(), user, form.password.data)
         except accounts.AccountError as exc:
-            flash(str(exc))
+            flash(str(exc), "error")
         else:
             audit.record("change", target=f"user:{user.id}", detail="password reset by administrator")
             flash(_("パスワードを再設定しました。"))
@@ -144,10 +146,7 @@ def user_reset(user_id: int):
 
 def _log_filter() -> audit.LogFilter:
     def day(name: str) -> dt.date | None:
-        try:
-            return dt.date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            return None
+        return wareki.try_parse(request.args.get(name, ""))
 
     return audit.LogFilter(
         target=request.args.get("target", "").strip(),
@@ -166,7 +165,8 @@ def audit_log():
     audit.record("view", screen="audit_log", search=audit.search_shape(request.args.to_dict(), total))
     return render_template(
         "admin/audit.html",
-        rows=rows,
+        rows=read_entries(get_session(), current_tenant, list(rows)),
+        function_labels=FUNCTION_LABELS,
         page=page.with_total(total),
         f=log_filter,
         flags=audit.flags,
@@ -178,7 +178,7 @@ def audit_log():
 @require("audit.export")
 def audit_export():
     log_filter = _log_filter()
-    body = audit.export_csv(get_session(), log_filter)
+    body = audit.export_csv(get_session(), log_filter, current_tenant)
     audit.record("export", screen="audit_log.csv", search=audit.search_shape(request.args.to_dict()))
     filename = f"access-log-{current_tenant.slug}-{japan_today():%Y%m%d}.csv"
     return Response(

@@ -93,7 +93,7 @@ def login():
                 outcome=result.outcome,
                 detail=result.detail,
             )
-            flash(result.problem)
+            flash(result.problem, "error")
             return render_template("auth/login.html", form=form), 200
         if result.user.totp_enabled:
             session.clear()
@@ -120,7 +120,7 @@ def login_totp():
         if services.verify_totp(user, form.code.data):
             return _complete_sign_in(user)
         audit.record("login", operator=user.operator_id, outcome="failed", detail="wrong one-time password")
-        flash(_("確認コードが正しくありません。"))
+        flash(_("確認コードが正しくありません。"), "error")
     return render_template("auth/login_totp.html", form=form)
 
 
@@ -144,7 +144,7 @@ def password():
         try:
             services.change_password(get_session(), user, form.current.data, form.new.data)
         except services.AccountError as exc:
-            flash(str(exc))
+            flash(str(exc), "error")
             return render_template("auth/password.html", form=form), 422
         audit.record("change", target=f"user:{user.id}", detail="password changed")
         flash(_("パスワードを変更しました。"))
@@ -162,7 +162,7 @@ def totp():
         try:
             services.enrol_totp(get_session(), user, secret, form.code.data)
         except services.AccountError as exc:
-            flash(str(exc))
+            flash(str(exc), "error")
         else:
             session.pop("totp_secret", None)
             audit.record("setting", target=f"user:{user.id}", detail="TOTP enrolled")

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from marshmallow import Schema, ValidationError
 
+from tenant_core import wareki
 from tenant_core.i18n import request_lang
 from tenant_core.inputs import INT_MAX, INT_MIN, has_control_characters
 
@@ -372,11 +373,9 @@ class Date(ParamType):
             value = raw
         else:
             try:
-                value = dt.date.fromisoformat(str(raw).strip())
-            except ValueError:
-                raise ValueProblem(
-                    _("日付は 2026-04-01 の形で入力してください（入力値: %(value)s）。", value=raw)
-                ) from None
+                value = wareki.parse_date(str(raw))
+            except wareki.WarekiError as exc:
+                raise ValueProblem(exc.message) from None
         _range_problem(value, self.min, self.max)
         return value
 

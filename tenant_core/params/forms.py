@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from tenant_core import wareki
 from tenant_core.params import declare
 from tenant_core.params.declare import Param
 
@@ -120,6 +121,6 @@ def parse_date(text: str | None) -> tuple[dt.date | None, str | None]:
     if not text:
         return None, None
     try:
-        return dt.date.fromisoformat(text), None
-    except ValueError:
-        return None, _("適用開始日は 2027-04-01 の形で入力してください（入力値: %(value)s）。", value=text)
+        return wareki.parse_date(text), None
+    except wareki.WarekiError as exc:
+        return None, _("適用開始日: %(problem)s", problem=exc.message)

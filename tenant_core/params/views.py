@@ -191,7 +191,7 @@ def cancel(version_id: int):
     try:
         changes.cancel(get_session(), version, actor, request.form.get("reason", ""))
     except changes.ParamError as exc:
-        flash(" ".join(exc.messages))
+        flash(" ".join(exc.messages), "error")
     else:
         audit.record(
             "setting",

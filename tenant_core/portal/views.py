@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from tenant_core import visits
+from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
 from tenant_core.extensions import get_settings
 from tenant_core.jobs import enqueue
@@ -59,3 +61,34 @@ def publish_notices():
     )
     flash(_("ジョブを登録しました (%(job)s)", job=job_id[:8]))
     return redirect(url_for("portal.jobs"))
+
+
+@require("portal.view")
+def close_visit():
+    """The clerk has finished with the person at the counter: the visit bar goes, the day's list keeps them."""
+    atena_no = visits.close_visit()
+    if atena_no is not None:
+        audit.record("change", screen="portal.close_visit", target=f"atena:{atena_no}", detail="visit closed")
+        flash(_("窓口対応を終了しました。"))
+    back = request.form.get("next", "")
+    # Only a path of this site (never another host) is followed back.
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for(".index")
+    return redirect(back)
+
+
+@require("portal.view")
+def read_date():
+    """The date a field's text names, as the one reader reads it: the form shows it while the clerk types
+    (the same words the page shows after sending), or the reason it names none. Nothing is stored or logged."""
+    from tenant_core import wareki
+    from tenant_core.formatting import wareki_understood
+
+    text = request.args.get("text", "")[:40]
+    try:
+        day = wareki.parse_optional(text)
+    except wareki.WarekiError as exc:
+        return jsonify(ok=False, message=exc.message)
+    if day is None:
+        return jsonify(ok=True, date=None, read="")
+    return jsonify(ok=True, date=day.isoformat(), read=wareki_understood(day))

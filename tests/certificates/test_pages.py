@@ -200,7 +200,7 @@ def test_the_register_filters_pages_and_keeps_the_fee_of_the_day(app, staff_clie
         as_text=True
     )
     bad = client.get("/fuji/certificates/?date_from=2026-13-01")
-    assert bad.status_code == 422 and "日付は" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "2026年13月1日という日はありません" in bad.get_data(as_text=True)
 
     # The fee changes from today on: the register and a reprint keep what was collected.
     set_param(app, "fuji", "certificates.fee.juminhyo", 400)

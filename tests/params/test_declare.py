@@ -70,7 +70,7 @@ def test_types_read_raw_input(param_type, raw, expected):
             "always",
             "選択肢にない値",
         ),
-        (declare.Date(), "令和9年4月1日", "2026-04-01 の形"),
+        (declare.Date(), "平成32年4月1日", "平成は平成31年4月30日までです"),
     ],
 )
 def test_types_name_the_problem_in_japanese(param_type, raw, message):

@@ -125,7 +125,7 @@ def test_bad_input_is_refused_with_messages_and_nothing_changes(residents):
             "転出予定日は前回の異動日（2026-11-01）以降",
         ),
         ({"planned_on": "", "destination": "東京都"}, "planned_on", "転出予定日を入力してください"),
-        ({"planned_on": "12/15", "destination": "東京都"}, "planned_on", "転出予定日は「2001-04-01」の形"),
+        ({"planned_on": "12/15", "destination": "東京都"}, "planned_on", "転出予定日: 日付として読めません"),
         ({"planned_on": LATER, "destination": " "}, "destination", "転出先の住所を入力してください"),
         (
             {"planned_on": LATER, "destination": "東京都", "special": True},

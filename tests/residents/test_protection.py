@@ -142,7 +142,7 @@ def test_bad_input_names_the_field_and_changes_nothing(people):
             ({"offender_name": "", "offender_kana": ""}, "offender_name", "加害者の氏名"),
             ({"offender_city_code": "222100", "offender_atena_no": "1"}, "offender_city_code", "検査数字"),
             ({"companions": [stranger]}, "companions", "同じ世帯"),
-            ({"start_on": "2026-13-01"}, "start_on", "開始日は"),
+            ({"start_on": "2026-13-01"}, "start_on", "開始日: 2026年13月1日という日はありません"),
         ]
         for data, field, text in cases:
             values = {

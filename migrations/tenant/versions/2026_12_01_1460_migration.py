@@ -2,7 +2,7 @@
 items of a person that the register does not hold.
 
 Revision ID: t1460_migration
-Revises: t1450_certificate_pdfs
+Revises: t1455_counter_visits
 Create Date: 2026-12-01 14:60 (ordered after 14:20)
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from migrations.schema import target_schema
 
 revision = "t1460_migration"
-down_revision = "t1450_certificate_pdfs"
+down_revision = "t1455_counter_visits"
 branch_labels = None
 depends_on = None
 
