@@ -9,9 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from modules.keitax.classes import CLASSES
-from tenant_core.inputs import BoundedIntegerField, KyodoForm
+from tenant_core.inputs import BoundedIntegerField, KyodoForm, WarekiDateField
 
-DATE_HINT = "2026-04-01"
 
 
 class VehicleForm(KyodoForm):
@@ -25,12 +24,12 @@ class VehicleForm(KyodoForm):
     green = BooleanField(_l("電気軽自動車等（グリーン化特例の対象）"))
     owner_atena_no = StringField(_l("所有者の宛名番号"), validators=[Length(max=12)])
     user_atena_no = StringField(_l("使用者の宛名番号"), validators=[Length(max=12)])
-    acquired_on = StringField(_l("取得日"), validators=[Length(max=10)], description=DATE_HINT)
+    acquired_on = WarekiDateField(_l("取得日"))
 
 
 class ScrapForm(KyodoForm):
     version = HiddenField()
-    scrapped_on = StringField(_l("廃車日"), validators=[Length(max=10)], description=DATE_HINT)
+    scrapped_on = WarekiDateField(_l("廃車日"))
 
 
 class ReductionForm(KyodoForm):

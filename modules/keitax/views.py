@@ -26,7 +26,7 @@ from tenant_core.formatting import page_date
 from tenant_core.japanese import fiscal_year_of, japan_today
 from tenant_core.pagination import Page
 from tenant_core.permissions import require
-from tenant_core.views import found_or_404, is_bad_date, page_renderer, parse_date
+from tenant_core.views import found_or_404, page_renderer, parse_date
 
 PER_PAGE = 50
 RULE_LABELS = {"standard": "標準", "old": "旧税率", "heavy": "重課", "green": "軽課", "none": "課税なし"}
@@ -163,8 +163,6 @@ def new_vehicle():
     status = 200
     if form.validate_on_submit():
         try:
-            if is_bad_date(form.acquired_on.data):
-                raise InputError(_("取得日を「2026-04-01」の形で入力してください。"), "acquired_on")
             if (form.first_inspection.data or "").strip() and _month(form.first_inspection.data) is None:
                 raise InputError(_("初度検査年月を「2015-03」の形で入力してください。"), "first_inspection")
             owner = _atena_field(form.owner_atena_no.data)
@@ -231,10 +229,11 @@ def vehicle(vehicle_id: int):
 def scrap(vehicle_id: int):
     row = _vehicle_or_404(vehicle_id, "keitax.scrap")
     form = ScrapForm()
+    if request.method == "POST" and not form.validate():
+        # A date that is not one (平成32年...) is named on the page; nothing is changed.
+        return _vehicle_page(row, scrap_form=form, errors=place_errors(form, {}), status=422)
     if form.validate_on_submit():
         try:
-            if is_bad_date(form.scrapped_on.data):
-                raise InputError(_("廃車日を「2026-04-01」の形で入力してください。"), "scrapped_on")
             services.scrap_vehicle(
                 get_session(),
                 row,

@@ -7,7 +7,7 @@ import io
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from modules.keitax import tasks
+from modules.keitax import services, tasks
 from modules.keitax.models import Assessment, Reduction
 from tenant_core.printing.models import PrintRun
 from tests.conftest import post
@@ -55,7 +55,7 @@ def test_a_tax_clerk_works_through_the_pages(app, tax, tax_clients):
             "plate_no": "富士 あ 12-34",
             "vehicle_class": "light_4_cargo_business",
             "owner_atena_no": str(owner),
-            "acquired_on": "2021-06-01",
+            "acquired_on": "R3.6.1",  # dates as staff write them (tenant_core.wareki)
             "first_inspection": "2021-06",
         },
     )
@@ -68,6 +68,13 @@ def test_a_tax_clerk_works_through_the_pages(app, tax, tax_clients):
         c, f"/fuji/keitax/vehicles/{vid}/scrap", f"/fuji/keitax/vehicles/{vid}", {"scrapped_on": "2020-01-01"}
     )
     assert bad.status_code == 422 and "廃車日が取得日" in bad.get_data(as_text=True)
+    # A date that does not exist is named as such; the vehicle stays as it was.
+    bad = post(
+        c, f"/fuji/keitax/vehicles/{vid}/scrap", f"/fuji/keitax/vehicles/{vid}", {"scrapped_on": "平成32年1月1日"}
+    )
+    assert bad.status_code == 422 and "平成32年はありません" in bad.get_data(as_text=True)
+    with tax.city("fuji") as s:
+        assert services.get_vehicle(s, vid).scrapped_on is None
     # 賦課 (the job runs after the request commits), the ledger, its Excel export.
     assert post(c, "/fuji/keitax/assess", "/fuji/keitax/", {"fiscal_year": str(NEXT_YEAR)}).status_code == 302
     ledger = c.get(f"/fuji/keitax/?year={NEXT_YEAR}").get_data(as_text=True)
