@@ -12,7 +12,6 @@ from modules.keitax.classes import CLASSES
 from tenant_core.inputs import BoundedIntegerField, KyodoForm, WarekiDateField
 
 
-
 class VehicleForm(KyodoForm):
     plate_no = StringField(_l("標識番号"), validators=[Length(max=30)])
     vehicle_class = SelectField(

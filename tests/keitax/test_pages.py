@@ -70,7 +70,10 @@ def test_a_tax_clerk_works_through_the_pages(app, tax, tax_clients):
     assert bad.status_code == 422 and "廃車日が取得日" in bad.get_data(as_text=True)
     # A date that does not exist is named as such; the vehicle stays as it was.
     bad = post(
-        c, f"/fuji/keitax/vehicles/{vid}/scrap", f"/fuji/keitax/vehicles/{vid}", {"scrapped_on": "平成32年1月1日"}
+        c,
+        f"/fuji/keitax/vehicles/{vid}/scrap",
+        f"/fuji/keitax/vehicles/{vid}",
+        {"scrapped_on": "平成32年1月1日"},
     )
     assert bad.status_code == 422 and "平成32年はありません" in bad.get_data(as_text=True)
     with tax.city("fuji") as s:
