@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context
 
+from tenant_core.i18n import request_lang
 from tenant_core.japanese import JST, japan_today
 from tenant_core.models import CounterVisit, utcnow
 from tenant_core.modules import ModuleInfo, import_part, iter_modules
@@ -98,7 +99,7 @@ def actions_for(atena_no: int) -> list[PersonAction]:
             continue
         provider = import_part(info, info.person_actions)
         for action in provider(atena_no):
-            found.append(PersonAction(info.name, action.label, action.url, info.label_ja))
+            found.append(PersonAction(info.name, action.label, action.url, info.label(request_lang())))
     return found
 
 
@@ -216,7 +217,6 @@ def staff_menu() -> list[dict[str, Any]]:
         return g.staff_menu
     from flask import current_app, request, url_for
 
-    from tenant_core.i18n import request_lang
     from tenant_core.modules import module_of_blueprint
 
     built = current_app.extensions.get("kyodo.modules_built", set())
