@@ -35,7 +35,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
 
     # 1. storage and queues
-    app.extensions["kyodo.db"] = Database(make_engine(settings.resolved_database_url, settings.db_pool_size))
+    app.extensions["kyodo.db"] = Database(
+        make_engine(settings.resolved_database_url, settings.db_pool_size, settings.db_pre_ping)
+    )
     if settings.redis_url:
         from redis import Redis
 
