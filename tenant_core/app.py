@@ -16,8 +16,13 @@ from tenant_core.modules import register_modules
 from tenant_core.permissions import public
 
 
-def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
-    """Build the Kyodo app; ``config`` overrides the environment (tests pass a Settings or a dict)."""
+def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
+    """Build the Kyodo app; ``config`` overrides the environment (tests pass a Settings or a dict).
+
+    ``pages=False`` builds it without its pages (no blueprint, so none of the views, forms and their
+    libraries is imported): for the operator's commands that only need the database, the settings and
+    the modules' models, parameters and jobs.
+    """
     settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
     app = Flask(__name__)
     app.config.update(
@@ -60,6 +65,9 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     guard.init_app(app)
     inputs.init_app(app)  # the bounded <int:...> converter (before any route) and the query-string check
+    if not pages:
+        register_modules(app, pages=False)
+        return app
     # 3. routes: core pages first, then the business modules
     from tenant_core import health
     from tenant_core.admin.blueprint import bp as admin_bp

@@ -8,12 +8,9 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from tenant_core import all_models  # noqa: F401 - complete metadata before create_all
@@ -23,12 +20,19 @@ from tenant_core.codes import schema_name
 from tenant_core.db import SHARED, Database, SharedBase, TenantBase, make_engine, sqlite_tenant_file
 from tenant_core.models import Tenant, TenantStatus
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where a history is read or run, not with this module: the web app and most
+# commands never migrate.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 History = Literal["shared", "tenant"]
 
 
 def alembic_config(history: History, extra_locations: Sequence[Path] = ()) -> Config:
     """An Alembic Config for one history, built in code: there is no alembic.ini to drift."""
+    from alembic.config import Config
+
     cfg = Config()
     location = MIGRATIONS_DIR / history
     cfg.set_main_option("script_location", str(location))
@@ -43,6 +47,8 @@ def alembic_config(history: History, extra_locations: Sequence[Path] = ()) -> Co
 
 
 def head_revision(history: History, extra_locations: Sequence[Path] = ()) -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(history, extra_locations)).get_current_head()
     if head is None:
         raise RuntimeError(f"the {history} migration history has no head revision")
@@ -52,6 +58,8 @@ def head_revision(history: History, extra_locations: Sequence[Path] = ()) -> str
 def _run(cfg: Config, connection: Connection, schema: str | None, action: str, revision: str) -> None:
     cfg.attributes["connection"] = connection
     cfg.attributes["schema"] = schema
+    from alembic import command
+
     getattr(command, action)(cfg, revision)
 
 
