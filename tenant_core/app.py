@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenant_core import boundary, concurrency, formatting, i18n, inputs, logs, metrics, security, tenancy
-from tenant_core.auth import guard
+from tenant_core import formatting, i18n, logs
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
 from tenant_core.japanese import jst
 from tenant_core.modules import register_modules
-from tenant_core.permissions import public
+
+# The request machinery (tenancy, the request boundary, sign-in, CSRF, metrics) and the pages are
+# imported inside ``create_app`` when the app serves pages: a command's app does without them.
 
 
 def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
@@ -50,6 +50,21 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
         app.extensions["kyodo.redis"] = Redis.from_url(
             settings.redis_url, socket_connect_timeout=2, socket_timeout=5
         )
+    if not pages:
+        # A command: the language, the logs, the modules' models, parameters and jobs, and the key check.
+        from tenant_core.audit.keycheck import check_key_at_startup
+
+        logs.init_app(app)
+        i18n.init_app(app)
+        register_modules(app, pages=False)
+        check_key_at_startup(app)
+        return app
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from tenant_core import boundary, concurrency, inputs, metrics, security, tenancy
+    from tenant_core.auth import guard
+    from tenant_core.permissions import public
+
     # 2. per-request machinery, in the order a request meets it: proxy headers, request id, language, tenant from the URL,
     #    session boundary, metrics, CSRF and headers, then the signed-in user and the permission check
     if settings.trusted_proxies:
@@ -65,9 +80,6 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
     security.init_app(app)
     guard.init_app(app)
     inputs.init_app(app)  # the bounded <int:...> converter (before any route) and the query-string check
-    if not pages:
-        register_modules(app, pages=False)
-        return app
     # 3. routes: core pages first, then the business modules
     from tenant_core import health
     from tenant_core.admin.blueprint import bp as admin_bp

@@ -752,7 +752,7 @@ def _add_module_commands() -> None:
     """The parameter commands, then each installed module's own commands (manifest ``commands``)."""
     from tenant_core.modules import iter_modules
 
-    group: KyodoGroup = main  # type: ignore[assignment]
+    group: KyodoGroup = main
     group.add_lazy("params", "tenant_core.params.cli:params")
     for info in iter_modules():
         for spec in info.commands:

@@ -141,6 +141,13 @@ def _dispose_after_fork() -> None:
 os.register_at_fork(after_in_child=_dispose_after_fork)
 
 
+def close_pooled_connections() -> None:
+    """Close every pooled connection of this process: gunicorn's master calls it after building the app
+    (``preload_app``), which it never uses for a request, so that it holds no PostgreSQL backend."""
+    for engine in list(_ENGINES):
+        engine.dispose()
+
+
 # A pooled PostgreSQL connection is replaced after this long, before a firewall or the server's idle
 # timeout can cut it; one cut anyway is replaced when a request's first statement finds it dead
 # (``boundary.first_statement``). That replaces a "SELECT 1" round trip at every checkout.
