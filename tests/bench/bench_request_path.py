@@ -11,6 +11,8 @@ dropped at the end): the two demo cities (their residents, clerk accounts) and `
      one row of its ``notices`` table. What a page costs without a tenant;
    - *minimal*: Kyodo's minimal tenant page (a route this file adds to the real app): the city from the
      URL, then one row of that city's ``notices``; not signed in;
+   - *minimal pre-ping*: the same page on a third server whose pool pings every connection at checkout
+     (``KYODO_DB_PRE_PING=1``), the former configuration;
    - *portal*: the city portal ``/fuji/``, signed in as a clerk;
    - *search API*: ``/fuji/residents/api/search?kana=...``, signed in;
    - *certificate*: GET the 住民票 request form, then POST it (a certificate issued), timed as a pair.
@@ -19,7 +21,8 @@ dropped at the end): the two demo cities (their residents, clerk accounts) and `
    ``--rounds`` rounds of ``--seconds`` each, so that the machine's drift hits them alike; the figures
    to compare are the ratios within the run (minimal / floor).
 2. **Statements and pool checkouts per request** of each kind, through the app in this process.
-3. **Worker memory**: RSS (and USS, what the worker does not share) of each gunicorn worker after a
+3. **Worker memory**: RSS (and USS, what the worker does not share with the master and the other
+   worker: ``preload_app`` in ``ops/gunicorn.conf.py``) of each gunicorn worker after a
    warm-up, then while the minimal page and the sign-in page of every bench city are served in turn
    (twice over), so that growth with the number of cities shows.
 4. **Start-up**: ``kyodo --help`` and ``kyodo tenants migrate --all`` (nothing to do) against
@@ -53,7 +56,11 @@ MINIMAL = "/bench-minimal"
 FLOOR_SCHEMA = "t_c0001"
 CITY = "fuji"
 KANA = ("サト", "スズ", "タカ", "タナ", "イト", "ワタ", "ヤマ", "ナカ")
-KINDS = ("floor", "minimal", "portal", "search API", "certificate")
+KINDS = ("floor", "minimal", "minimal pre-ping", "portal", "search API", "certificate")
+# Which server answers each kind: "minimal pre-ping" is the same page on a Kyodo whose pool tests every
+# connection at checkout (KYODO_DB_PRE_PING=1), to weigh pre-ping against recycling and a retry.
+SERVER = {"floor": "floor", "minimal pre-ping": "kyodo pre-ping"}
+ANONYMOUS = ("floor", "minimal", "minimal pre-ping")
 APP_MODULE = "tests.bench.bench_request_path"
 
 
@@ -161,7 +168,7 @@ class Load(threading.Thread):
             return 0, "", ""
 
     def one(self, i: int) -> bool:
-        if self.kind in ("floor", "minimal"):
+        if self.kind in ANONYMOUS:
             return self.send("GET", f"/c0001{MINIMAL}")[0] == 200
         if self.kind == "portal":
             return self.send("GET", f"/{CITY}/")[0] == 200
@@ -195,7 +202,9 @@ def load(port: int, kind: str, jars: list[Any], people: list[int], clients: int,
     """``clients`` clients for ``seconds``; returns one Load holding every latency and error."""
     stop = time.monotonic() + seconds
     started = time.monotonic()
-    threads = [Load(port, kind, jars[n] if jars else None, people, n, stop) for n in range(clients)]
+    threads = [
+        Load(port, kind, jars[n % len(jars)] if jars else None, people, n, stop) for n in range(clients)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -472,29 +481,40 @@ def main() -> int:
             count_statements(url, people[0])
         servers = {}
         try:
-            for name, app in (("floor", f"{APP_MODULE}:floor_app()"), ("kyodo", f"{APP_MODULE}:kyodo_app()")):
+            for name, app, env in (
+                ("floor", f"{APP_MODULE}:floor_app()", {}),
+                ("kyodo", f"{APP_MODULE}:kyodo_app()", {}),
+                ("kyodo pre-ping", f"{APP_MODULE}:kyodo_app()", {"KYODO_DB_PRE_PING": "1"}),
+            ):
+                if name == "kyodo pre-ping" and "minimal pre-ping" not in args.kinds:
+                    continue
                 port = free_port()
-                proc = start_gunicorn(ROOT, url, port, 2, log, app=app, extra_args=sync)
+                proc = start_gunicorn(ROOT, url, port, 2, log, app=app, extra_args=sync, extra_env=env)
                 servers[name] = (port, proc)
             kyodo_port, kyodo_proc = servers["kyodo"]
-            workers = children(kyodo_proc.pid)
             jars = sign_in_jars(kyodo_port, clerks)
             if "requests" not in args.skip:
                 print(
                     f"requests under gunicorn, 2 sync workers each, {args.rounds} rounds of {args.seconds} s:"
                 )
                 for kind in args.kinds:  # warm-up: templates, pools, caches of both workers
-                    port = servers["floor" if kind == "floor" else "kyodo"][0]
-                    load(port, kind, jars if kind not in ("floor", "minimal") else [], people, 4, 1.0)
+                    port = servers[SERVER.get(kind, "kyodo")][0]
+                    load(port, kind, [] if kind in ANONYMOUS else jars, people, 4, 1.0)
                 for clients in args.clients:
                     results: dict[str, list[Load]] = {k: [] for k in args.kinds}
                     for r in range(args.rounds):
                         order = args.kinds if r % 2 == 0 else list(reversed(args.kinds))
                         for kind in order:
-                            port = servers["floor" if kind == "floor" else "kyodo"][0]
-                            signed = kind not in ("floor", "minimal")
+                            port = servers[SERVER.get(kind, "kyodo")][0]
                             results[kind].append(
-                                load(port, kind, jars if signed else [], people, clients, args.seconds)
+                                load(
+                                    port,
+                                    kind,
+                                    [] if kind in ANONYMOUS else jars,
+                                    people,
+                                    clients,
+                                    args.seconds,
+                                )
                             )
                     print(f"  {clients} client(s):")
                     rps: dict[str, list[float]] = {}
@@ -505,14 +525,24 @@ def main() -> int:
                         rps[kind] = [len(run.latencies) / run.elapsed for run in runs]  # type: ignore[attr-defined]
                         merged.elapsed = sum(run.elapsed for run in runs)  # type: ignore[attr-defined]
                         print(f"    {kind:<12} {stats(merged)}")
-                    if "floor" in rps and "minimal" in rps:
-                        pairs = [m / f for m, f in zip(rps["minimal"], rps["floor"], strict=True)]
-                        print(
-                            f"    minimal / floor, req/s per round: {' '.join(f'{p:.2f}' for p in pairs)}"
-                            f" (median {statistics.median(pairs):.2f})"
-                        )
+                    for kind in ("minimal", "minimal pre-ping"):
+                        if "floor" in rps and kind in rps:
+                            pairs = [m / f for m, f in zip(rps[kind], rps["floor"], strict=True)]
+                            print(
+                                f"    {kind} / floor, req/s per round: {' '.join(f'{p:.2f}' for p in pairs)}"
+                                f" (median {statistics.median(pairs):.2f})"
+                            )
             if "memory" not in args.skip:
-                print(f"kyodo worker memory (2 sync workers; pid {' '.join(map(str, workers))}):")
+                if "requests" in args.skip:  # every page once in each worker, as the timed runs would
+                    for kind in args.kinds:
+                        if kind != "floor":
+                            load(kyodo_port, kind, [] if kind in ANONYMOUS else jars, people, 4, 2.0)
+                workers = children(kyodo_proc.pid)  # after the warm-up: every worker has been forked
+                master = memory(kyodo_proc.pid)
+                print(
+                    f"kyodo worker memory (2 sync workers; pid {' '.join(map(str, workers))}; "
+                    f"the master {master[0]:.1f} MiB):"
+                )
                 print(f"  after the warm-up:            {memory_line(workers)}")
                 slugs = [benchkit.slug_for(i) for i in range(1, args.tenants + 1)]
                 steps = sorted({min(100, len(slugs)), len(slugs)})
