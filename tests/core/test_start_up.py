@@ -18,7 +18,7 @@ import pytest
 from tenant_core.config import PROJECT_ROOT
 
 # Libraries that no start-up may import: documents, spreadsheets, images, calendars, migrations,
-# signatures and character mapping are each needed by a few pages or commands only.
+# signatures, encryption and character mapping are each needed by a few pages or commands only.
 HEAVY = (
     "openpyxl",
     "reportlab",
@@ -30,6 +30,7 @@ HEAVY = (
     "lxml",
     "alembic",
     "jntajis",
+    "cryptography",
 )
 # ``kyodo --help`` opens no database and builds no app: not even the driver, the models or the forms.
 NOT_FOR_HELP = (*HEAVY, "psycopg", "sqlalchemy.orm", "pydantic", "wtforms", "marshmallow", "redis")
