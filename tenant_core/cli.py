@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 # The core's commands that need the database and the modules' models, never a page: their app is built
 # without blueprints (no view, form or export library imported). The others (run, routes, shell, the
-# worker whose jobs may render pages, the modules' own commands) get the whole app.
-COMMANDS_WITHOUT_PAGES = frozenset({"tenants", "jobs", "audit", "users"})
+# worker and the jobs commands, whose jobs run inline without Redis and may build pages' links, the
+# modules' own commands) get the whole app.
+COMMANDS_WITHOUT_PAGES = frozenset({"tenants", "audit", "users"})
 
 
 def _command_name() -> str | None:
