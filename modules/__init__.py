@@ -4,4 +4,4 @@
 parameter pages show them; each package declares its ``MODULE`` manifest (``tenant_core.modules``).
 """
 
-INSTALLED = ("residents", "seals", "certificates", "inquiry", "costs")
+INSTALLED = ("residents", "seals", "certificates", "inquiry", "costs", "migration")

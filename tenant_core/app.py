@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from tenant_core import formatting, i18n, logs
+from tenant_core import emergency, formatting, i18n, logs
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
 from tenant_core.japanese import jst
@@ -57,6 +57,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
         logs.init_app(app)
         i18n.init_app(app)
         register_modules(app, pages=False)
+        emergency.init_app(app)  # the state (numbers reserved in emergency mode come from their range)
         check_key_at_startup(app)
         return app
     from werkzeug.middleware.proxy_fix import ProxyFix
@@ -98,6 +99,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
     app.register_blueprint(params_bp)
     app.view_functions["static"] = public(_static_view(app))
     register_modules(app)
+    emergency.init_app(app)  # after the modules: it reads the writes their manifests allow
     security.limit_guessable_forms(app)
     _register_error_pages(app)
     concurrency.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -352,18 +353,306 @@ def tenants_sync() -> None:
 @tenants.command("drop")
 @click.argument("slug")
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @with_appcontext
-def tenants_drop(slug: str, yes: bool) -> None:
-    """Drop a tenant's schema and record, after writing a dump under var/dumps/."""
+def tenants_drop(slug: str, yes: bool, key_file: Path | None) -> None:
+    """Drop a tenant's schema and record, after writing its complete backup archive under var/dumps/."""
+    from tenant_core.backup.archive import BackupError, new_archive_path, write_backup
     from tenant_core.provisioning import ProvisioningError, drop_tenant
 
+    key = _backup_key(key_file)
     if not yes and not click.confirm(f"{slug} のデータをすべて削除します (drop all data of {slug})?"):
         _fail("not confirmed; nothing dropped")
+    db, dump_dir = get_db(), get_settings().var_dir / "dumps"
+
+    def archive(_db: Any, _slug: str, _dir: Path) -> Path:
+        _seal(_slug)
+        try:
+            return write_backup(db, slug, new_archive_path(dump_dir, slug), key).path
+        except BackupError as exc:
+            raise ProvisioningError(f"the backup failed, nothing dropped: {exc}") from None
+
     try:
-        dump = drop_tenant(get_db(), slug, get_settings().var_dir / "dumps")
+        dump = drop_tenant(db, slug, dump_dir, dump=archive)
     except ProvisioningError as exc:
         _fail(str(exc))
-    click.echo(f"dropped {slug}; dump written to {dump}")
+    click.echo(
+        f"dropped {slug}; backup archive written to {dump} (bring it back with `kyodo tenants restore`)"
+    )
+
+
+def _backup_key(key_file: Path | None) -> bytes:
+    from flask import current_app
+
+    from tenant_core.backup.crypto import BackupKeyError, load_key
+
+    try:
+        return load_key(key_file, get_settings().backup_key, current_app.config.get("SECRET_KEY"))
+    except BackupKeyError as exc:
+        _fail(str(exc))
+
+
+def _seal(slug: str) -> None:
+    """Seal what waits in the city's log, so that the archive's chain is complete."""
+    from tenant_core.audit.services import seal_chain
+
+    try:
+        seal_chain(_tenant_ref(slug)[0])
+    except Exception as exc:  # the backup still goes ahead; verify reports what was left unsealed
+        click.echo(f"warning: sealing the log of {slug} failed: {exc}", err=True)
+
+
+@tenants.command("backup")
+@click.argument("slug", required=False)
+@click.option("--all", "all_", is_flag=True, help="every city, one archive each (--out is a folder)")
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=None, help="archive file (or folder with --all)"
+)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def tenants_backup(slug: str | None, all_: bool, out: Path | None, key_file: Path | None) -> None:
+    """Write a city's complete encrypted backup: its schema, its shared rows, revisions and checksums."""
+    from tenant_core.backup.archive import BackupError, new_archive_path, write_backup
+    from tenant_core.models import Tenant
+
+    if all_ == bool(slug):
+        _fail("name one city, or pass --all")
+    key = _backup_key(key_file)
+    db = get_db()
+    if all_:
+        folder = out or get_settings().resolved_backup_dir
+        with db.session() as session:
+            slugs = list(session.scalars(sa.select(Tenant.slug).order_by(Tenant.slug)))
+        targets = [(s, new_archive_path(folder, s)) for s in slugs]
+    else:
+        assert slug is not None
+        target = out or get_settings().resolved_backup_dir
+        targets = [(slug, new_archive_path(target, slug) if target.is_dir() or not out else target)]
+    failed = False
+    for city, path in targets:
+        _tenant_ref(city)
+        _seal(city)
+        try:
+            result = write_backup(db, city, path, key)
+        except BackupError as exc:
+            click.echo(f"エラー / error: {city}: {exc}", err=True)
+            failed = True
+            continue
+        rows = sum(result.rows.values())
+        click.echo(f"{city}: {result.path} ({result.size:,} bytes, {rows:,} rows, {result.seconds:.1f} s)")
+    if failed:
+        sys.exit(1)
+
+
+@tenants.command("restore")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--as", "as_slug", default=None, help="restore under this slug instead of the archive's")
+@click.option("--to-database", "to_database", default=None, help="restore into this database instead")
+@click.option("--yes", is_flag=True, help="replace an existing city of that slug (it is backed up first)")
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def tenants_restore(
+    archive: Path, as_slug: str | None, to_database: str | None, yes: bool, key_file: Path | None
+) -> None:
+    """Restore a city from its archive; refuses a damaged archive, a wrong key or a newer revision."""
+    import tempfile
+
+    from tenant_core.backup.archive import BackupError, open_archive
+    from tenant_core.backup.restore import restore_archive
+    from tenant_core.db import Database, make_engine
+    from tenant_core.migrate import upgrade_shared
+
+    key = _backup_key(key_file)
+    settings = get_settings()
+    db = get_db()
+    if to_database:
+        if not to_database.startswith(("sqlite:", "postgresql")):
+            _fail("--to-database must start with sqlite:/// or postgresql+psycopg://")
+        if to_database.startswith("postgresql:"):
+            to_database = "postgresql+psycopg:" + to_database[len("postgresql:") :]
+        db = Database(make_engine(to_database, pool_size=1))
+        upgrade_shared(db)
+    try:
+        with tempfile.TemporaryDirectory(prefix="kyodo-restore-") as tmp:
+            opened = open_archive(archive, key, Path(tmp))
+            result = restore_archive(
+                db,
+                opened,
+                as_slug=as_slug,
+                replace=yes,
+                dump_dir=settings.var_dir / "dumps",
+                key=key,
+                extra_locations=tuple(settings.extra_tenant_migrations),
+                operator=_cli_operator(),
+            )
+    except BackupError as exc:
+        _fail(f"{exc}; nothing changed")
+    finally:
+        if to_database:
+            db.engine.dispose()
+    rows = sum(result.rows.values())
+    click.echo(f"restored {result.slug} from {archive}: {rows:,} rows in {result.seconds:.1f} s")
+    for note in result.notes:
+        click.echo(f"  {note}")
+
+
+@main.group("backup")
+def backup() -> None:
+    """Backup keys and the nightly schedule."""
+
+
+@backup.command("nightly")
+@click.option("--force", is_flag=True, help="also on a day the city offices are closed")
+@with_appcontext
+def backup_nightly(force: bool) -> None:
+    """Record tonight's backup job of every city now (what the scheduler does each business day)."""
+    from tenant_core.backup.schedule import enqueue_backups
+
+    with get_db().session() as session:
+        ids = enqueue_backups(session, force=force)
+        session.commit()
+    if not ids:
+        click.echo("not a business day: nothing enqueued (--force to back up anyway)")
+        return
+    click.echo(f"{len(ids)} backup jobs recorded (see `kyodo jobs list` or /platform/jobs/)")
+
+
+@backup.command("scheduler")
+@with_appcontext
+def backup_scheduler() -> None:
+    """Run rq's cron scheduler for the nightly backups (one such process per installation)."""
+    from tenant_core.backup.schedule import cron_expression, run_scheduler
+
+    settings = get_settings()
+    if not settings.redis_url:
+        _fail("the scheduler needs KYODO_REDIS_URL (jobs run on rq workers)")
+    click.echo(
+        f"nightly backups at {settings.backup_at} Japan time (cron {cron_expression(settings.backup_at)!r})"
+    )
+    run_scheduler(settings.redis_url, settings.backup_at)
+
+
+@backup.command("status")
+@with_appcontext
+def backup_status_command() -> None:
+    """Each city's last backup: ok, failed, missed (none since the last business evening) or running."""
+    from tenant_core.backup.schedule import backup_status
+    from tenant_core.models import Tenant
+
+    with get_db().session() as session:
+        tenants = list(session.scalars(sa.select(Tenant).order_by(Tenant.slug)))
+        found = backup_status(session, [t.id for t in tenants], get_settings().backup_at)
+    bad = False
+    for tenant in tenants:
+        status = found[tenant.id]
+        when = f"{status.last_ok_at:%Y-%m-%d %H:%M} UTC" if status.last_ok_at else "-"
+        click.echo(
+            f"{tenant.slug:<20} {status.state:<8} last ok {when}"
+            + (f"  {status.error}" if status.error else "")
+        )
+        bad = bad or status.state in ("failed", "missed")
+    if bad:
+        sys.exit(1)
+
+
+@main.group("bcp")
+def bcp() -> None:
+    """The emergency counter (緊急窓口): snapshot a city, serve it read-only, merge back what it issued."""
+
+
+@bcp.command("snapshot")
+@click.argument("slug")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--from-archive",
+    "archive",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="build from this backup archive instead of the live database",
+)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def bcp_snapshot(slug: str, out: Path | None, archive: Path | None, key_file: Path | None) -> None:
+    """Build the encrypted, self-contained package of one city for the emergency counter."""
+    from tenant_core.backup.archive import BackupError
+    from tenant_core.bcp.package import build_snapshot
+
+    key = _backup_key(key_file)
+    if archive is None:
+        _tenant_ref(slug)
+        _seal(slug)
+    target = out or get_settings().resolved_backup_dir / slug / f"{slug}.kyodo-bcp"
+    try:
+        path = build_snapshot(get_db(), slug, target, key, archive)
+    except BackupError as exc:
+        _fail(f"{exc}; nothing written")
+    click.echo(f"{slug}: emergency package {path} ({path.stat().st_size:,} bytes)")
+
+
+@bcp.command("serve", with_appcontext=False)
+@click.argument("package", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def bcp_serve(package: Path, host: str, port: int, key_file: Path | None) -> None:
+    """Serve a package in emergency mode (sign in, search, 個人状況照会, certificates; nothing else)."""
+    import tempfile
+
+    from werkzeug.serving import run_simple
+
+    from tenant_core.backup.archive import BackupError
+    from tenant_core.backup.crypto import BackupKeyError, load_key
+    from tenant_core.bcp.serve import close, emergency_app
+    from tenant_core.config import ConfigError, load_settings
+
+    settings = load_settings()
+    try:
+        key = load_key(key_file, settings.backup_key, settings.secret_key)
+    except BackupKeyError as exc:
+        _fail(str(exc))
+    run_dir = Path(tempfile.mkdtemp(prefix="kyodo-bcp-"))
+    try:
+        app = emergency_app(package, key, run_dir, base=settings)
+    except (BackupError, ConfigError) as exc:
+        _fail(str(exc))
+    manifest = app.extensions["kyodo.bcp_manifest"]
+    click.echo(
+        f"緊急窓口: {manifest['name']} as of {manifest['as_of']} on http://{host}:{port}/{manifest['slug']}/"
+    )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        close(app, package, key, run_dir)
+        click.echo(f"what was issued is kept, encrypted, in {package}: `kyodo bcp merge` brings it back")
+
+
+@bcp.command("merge")
+@click.argument("package", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--key-file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def bcp_merge(package: Path, key_file: Path | None) -> None:
+    """Bring what the emergency counter issued back into the main register (once per package)."""
+    from tenant_core.backup.archive import BackupError
+    from tenant_core.bcp.merge import merge_package
+
+    key = _backup_key(key_file)
+    try:
+        result = merge_package(get_db(), package, key, _cli_operator())
+    except BackupError as exc:
+        _fail(f"{exc}; nothing changed")
+    for name, count in result.added.items():
+        skipped = result.skipped.get(name)
+        click.echo(
+            f"{result.slug}: {name}: {count} added" + (f", {skipped} already there" if skipped else "")
+        )
+
+
+@backup.command("keygen", with_appcontext=False)
+def backup_keygen() -> None:
+    """Print a new random backup key (keep it off the database server, e.g. in KYODO_BACKUP_KEY)."""
+    from tenant_core.backup.crypto import generate_key
+
+    click.echo(generate_key())
 
 
 @main.command("worker")

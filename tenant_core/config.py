@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -46,6 +47,12 @@ class Settings(BaseSettings):
     audit_checkpoint_minutes: float = Field(default=10, gt=0, le=24 * 60)
     audit_seal_grace_minutes: float = Field(default=10, gt=0, le=24 * 60)
     demo: bool = False
+    # The address the public reaches this deployment at (https://kyodo.example.jp): printed on
+    # certificates for their verification page, never taken from a request's Host header.
+    public_url: str | None = None
+    # The passphrase of each city's signing key file (PKCS#12 under var/tenants/<slug>/); required
+    # in production, derived from the secret key elsewhere.
+    signing_passphrase: str | None = None
     # Extra Alembic version folders for the tenant history; tests use it to add a failing migration.
     extra_tenant_migrations: list[Path] = Field(default_factory=list)
     # Module packages installed beside those of ``modules.INSTALLED``, comma-separated import paths.
@@ -56,6 +63,28 @@ class Settings(BaseSettings):
     jobs_stale_seconds: int = Field(default=120, ge=2, le=86400)
     jobs_maintenance_seconds: int = Field(default=30, ge=1, le=3600)
     jobs_max_attempts: int = Field(default=3, ge=1, le=100)
+    # Backups: the operator's key for the archives (never the app's secret), where the nightly ones go,
+    # and how many daily, weekly and monthly archives of each city are kept.
+    backup_key: str | None = None
+    backup_dir: Path | None = None
+    backup_keep_daily: int = Field(default=7, ge=1, le=366)
+    backup_keep_weekly: int = Field(default=4, ge=0, le=520)
+    backup_keep_monthly: int = Field(default=12, ge=0, le=1200)
+    # The nightly run: its local time (Japan) on business days, after the counters close.
+    # Whether the nightly job also rebuilds each city's emergency-counter package beside its archives.
+    backup_bcp_snapshots: bool = True
+    backup_at: str = Field(default="19:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    # The emergency counter (緊急窓口, ``kyodo bcp serve``): read-only but for the routes modules declare,
+    # on a snapshot of one city taken on ``emergency_as_of``; older than ``emergency_max_age_days``, every
+    # page warns that the data may be out of date.
+    emergency: bool = False
+    emergency_as_of: dt.date | None = None
+    emergency_max_age_days: int = Field(default=3, ge=0, le=365)
+
+    @property
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.var_dir / "backups"
 
     @property
     def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
@@ -77,6 +106,35 @@ class Settings(BaseSettings):
     @property
     def extra_module_packages(self) -> list[str]:
         return [p.strip() for p in self.extra_modules.split(",") if p.strip()]
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+            raise ValueError("must be an http(s):// address, such as https://kyodo.example.jp")
+        return value.rstrip("/")
+
+    def resolved_public_url(self) -> str:
+        """The public address; ``http://localhost:5000`` outside production when none is set."""
+        if self.public_url:
+            return self.public_url
+        if self.env == "production":
+            raise ConfigError("KYODO_PUBLIC_URL: required when KYODO_ENV=production")
+        return "http://localhost:5000"
+
+    def resolved_signing_passphrase(self) -> bytes:
+        """The passphrase of the cities' signing key files."""
+        if self.signing_passphrase:
+            return self.signing_passphrase.encode()
+        if self.env == "production":
+            raise ConfigError("KYODO_SIGNING_PASSPHRASE: required when KYODO_ENV=production")
+        import hashlib
+
+        return (
+            hashlib.sha256(b"kyodo-signing-key:" + self.resolved_secret_key().encode()).hexdigest().encode()
+        )
 
     @field_validator("database_url")
     @classmethod

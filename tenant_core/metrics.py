@@ -56,11 +56,17 @@ class RequestMetrics:
             ["endpoint", "method"],
             registry=self.registry,
         )
+        # Read from the job records at scrape time (inside the /metrics request): backups run in workers.
+        from tenant_core.backup.metrics import BackupCollector
+
+        self.backups = BackupCollector()
+        self.registry.register(self.backups)
 
     def exposition_registry(self) -> CollectorRegistry:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             combined = CollectorRegistry()
             multiprocess.MultiProcessCollector(combined)
+            combined.register(self.backups)
             return combined
         return self.registry
 

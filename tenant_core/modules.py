@@ -75,6 +75,16 @@ class ModuleInfo:
     # (web, worker, command line), after every module's parts are imported: e.g. to register a listener
     # with a module this one requires. It may run more than once per process, so it must be idempotent.
     startup: str | None = None
+    # "package.module:function" called as ``f(session, start, end)`` with a session bound to one city's
+    # schema: what the module served that city in [start, end) (a calendar month), as counts by counter
+    # name (e.g. {"certificates": 12}). Read by whatever measures usage (the cost allocation's 実績).
+    usage_counters: tuple[str, ...] = ()
+    # Emergency mode (緊急窓口, tenant_core/emergency.py): the endpoints that still take a POST (issuing a
+    # certificate; a read whose reason travels in the body) while every other one is refused, and the tenant tables whose rows written there ``kyodo bcp merge`` brings back
+    # (rows new since the snapshot are added unless their unique key is already there; a counter
+    # table, with ``name`` and ``value`` only, keeps the larger value of its emergency counters).
+    emergency_posts: tuple[str, ...] = ()
+    emergency_records: tuple[str, ...] = ()
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:
@@ -151,6 +161,11 @@ def load_blueprints(info: ModuleInfo) -> tuple[Any, ...]:
     return tuple(import_part(info, spec) for spec in info.blueprints)
 
 
+@cache
+def load_usage_counters(info: ModuleInfo) -> tuple[Any, ...]:
+    return tuple(import_part(info, spec) for spec in info.usage_counters)
+
+
 def load_models() -> None:
     """Import every installed module's models so that both metadata objects are complete."""
     for info in iter_modules():
@@ -183,6 +198,7 @@ def register_modules(app: Flask, pages: bool = True) -> None:
             )
         for bp in blueprints:
             app.register_blueprint(bp)
+        load_usage_counters(info)  # imported at start like every part: a broken one names its module
     for info in iter_modules():
         if info.startup:
             import_part(info, info.startup)()

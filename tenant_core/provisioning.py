@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,16 +212,21 @@ def dump_tenant(db: Database, slug: str, dump_dir: Path) -> Path:
     return target
 
 
-def drop_tenant(db: Database, slug: str, dump_dir: Path) -> Path:
-    """Dump, then remove the tenant's schema and its record. Returns the dump's path."""
+def drop_tenant(
+    db: Database,
+    slug: str,
+    dump_dir: Path,
+    dump: Callable[[Database, str, Path], Path] = dump_tenant,
+) -> Path:
+    """Dump (the CLI passes the complete backup archive), then remove the tenant's schema and record."""
     schema = schema_name(slug)
     with db.session() as session:
         get_tenant(session, slug)  # a clear error for an unknown slug, before anything is written
-    dump = dump_tenant(db, slug, dump_dir)
+    written = dump(db, slug, dump_dir)
     with db.connect() as conn, conn.begin():
         conn.execute(sa.delete(Tenant).where(Tenant.slug == slug))
         if not db.is_sqlite:
             drop_tenant_storage(db, schema, conn)
     if db.is_sqlite:  # the file goes only once the record is gone for good
         drop_tenant_storage(db, schema)
-    return dump
+    return written

@@ -42,6 +42,12 @@ def reserve(
     """
     if count < 1:
         raise ValueError("count must be at least 1")
+    from tenant_core.emergency import sequence_name
+
+    # In emergency mode a separate counter from 900001: the numbers never meet the main system's.
+    name, emergency_first = sequence_name(name)
+    if emergency_first is not None:
+        first = emergency_first
     for _attempt in range(ATTEMPTS):
         last = session.execute(
             sa.update(counter)

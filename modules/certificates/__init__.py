@@ -1,4 +1,4 @@
-"""証明書交付 (certificates): 住民票の写し and 印鑑登録証明書."""
+"""証明書交付 (certificates): 住民票の写し, 除票の写し, 転出証明書 and 印鑑登録証明書, signed."""
 
 from tenant_core.modules import ModuleInfo
 
@@ -6,7 +6,7 @@ MODULE = ModuleInfo(
     name="certificates",
     label_ja="証明書交付",
     label_en="Certificates",
-    summary_ja="住民票の写し・印鑑登録証明書の交付",
+    summary_ja="住民票の写し・除票の写し・転出証明書・印鑑登録証明書の交付（電子署名付き）",
     summary_en="Certificates of residence and seal registration certificates",
     blueprints=("modules.certificates.blueprint:bp",),
     models=("modules.certificates.models",),
@@ -16,4 +16,10 @@ MODULE = ModuleInfo(
     throttled_endpoints=("certificates.verify",),
     portal_panel="certificates/_portal.html",
     requires=("residents", "seals"),
+    usage_counters=("modules.certificates.usage:usage_counts",),
+    commands=("modules.certificates.cli:certificates",),
+    # At the emergency counter: issuing (and the public check, a read) stay open; what is issued there
+    # is merged back afterwards.
+    emergency_posts=("certificates.new", "certificates.verify"),
+    emergency_records=("certificate_issuances", "certificate_counters"),
 )

@@ -21,12 +21,21 @@ from tenant_core.models import utcnow
 
 class Kind(enum.StrEnum):
     juminhyo = "juminhyo"  # 住民票の写し
+    joshu = "joshu"  # 除票の写し (住基法15条の4)
+    tenshutsu = "tenshutsu"  # 転出証明書 (住基法24条, 施行令23条)
     inkan = "inkan"  # 印鑑登録証明書
 
 
 # Shown in the reader's language; the printed certificate has its own, always Japanese, title (pdf.py).
 # Keyed by the stored code (a plain str; the Kind members are equal to and hash as their values).
-KIND_LABELS: dict[str, LazyString] = {Kind.juminhyo: _l("住民票の写し"), Kind.inkan: _l("印鑑登録証明書")}
+KIND_LABELS: dict[str, LazyString] = {
+    Kind.juminhyo: _l("住民票の写し"),
+    Kind.joshu: _l("除票の写し"),
+    Kind.tenshutsu: _l("転出証明書"),
+    Kind.inkan: _l("印鑑登録証明書"),
+}
+# The forms of a 住民票の写し: 個人票 (one person a sheet) or 世帯連記式 (the household on one sheet).
+FORM_LABELS: dict[str, LazyString] = {"kojin": _l("個人票"), "renki": _l("世帯連記式")}
 
 
 class Issuance(TenantBase):
@@ -56,6 +65,19 @@ class Issuance(TenantBase):
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
     seal_image: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # 印影 as printed (印鑑登録証明書)
     seal_image_mime: Mapped[str | None] = mapped_column(sa.String(20))
+    # The signed PDF as issued (a new signature each time, so it is kept, not drawn again); when it
+    # shows a 個人番号 it is stored encrypted with the city's key, as the number itself is.
+    pdf: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
+    pdf_encrypted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    signer: Mapped[str | None] = mapped_column(sa.String(300))  # the signing certificate's subject
+    # 交付取消: a certificate issued in error is cancelled, with the reason; the verification says so.
+    cancelled_at: Mapped[dt.datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(sa.String(120))
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    reissue_of: Mapped[str | None] = mapped_column(sa.String(20))  # 再交付: the 交付番号 it replaces
+    version: Mapped[int] = mapped_column(nullable=False, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read once, by the mapper)
 
     __table_args__ = (
         sa.UniqueConstraint("fiscal_year", "serial", name="uq_certificate_issuances_fiscal_year_serial"),

@@ -10,7 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from tenant_core.params.declare import Choice, Column, Money, Param, Table, Text, options
+from tenant_core.params.declare import Choice, Column, Image, Money, Param, Table, Text, options
 
 # Typed as marshmallow declares ``error_messages`` (a dict, invariant in its value type).
 _REQUIRED: dict[str, str | list[Any] | dict[Any, Any]] = {"required": "必須です。", "null": "必須です。"}
@@ -60,6 +60,58 @@ PARAMETERS = [
         unit=_l("円"),
     ),
     Param(
+        "certificates.fee.joshu",
+        Money(min=0, max=10_000),
+        300,
+        "除票の写しの交付手数料",
+        "Fee for a copy of a removed resident record",
+        help_ja="1通あたりの手数料です（手数料条例で定める額）。",
+        help_en="Per copy, as set by the city's fee ordinance.",
+        unit=_l("円"),
+    ),
+    Param(
+        "certificates.fee.tenshutsu",
+        Money(min=0, max=10_000),
+        0,
+        "転出証明書の交付手数料",
+        "Fee for a moving-out certificate",
+        help_ja="多くの市では無料です（手数料条例で定める額）。",
+        help_en="Free in most cities (as set by the fee ordinance).",
+        unit=_l("円"),
+    ),
+    Param(
+        "certificates.juminhyo_form",
+        Choice(
+            options=options(
+                ("renki", "世帯連記式（世帯の方を1枚に連記）", "Household form (several persons a sheet)"),
+                ("kojin", "個人票（1人1枚）", "Individual form (one person a sheet)"),
+            )
+        ),
+        "renki",
+        "住民票の写しの様式（既定）",
+        "Form of the copy of the resident record (default)",
+        help_ja="住民記録システム標準仕様書の帳票のうち、請求者が指定しない場合に用いる様式です。",
+        help_en="The standard's form used when the applicant does not choose one.",
+    ),
+    Param(
+        "certificates.seal_image",
+        Image(),
+        "",
+        "公印（画像）",
+        "Official seal (image)",
+        help_ja="証明書の市長名に重ねて印字する公印の画像です（PNGまたはJPEG、背景は透過または白）。",
+        help_en="The city's official seal printed over the mayor's title (PNG or JPEG).",
+    ),
+    Param(
+        "certificates.background",
+        Image(max_bytes=1024 * 1024),
+        "",
+        "地紋（画像）",
+        "Security background (image)",
+        help_ja="証明書の用紙全面に印字する地紋の画像です（A4縦に拡大して印字します。淡い色で作成してください）。",
+        help_en="Printed over the whole A4 page, under the text; use pale colours.",
+    ),
+    Param(
         "certificates.mayor_title",
         Text(min_length=1, max_length=40),
         "市長",
@@ -85,6 +137,24 @@ PARAMETERS = [
         "Certification wording (seal certificate)",
         help_ja="印鑑登録証明書に印字する認証文です。",
         help_en="The sentence certifying the seal impression.",
+    ),
+    Param(
+        "certificates.wording_joshu",
+        Text(min_length=1, max_length=200, multiline=True),
+        "この写しは、除票の原本と相違ないことを証明する。",
+        "認証文（除票の写し）",
+        "Certification wording (removed record)",
+        help_ja="除票の写しに印字する認証文です。",
+        help_en="The sentence certifying a copy of a removed record.",
+    ),
+    Param(
+        "certificates.wording_tenshutsu",
+        Text(min_length=1, max_length=200, multiline=True),
+        "上記の者は、本市から転出することを証明する。",
+        "認証文（転出証明書）",
+        "Certification wording (moving-out certificate)",
+        help_ja="転出証明書に印字する認証文です。",
+        help_en="The sentence of a moving-out certificate.",
     ),
     Param(
         "certificates.offices",

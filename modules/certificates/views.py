@@ -10,7 +10,14 @@ from werkzeug.wrappers import Response
 
 from modules.certificates import codes, services
 from modules.certificates.errors import CertificateError
-from modules.certificates.forms import IssueForm, RegisterFilterForm, VerifyForm
+from modules.certificates.forms import (
+    CancelForm,
+    IssueForm,
+    RegisterFilterForm,
+    ReissueForm,
+    VerifyForm,
+    VerifyPdfForm,
+)
 from modules.certificates.models import KIND_LABELS, Issuance, Kind, kind_label
 from modules.residents import public as residents
 from modules.residents.public import MYNUMBER_PERMISSION
@@ -85,27 +92,28 @@ def _issue(form: IssueForm, atena_no: int) -> Issuance:
         relation=form.requester_relation.data or "",
         purpose=form.purpose.data or "",
     )
-    verify_url = url_for(".verify", tenant=tenant.slug, _external=True)
+    # The verification address printed is the configured public one (KYODO_PUBLIC_URL), never this
+    # request's host: Layout.current builds it.
     if form.kind.data == Kind.inkan:
-        layout = services.Layout.current(tenant, Kind.inkan, services.japan_today(), verify_url)
-        return services.issue_inkan(session, tenant, atena_no, requester, g.user, layout=layout)
+        return services.issue_inkan(
+            session, tenant, atena_no, requester, g.user, card_no=form.card_no.data or ""
+        )
+    if form.kind.data == Kind.tenshutsu:
+        return services.issue_tenshutsu(session, tenant, atena_no, requester, g.user)
     options = services.JuminhyoOptions(
         scope=form.scope.data,
         relationship=bool(form.relationship.data),
         honseki=bool(form.honseki.data),
         mynumber=bool(form.mynumber.data),
         mynumber_condition=form.mynumber_condition.data or "",
+        juminhyo_code=bool(form.juminhyo_code.data),
+        kyuuji=bool(form.kyuuji.data),
+        form=form.form.data or "",
     )
-    layout = services.Layout.current(tenant, Kind.juminhyo, services.japan_today(), verify_url)
+    if form.kind.data == Kind.joshu:
+        return services.issue_joshu(session, tenant, atena_no, options, requester, g.user)
     return services.issue_juminhyo(
-        session,
-        tenant,
-        atena_no,
-        options,
-        requester,
-        g.user,
-        vault=residents.vault_for(tenant.slug),
-        layout=layout,
+        session, tenant, atena_no, options, requester, g.user, vault=residents.vault_for(tenant.slug)
     )
 
 
@@ -128,9 +136,9 @@ def new():
     if request.method == "GET":
         form.atena_no.data = str(atena_no)
         form.honseki.data = services.param_honseki_default()
-        form.kind.data = (
-            request.args.get("kind") if request.args.get("kind") in KIND_LABELS else Kind.juminhyo
-        )
+        form.form.data = services.param_form_default()
+        default_kind = Kind.juminhyo if residents.is_resident(person) else Kind.joshu
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in KIND_LABELS else default_kind
     elif form.validate_on_submit():
         try:
             issuance = _issue(form, atena_no)
@@ -179,15 +187,80 @@ def _issuance_or_404(number: str, screen: str, function: str = "view") -> Issuan
 
 @require("certificates.view")
 def issuance(number: str):
-    """One entry of the register, with the download link."""
+    """One entry of the register: the PDF shown inline, a download button, 交付取消 and 再交付."""
     row = _issuance_or_404(number, "certificates.issuance")
     audit.record("view", screen="certificates.issuance", target=f"certificate:{number}")
-    return _render("certificates/issuance.html", issuance=row, can_print=g.user.can("certificates.edit"))
+    return _render(
+        "certificates/issuance.html",
+        issuance=row,
+        can_print=g.user.can("certificates.edit"),
+        cancel_form=CancelForm(version=str(row.version)),
+        reissue_form=ReissueForm(version=str(row.version)),
+    )
+
+
+def _version(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+@require("certificates.edit")
+def cancel(number: str):
+    """交付取消 with its reason; the register keeps the row, the verification says cancelled."""
+    row = _issuance_or_404(number, "certificates.cancel", "change")
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel(
+                get_session(), row.number, form.reason.data or "", g.user, version=_version(form.version.data)
+            )
+        except CertificateError as exc:
+            for message in exc.errors.values():
+                flash(message, "error")
+        else:
+            audit.record(
+                "change",
+                screen="certificates.cancel",
+                target=f"certificate:{number}",
+                detail=f"交付取消: {(form.reason.data or '').strip()[:200]}",
+            )
+            flash(_("交付番号 %(number)s の証明書を交付取消しました。", number=number))
+    return redirect(url_for(".issuance", number=number))
+
+
+@require("certificates.edit")
+def reissue(number: str):
+    """再交付 of a cancelled certificate: a new number, code and signature, the same content."""
+    row = _issuance_or_404(number, "certificates.reissue", "change")
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        return redirect(url_for(".issuance", number=number))
+    tenant = current_tenant._get_current_object()  # type: ignore[attr-defined]
+    try:
+        new = services.reissue(
+            get_session(),
+            tenant,
+            row.number,
+            g.user,
+            vault=residents.vault_for(tenant.slug),
+            version=_version(form.version.data),
+        )
+    except CertificateError as exc:
+        for message in exc.errors.values():
+            flash(message, "error")
+        return redirect(url_for(".issuance", number=number))
+    audit.record(
+        "change",
+        screen="certificates.reissue",
+        target=f"certificate:{new.number}",
+        detail=f"再交付 of {number}",
+    )
+    flash(_("交付番号 %(old)s の再交付として %(number)s を交付しました。", old=number, number=new.number))
+    return redirect(url_for(".issuance", number=new.number))
 
 
 @require("certificates.edit")
 def download(number: str):
-    """The certificate's PDF, drawn again from the register (the same bytes as issued)."""
+    """The certificate's PDF as issued (signed), inline for the browser's print preview; ``?download=1`` saves it."""
     row = _issuance_or_404(number, "certificates.download", "print")
     shows_number = bool(row.items.get("mynumber"))
     if shows_number and not g.user.can(MYNUMBER_PERMISSION):
@@ -199,12 +272,14 @@ def download(number: str):
             detail="個人番号を含む証明書: 閲覧権限なし",
         )
         abort(403)
-    pdf = services.render_pdf(row, residents.vault_for(current_tenant.slug) if shows_number else None)
+    tenant = current_tenant._get_current_object()  # type: ignore[attr-defined]
+    pdf = services.issued_pdf(row, tenant, residents.vault_for(tenant.slug) if shows_number else None)
     audit.record(
         "print", screen="certificates.download", target=f"certificate:{number}", mynumber_shown=shows_number
     )
     response = _pdf_response(pdf)
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{number}.pdf"'
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="certificate-{number}.pdf"'
     return response
 
 
@@ -217,10 +292,23 @@ def _pdf_response(pdf: bytes) -> Response:
 
 @public
 def verify():
-    """Anyone holding a paper certificate checks it: valid or not, its kind and date; nothing personal."""
+    """Anyone holding a certificate checks it: by its numbers (paper) or by the PDF itself; nothing personal."""
     form = VerifyForm()
-    result = None
-    if form.validate_on_submit():
+    pdf_form = VerifyPdfForm()
+    result = pdf_result = None
+    if request.method == "POST" and request.form.get("check") == "pdf":  # the upload form's button
+        if pdf_form.validate_on_submit():
+            upload = pdf_form.pdf.data
+            data = upload.read(services.MAX_UPLOAD + 1) if upload else b""
+            tenant = current_tenant._get_current_object()
+            pdf_result = services.verify_pdf(get_session(), tenant, data)
+            audit.record(
+                "view",
+                screen="certificates.verify_pdf",
+                target="certificate:pdf",
+                outcome="ok" if pdf_result.intact and pdf_result.ours else "failed",
+            )
+    elif form.validate_on_submit():
         result = services.verify(get_session(), form.number.data, form.code.data)
         audit.record(
             "view",
@@ -228,4 +316,6 @@ def verify():
             target=f"certificate:{(codes.clean_number(form.number.data) or '?')}",
             outcome="ok" if result.valid else "failed",
         )
-    return _render("certificates/verify.html", form=form, result=result)
+    return _render(
+        "certificates/verify.html", form=form, pdf_form=pdf_form, result=result, pdf_result=pdf_result
+    )

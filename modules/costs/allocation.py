@@ -19,6 +19,9 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
+from modules.costs import games
+from modules.costs.games import GameError
+
 LARGEST = "largest"
 METHODS = (
     "equal",
@@ -29,26 +32,42 @@ METHODS = (
     "equal_savings",
     "shapley",
     "power",
+    "scrb",
+    "nucleolus",
 )
 # A part of a mix is weighted by a share of the amount, so only methods whose ratios do not depend on it fit.
 PART_METHODS = ("equal", "proportional", "equal_savings_rate", "power", "fixed")
 # The fields each method reads, besides those every rule has (ratio_precision, unit, remainder).
 METHOD_FIELDS: dict[str, frozenset[str]] = {
     "equal": frozenset(),
-    "proportional": frozenset({"basis"}),
+    "proportional": frozenset({"basis", "period"}),
     "equal_savings_rate": frozenset({"basis"}),
     "mixed": frozenset({"parts"}),
     "fixed": frozenset({"ratios"}),
     "equal_savings": frozenset({"basis"}),
     "shapley": frozenset({"coalitions"}),
-    "power": frozenset({"basis", "exponent"}),
+    "power": frozenset({"basis", "exponent", "period"}),
+    "scrb": frozenset({"coalitions"}),
+    "nucleolus": frozenset({"coalitions"}),
 }
 SAVINGS_BASIS = "standalone"
+PERIODS = ("same", "previous")
 MAX_SHAPLEY_MEMBERS = 10
+MAX_NUCLEOLUS_MEMBERS = 10
 MAX_RATIO_PRECISION = 12
 DISPLAY_PLACES = 6
 _POWER_DIGITS = 50
 
+USAGE_LABELS: dict[str, tuple[str, str]] = {
+    "certificates": ("証明書交付件数", "certificates issued"),
+    "printed": ("印刷件数", "documents printed"),
+    "jobs": ("バッチ実行件数", "jobs run"),
+    "job_seconds": ("バッチ実行時間（秒）", "job run time (s)"),
+    "storage_bytes": ("データ容量（バイト）", "storage (bytes)"),
+    "active_staff": ("利用職員数", "active staff"),
+    "requests": ("操作件数", "requests"),
+    "resident_records": ("住民記録件数", "resident records"),
+}
 BASIS_LABELS: dict[str, tuple[str, str]] = {
     "population": ("人口", "population"),
     "households": ("世帯数", "households"),
@@ -130,6 +149,21 @@ class Rule:
     ratio_precision: int | None = None
     unit: int = 1
     remainder: str = LARGEST
+    # For a usage basis ("usage.certificates"): the counts of the same fiscal year, or of the previous one
+    # (前年度実績), which a member's bases hold as "usage.certificates@previous".
+    period: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How a cost billed in a foreign currency became yen: amount x rate, cut to the yen (stated)."""
+
+    currency: str
+    foreign_amount: Decimal
+    rate: Decimal
+    rate_source: str  # "scenario" (the rate the year plans with) or "paid" (the rate actually paid)
+    rounding: str  # "down" (切り捨て) or "half_up" (四捨五入)
+    exact: Fraction  # foreign_amount x rate before rounding to the yen
 
 
 @dataclass(frozen=True)
@@ -137,6 +171,10 @@ class Item:
     name: str
     amount: int
     rule: Rule
+    # Costs of sub-groups for the fairness check only (stand-alone cost of one member, the core for more);
+    # a rule with coalitions (shapley, scrb, nucleolus) is checked against its own.
+    coalitions: Mapping[frozenset[str], Decimal] | None = None
+    conversion: Conversion | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +195,7 @@ class ItemResult:
     rule: Rule
     shares: tuple[Share, ...]  # in member-code order
     cut_off: int  # the part of the amount below one unit, not charged to anyone
+    conversion: Conversion | None = None  # how a foreign-currency amount became yen
 
     @property
     def total(self) -> int:
@@ -247,9 +286,64 @@ def _pct(weight: Decimal) -> str:
 
 def _labels(basis: str) -> tuple[str, str, str, str]:
     """(basis ja, basis en, method ja, method en) for a basis name."""
+    name, _, period = basis.partition("@")
+    if name.startswith("usage."):
+        ja, en = USAGE_LABELS.get(name[6:], (name[6:], name[6:]))
+        when_ja, when_en = ("前年度", "previous year's ") if period == "previous" else ("当年度", "")
+        noun_ja, noun_en = f"{when_ja}実績（{ja}）", f"{when_en}usage ({en})"
+        return noun_ja, noun_en, f"{noun_ja}割", f"by {noun_en}"
     noun_ja, noun_en = BASIS_LABELS.get(basis, (basis, basis))
     method_ja, method_en = _METHOD_LABELS.get(basis, (f"{noun_ja}割", f"by {noun_en}"))
     return noun_ja, noun_en, method_ja, method_en
+
+
+_RATE_SOURCES = {"scenario": ("想定レート", "planning rate"), "paid": ("支払時の実レート", "rate paid")}
+ROUNDINGS = {
+    "down": ("円未満切り捨て", "fraction of a yen dropped"),
+    "half_up": ("円未満四捨五入", "rounded half up"),
+}
+
+
+def convert(
+    name: str,
+    currency: str,
+    foreign_amount: Decimal,
+    rate: Decimal | None,
+    *,
+    source: str = "scenario",
+    rounding: str = "down",
+) -> tuple[int, Conversion]:
+    """Yen for an amount in a foreign currency: amount x rate exactly, then to the yen.
+
+    The default cuts the fraction of a yen, as 国等の債権債務等の金額の端数計算に関する法律 第2条 does for
+    payments of public bodies; "half_up" is there for contracts that say 四捨五入.
+    """
+    if rate is None:
+        raise AllocationError(f"the currency {currency} has no exchange rate", item=name)
+    rate = number(rate, f"the exchange rate of {currency}")
+    if rate <= 0:
+        raise AllocationError(
+            f"the exchange rate of {currency} is {rate}: it must be more than zero", item=name
+        )
+    amount = number(foreign_amount, f"the amount in {currency}")
+    if source not in _RATE_SOURCES:
+        raise AllocationError(f'the rate source "{source}" must be "scenario" or "paid"', item=name)
+    if rounding not in ROUNDINGS:
+        raise AllocationError(f'the rounding "{rounding}" must be "down" or "half_up"', item=name)
+    exact = Fraction(amount) * Fraction(rate)
+    yen = math.floor(exact) if rounding == "down" else math.floor(exact + Fraction(1, 2))
+    return yen, Conversion(currency, amount, rate, source, rounding, exact)
+
+
+def conversion_text(conv: Conversion, yen: int) -> tuple[str, str]:
+    source_ja, source_en = _RATE_SOURCES[conv.rate_source]
+    round_ja, round_en = ROUNDINGS[conv.rounding]
+    return (
+        f"外貨建て {conv.currency} {_num(conv.foreign_amount)} × {source_ja} {_num(conv.rate)}円"
+        f" {_eq(conv.exact)}円、{round_ja} → {yen:,}円",
+        f"in {conv.currency}: {_num(conv.foreign_amount)} × {source_en} ¥{_num(conv.rate)}"
+        f" {_eq(conv.exact)} yen, {round_en} → ¥{yen:,}",
+    )
 
 
 # --- the methods: each returns exact ratios ---------------------------------------------------------------
@@ -289,9 +383,17 @@ def equal_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
     )
 
 
+def basis_key(rule: Rule) -> str:
+    """The name of the basis a rule reads: its basis, for the previous fiscal year if its period says so."""
+    basis: str = _need(rule, "basis")
+    if rule.period not in (None, *PERIODS):
+        raise AllocationError(f'the period "{rule.period}" must be "same" or "previous"')
+    return f"{basis}@previous" if rule.period == "previous" else basis
+
+
 def proportional_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
     """人口割, 世帯割, 実績割...: in proportion to a basis."""
-    basis = _need(rule, "basis")
+    basis = basis_key(rule)
     values = {m.code: Fraction(m.basis(basis)) for m in members}
     _, _, label_ja, label_en = _labels(basis)
     return _by_values(values, {c: _num(v) for c, v in values.items()}, basis, label_ja, label_en)
@@ -322,7 +424,7 @@ def _power(value: Decimal, exponent: Decimal) -> Fraction:
 
 def power_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
     """In proportion to basis ** exponent (0 < exponent <= 1): a charge that grows less than the basis."""
-    basis = _need(rule, "basis")
+    basis = basis_key(rule)
     exponent = number(_need(rule, "exponent"), "the exponent")
     if not 0 < exponent <= 1:
         raise AllocationError(f"the exponent {exponent} must be > 0 and <= 1")
@@ -470,6 +572,113 @@ def shapley_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios
     )
 
 
+def game_costs(
+    coalitions: Mapping[frozenset[str], Decimal], members: Sequence[Member], *, what: str = "coalition"
+) -> dict[int, Fraction]:
+    """The given coalition costs as a table by bit mask over the members (in the order given), checked."""
+    bit = {m.code: 1 << i for i, m in enumerate(members)}
+    table: dict[int, Fraction] = {}
+    for coalition, cost in coalitions.items():
+        if not coalition:
+            raise AllocationError(f"a {what} has no members")
+        unknown = [code for code in coalition if code not in bit]
+        if unknown:
+            raise AllocationError(f"is in a {what} but not among the members", member=min(unknown))
+        value = number(cost, f"the cost of {what} {{{', '.join(sorted(coalition))}}}")
+        table[sum(bit[code] for code in coalition)] = Fraction(value)
+    return table
+
+
+def _full_game(amount: int, members: Sequence[Member], rule: Rule, masks: Sequence[int]) -> list[Fraction]:
+    """A cost list by mask (0 for the masks not needed), with every mask of `masks` given and c(N) = amount."""
+    n = len(members)
+    table = game_costs(_need(rule, "coalitions"), members)
+    missing = [mask for mask in masks if mask not in table]
+    if missing:
+        names = ", ".join(m.code for i, m in enumerate(members) if missing[0] >> i & 1)
+        raise AllocationError(
+            f'method "{rule.method}": the cost of coalition {{{names}}} is missing '
+            f"({len(missing)} of the {len(masks)} coalitions it needs are missing)"
+        )
+    full = (1 << n) - 1
+    if table[full] != amount:
+        raise AllocationError(
+            f"the amount {amount:,} differs from the cost of all members together, {_num(table[full])}"
+        )
+    cost = [Fraction(0)] * (1 << n)
+    for mask, value in table.items():
+        cost[mask] = value
+    return cost
+
+
+def _game_error(err: GameError, members: Sequence[Member]) -> AllocationError:
+    return AllocationError(str(err), member=members[err.member] if err.member is not None else None)
+
+
+def scrb_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
+    """SCRB (分離費用身替り妥当支出法): each member's separable cost plus a part of the non-separable cost in
+    proportion to its remaining benefit. Reads c({i}), c(N without i) and c(N) only."""
+    n = len(members)
+    full = (1 << n) - 1
+    needed = sorted(({1 << i for i in range(n)} | {full & ~(1 << i) for i in range(n)} | {full}) - {0})
+    cost = _full_game(amount, members, rule, needed)
+    try:
+        shares, separable, remaining = games.scrb(n, cost)
+    except GameError as err:
+        raise _game_error(err, members) from None
+    non_separable = amount - sum(separable, Fraction(0))
+    total_remaining = sum(remaining, Fraction(0))
+    ratios, reasons = {}, {}
+    for i, m in enumerate(members):
+        if shares[i] < 0:
+            raise AllocationError(f"its SCRB share {_num(shares[i])} is negative", member=m)
+        ratios[m.code] = shares[i] / amount if amount else Fraction(1, n)
+        reasons[m.code] = (
+            f"SCRB: 分離費用 {_num(separable[i])}（全体 {amount:,} − 当団体を除く費用）"
+            f" + 非分離費用 {_num(non_separable)} × 残余便益 {_num(remaining[i])}"
+            f"（単独費用 {_num(cost[1 << i])} − 分離費用）÷ 合計 {_num(total_remaining)}"
+            f" {_eq(shares[i])}",
+            f"SCRB: separable cost {_num(separable[i])} (all {amount:,} less the cost without it)"
+            f" + non-separable {_num(non_separable)} × remaining benefit {_num(remaining[i])}"
+            f" (alone {_num(cost[1 << i])} less separable) / total {_num(total_remaining)}"
+            f" {_eq(shares[i])}",
+        )
+    return Ratios(ratios, reasons)
+
+
+@functools.lru_cache(maxsize=256)
+def _nucleolus(n: int, cost: tuple[Fraction, ...]) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    # Cached: a year's items often share one game, and ten members take a few linear programmes.
+    shares, levels = games.nucleolus(n, cost)
+    return tuple(shares), tuple(levels)
+
+
+def nucleolus_ratios(amount: int, members: Sequence[Member], rule: Rule) -> Ratios:
+    """The nucleolus: the split that makes the smallest saving of any group (c(S) − its shares) as large as
+    possible, then the next smallest, and so on; in the core whenever the core is not empty."""
+    n = len(members)
+    if n > MAX_NUCLEOLUS_MEMBERS:
+        raise AllocationError(f"the nucleolus is limited to {MAX_NUCLEOLUS_MEMBERS} members, not {n}")
+    cost = _full_game(amount, members, rule, range(1, 1 << n))
+    try:
+        shares, levels = _nucleolus(n, tuple(cost))
+    except GameError as err:
+        raise _game_error(err, members) from None
+    saving_ja = "、".join(_num(v) for v in levels) or "—"
+    ratios, reasons = {}, {}
+    for i, m in enumerate(members):
+        if shares[i] < 0:
+            raise AllocationError(f"its nucleolus share {_num(shares[i])} is negative", member=m)
+        ratios[m.code] = shares[i] / amount if amount else Fraction(1, n)
+        reasons[m.code] = (
+            f"仁（nucleolus） {_eq(shares[i])}（単独費用 {_num(cost[1 << i])}、全団体の費用 {amount:,}、"
+            f"最小の提携節減額 {saving_ja}）",
+            f"nucleolus {_eq(shares[i])} (alone {_num(cost[1 << i])}, all members {amount:,}, "
+            f"smallest group savings {saving_ja})",
+        )
+    return Ratios(ratios, reasons)
+
+
 _METHODS: dict[str, Callable[[int, Sequence[Member], Rule], Ratios]] = {
     "equal": equal_ratios,
     "proportional": proportional_ratios,
@@ -479,6 +688,8 @@ _METHODS: dict[str, Callable[[int, Sequence[Member], Rule], Ratios]] = {
     "equal_savings": equal_savings_ratios,
     "shapley": shapley_ratios,
     "power": power_ratios,
+    "scrb": scrb_ratios,
+    "nucleolus": nucleolus_ratios,
 }
 
 
@@ -578,6 +789,9 @@ def _explain(
 ) -> tuple[str, str]:
     rule = item.rule
     ja, en = ratios.reasons[member.code]
+    if item.conversion is not None:
+        conv_ja, conv_en = conversion_text(item.conversion, item.amount)
+        ja, en = f"{conv_ja}; {ja}", f"{conv_en}; {en}"
     if rule.ratio_precision is not None:
         places = rule.ratio_precision
         ja += f"; 按分率 {shown}（小数第{places}位で確定）; {item.amount:,} × {shown} {_eq(quota)}"
@@ -626,7 +840,7 @@ def _allocate_item(item: Item, members: Sequence[Member]) -> ItemResult:
     for m in ordered:
         ja, en = _explain(item, m, ratios, shown[m.code], quotas[m.code], amounts[m.code])
         shares.append(Share(m.code, m.name, amounts[m.code], shown[m.code], quotas[m.code], ja, en))
-    return ItemResult(item.name, item.amount, rule, tuple(shares), cut_off)
+    return ItemResult(item.name, item.amount, rule, tuple(shares), cut_off, item.conversion)
 
 
 def allocate(items: Sequence[Item], members: Sequence[Member]) -> Allocation:

@@ -15,10 +15,13 @@ from typing import Any
 
 import click
 
-from modules.costs.allocation import Allocation, AllocationError, allocate, decimal_string
-from modules.costs.input_schema import load_input
+from modules.costs import fairness
+from modules.costs.allocation import Allocation, AllocationError, Conversion, allocate, decimal_string
+from modules.costs.fairness import FairnessReport
+from modules.costs.input_schema import AllocationInput, load_full_input
 
 INPUT_ERROR_EXIT = 2
+UNFAIR_EXIT = 3
 
 
 class BadInput(click.ClickException):
@@ -27,6 +30,61 @@ class BadInput(click.ClickException):
     def show(self, file: Any = None) -> None:
         for line in self.message.splitlines():
             click.echo(f"error: {line}", err=True)
+
+
+def _conversion(conv: Conversion | None) -> dict[str, Any] | None:
+    if conv is None:
+        return None
+    return {
+        "currency": conv.currency,
+        "amount": str(conv.foreign_amount),
+        "rate": str(conv.rate),
+        "rate_source": conv.rate_source,
+        "rounding": conv.rounding,
+        "exact_yen": decimal_string(conv.exact),
+    }
+
+
+def fairness_as_dict(report: FairnessReport) -> dict[str, Any]:
+    return {
+        "ok": report.ok,
+        "checked_items": report.checked_items,
+        "checked_totals": report.checked_totals,
+        "violations": [
+            {
+                "kind": v.kind,
+                "item": v.item,
+                "members": list(v.members),
+                "paid": v.paid,
+                "cost": decimal_string(v.cost),
+                "excess": decimal_string(v.excess),
+                "rounding_only": v.rounding_only,
+                "explanation": {"ja": v.text_ja, "en": v.text_en},
+            }
+            for v in report.violations
+        ],
+    }
+
+
+def rate_scenarios(loaded: AllocationInput) -> list[dict[str, Any]]:
+    """Every member's total with each scenario rate in turn (the other currencies at their given rate)."""
+    result = []
+    for currency, rates in loaded.rate_scenarios.items():
+        for rate in rates:
+            allocation = allocate(loaded.with_rates({currency: rate}), loaded.members)
+            names = {m.code: m.name for m in allocation.members}
+            result.append(
+                {
+                    "currency": currency,
+                    "rate": str(rate),
+                    "members": [
+                        {"code": code, "name": names[code], "total": total}
+                        for code, total in allocation.member_totals().items()
+                    ],
+                    "total": allocation.total,
+                }
+            )
+    return result
 
 
 def allocation_as_dict(allocation: Allocation) -> dict[str, Any]:
@@ -54,6 +112,7 @@ def allocation_as_dict(allocation: Allocation) -> dict[str, Any]:
                 ],
                 "total": item.total,
                 "cut_off": item.cut_off,
+                **({"conversion": _conversion(item.conversion)} if item.conversion else {}),
             }
             for item in allocation.items
         ],
@@ -80,8 +139,13 @@ CSV_COLUMNS = (
 )
 
 
-def allocation_as_csv(allocation: Allocation) -> str:
-    """One row per share, then one per item total, per member total and the grand total."""
+def allocation_as_csv(
+    allocation: Allocation,
+    report: FairnessReport | None = None,
+    scenarios: list[dict[str, Any]] | None = None,
+) -> str:
+    """One row per share, then one per item total, per member total and the grand total; then one per
+    fairness violation and per member under each exchange-rate scenario, if any."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -96,6 +160,15 @@ def allocation_as_csv(allocation: Allocation) -> str:
     for code, total in allocation.member_totals().items():
         writer.writerow(("member_total", "", code, names[code], total, "", "", "", "", ""))
     writer.writerow(("total", "", "", "", allocation.total, "", "", allocation.cut_off, "", ""))
+    for v in report.violations if report else ():
+        writer.writerow(
+            ("violation", v.item or "", "+".join(v.members), v.kind, v.paid, "", decimal_string(v.cost),
+             "", v.text_ja, v.text_en)
+        )  # fmt: skip
+    for scenario in scenarios or ():
+        label = f"{scenario['currency']}={scenario['rate']}"
+        for m in scenario["members"]:
+            writer.writerow(("rate_scenario", label, m["code"], m["name"], m["total"], "", "", "", "", ""))
     return out.getvalue()
 
 
@@ -151,15 +224,41 @@ def costs() -> None:
     show_default=True,
     help="Output format.",
 )
-def allocate_command(input_path: str, output_format: str) -> None:
-    """Split each item among the members by its rule and print every share with its reason."""
+@click.option(
+    "--strict",
+    is_flag=True,
+    help=f"Exit with status {UNFAIR_EXIT} when the fairness check finds a member or group paying more than its cost.",
+)
+def allocate_command(input_path: str, output_format: str, strict: bool) -> None:
+    """Split each item among the members by its rule and print every share with its reason, the fairness
+    check (stand-alone costs, the core) and the totals under each exchange-rate scenario."""
     data = read_input(input_path)
     try:
-        members, items = load_input(data)
-        result = allocate(items, members)
+        loaded = load_full_input(data)
+        result = allocate(loaded.items, loaded.members)
+        report = fairness.check(result, loaded.items, coalitions=loaded.coalitions)
+        scenarios = rate_scenarios(loaded)
     except AllocationError as err:
         raise BadInput(str(err)) from None
     if output_format == "csv":
-        click.echo(allocation_as_csv(result), nl=False)
+        click.echo(allocation_as_csv(result, report, scenarios), nl=False)
     else:
-        click.echo(json.dumps(allocation_as_dict(result), ensure_ascii=False, indent=2))
+        body = allocation_as_dict(result)
+        body["fairness"] = fairness_as_dict(report)
+        if scenarios:
+            body["rate_scenarios"] = scenarios
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    for v in report.violations:
+        click.echo(f"warning: {v.text_en}", err=True)
+    if strict and not report.ok:
+        sys.exit(UNFAIR_EXIT)
+
+
+def _attach_usage() -> None:
+    # The collection needs the application (a database); attached here so that `kyodo costs` holds both.
+    from modules.costs.usage_cli import collect_usage_command
+
+    costs.add_command(collect_usage_command)
+
+
+_attach_usage()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from modules.costs.allocation import convert
 from modules.costs.computing import PRESETS, check_rule_spec, compute
 from modules.costs.errors import CostError
 from modules.costs.lookups import current_revision, fiscal_year, rule_of
@@ -27,6 +29,7 @@ from modules.costs.models import (
     MemberBasis,
     Revision,
     RevisionShare,
+    SettlementStep,
     YearStatus,
 )
 from tenant_core.concurrency import ConflictError, check_version, lock_rows
@@ -178,6 +181,50 @@ def lock_year(session: Session, fy: FiscalYear, version: int | None = None) -> N
         raise ConflictError(message, current=year_state(session, fy), target=f"costs:{fy.year}")
 
 
+def _converted(fy: FiscalYear, item: CostItem) -> int:
+    """The yen an item in a foreign currency comes to at its rate (0 while no rate is known: the
+    preview then names the item)."""
+    rate = item.paid_rate or Decimal((fy.rates or {}).get(item.currency or "", "0"))
+    if rate <= 0 or item.foreign_amount is None:
+        return 0
+    return convert(item.name, item.currency or "", item.foreign_amount, rate)[0]
+
+
+def set_rates(
+    session: Session,
+    fy: FiscalYear,
+    rates: dict[str, Decimal],
+    scenarios: dict[str, list[Decimal]] | None = None,
+    version: int | None = None,
+) -> None:
+    """The year's planning rate per currency (draft only: it changes the allocation) and the rates whose
+    shares the pages show beside it."""
+    lock_year(session, fy, version)
+    _editable(fy)
+    for currency in sorted({*rates, *(scenarios or {})}):
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise CostError(
+                _("通貨は3文字の通貨コード（例 USD）で入力してください: %(currency)s", currency=currency)
+            )
+    for currency, values in [(c, [r]) for c, r in rates.items()] + list((scenarios or {}).items()):
+        for rate in values:
+            if rate <= 0:
+                raise CostError(
+                    _(
+                        "%(currency)s の為替レート %(rate)s は0より大きい値にしてください。",
+                        currency=currency,
+                        rate=rate,
+                    )
+                )
+    fy.rates = {c: str(r) for c, r in rates.items()}
+    fy.rate_scenarios = {c: [str(r) for r in rs] for c, rs in (scenarios or {}).items()}
+    for item in fy.items:
+        if item.currency:
+            item.amount = _converted(fy, item)
+    _changed(fy)
+    session.flush()
+
+
 def _changed(fy: FiscalYear) -> None:
     """A change of the year's contents advances the year's version: an approval page shown before
     it is stale (the preview it showed is not what would be approved)."""
@@ -278,8 +325,14 @@ def save_item(
     rule_id: int | None = None,
     item: CostItem | None = None,
     version: int | None = None,
+    currency: str | None = None,
+    foreign_amount: Decimal | None = None,
+    paid_rate: Decimal | None = None,
 ) -> CostItem:
-    """Add an item to a draft year, or change ``item`` (whose version the page showed, if given)."""
+    """Add an item to a draft year, or change ``item`` (whose version the page showed, if given).
+
+    With a ``currency`` other than JPY the item is ``foreign_amount`` in it, converted at ``paid_rate`` (the
+    rate actually paid) or the year's planning rate each time the year is computed."""
     lock_year(session, fy)
     if item is not None:
         _lock_item(session, fy, item, version)
@@ -291,6 +344,17 @@ def save_item(
         item = CostItem(fiscal_year_id=fy.id, position=len(fy.items) + 1)
         session.add(item)
     item.name, item.category, item.amount, item.shared = name, category, amount, shared
+    foreign = currency not in (None, "", "JPY")
+    if foreign:
+        if foreign_amount is None or foreign_amount < 0:
+            raise CostError(_("外貨建ての費目には0以上の外貨額を入力してください。"))
+        if paid_rate is not None and paid_rate <= 0:
+            raise CostError(_("為替レートは0より大きい値を入力してください。"))
+    item.currency = currency if foreign else None
+    item.foreign_amount = foreign_amount if foreign else None
+    item.paid_rate = paid_rate if foreign else None
+    if foreign:
+        item.amount = _converted(fy, item)
     item.owner_id = None if shared else owner_id
     item.rule_id = rule_id if shared else None
     _changed(fy)
@@ -413,6 +477,13 @@ def reopen(session: Session, fy: FiscalYear, reason: str, version: int | None = 
     lock_year(session, fy, version)
     if fy.status != YearStatus.approved:
         raise CostError(_("この年度は承認されていないため、改定の開始は不要です。"))
+    settled = session.scalar(
+        sa.select(SettlementStep.id).where(
+            SettlementStep.fiscal_year_id == fy.id, SettlementStep.kind == "settlement"
+        )
+    )
+    if settled is not None:
+        raise CostError(_("この年度は精算済みのため、改定できません。"))
     reason = reason.strip()
     if not reason:
         raise CostError(_("改定の理由を入力してください。"))

@@ -6,12 +6,14 @@ Each export carries the same explanation as the page: the basis values, the rati
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from modules.costs.fairness import Violation
 from modules.costs.shares import ShareRow, YearResult
 from tenant_core import exports
 from tenant_core.japanese import wareki_date, wareki_year
@@ -156,7 +158,14 @@ def _pct(ratio: str) -> str:
     return f"{value.normalize():f}%"
 
 
-def statement_pdf(result: YearResult, *, consortium: str, member_code: str, member_name: str) -> bytes:
+def statement_pdf(
+    result: YearResult,
+    *,
+    consortium: str,
+    member_code: str,
+    member_name: str,
+    violations: Sequence[Violation] = (),
+) -> bytes:
     """負担金算定書: one city's share of each item in a fiscal year, with ratio, reason and totals.
 
     The page set-up is the platform's (``tenant_core.pdf``); names typed by users are escaped there. Each
@@ -240,4 +249,10 @@ def statement_pdf(result: YearResult, *, consortium: str, member_code: str, memb
             small,
         )
     )
+    if violations:
+        # The fairness check (公平性の検証): where this city pays more than its own way, say so with the numbers.
+        story.append(Spacer(1, 3 * mm))
+        story.append(paragraph(_("公平性の検証: 次の負担が単独または提携での費用を超えています。"), body))
+        for v in violations:
+            story.append(paragraph("・" + v.text_ja, small))
     return build_pdf(story, STATEMENT, title=f"{title} {member_name}", author=consortium)

@@ -20,6 +20,7 @@ from wtforms import Field, StringField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextArea
 
+from modules.costs.errors import CostError
 from modules.costs.models import Category
 from tenant_core.inputs import INT_MAX, INT_MIN, YEN_MAX, KyodoForm
 
@@ -171,16 +172,34 @@ class YearForm(KyodoForm):
     copy_from = IntField(_l("複写元の年度"), [optional, _YEAR])
 
 
+def _currency(form: FlaskForm, field: Field) -> None:
+    if field.data and not re.fullmatch(r"[A-Z]{3}", field.data):
+        raise StopValidation(_l("通貨は3文字の通貨コード（例 USD）で入力してください。"))
+
+
+def _amount_unless_foreign(form: FlaskForm, field: Field) -> None:
+    """The yen amount is required, except for an item in a foreign currency (converted from it)."""
+    if form.currency.data and form.currency.data != "JPY":
+        raise StopValidation()
+    required(form, field)
+
+
 class ItemForm(KyodoForm):
     name = TextField(_l("名称"), [required, longest(200)])
     category = TextField(_l("区分"), [required, one_of(_CATEGORIES)])
-    amount = IntField(_l("金額"), [required, _NOT_NEGATIVE], grouped=True, high=YEN_MAX)
+    amount = IntField(_l("金額"), [_amount_unless_foreign, _NOT_NEGATIVE], grouped=True, high=YEN_MAX)
     kind = TextField(_l("按分対象/個別"), [optional, one_of(("shared", "own"))])
     owner_id = IntField(_l("負担団体"), [optional])
     rule_id = IntField(_l("按分ルール"), [optional])
+    currency = TextField(_l("通貨（外貨建ての場合）"), [optional, _currency])
+    foreign_amount = DecimalField(_l("外貨額"), [optional, _NOT_NEGATIVE])
+    paid_rate = DecimalField(_l("支払時の為替レート（円）"), [optional])
 
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
+            return False
+        if self.currency.data and self.currency.data != "JPY" and self.foreign_amount.data is None:
+            self.foreign_amount.errors.append(_("外貨建ての費目には外貨額を入力してください。"))
             return False
         if self.kind.data == "own" and not self.owner_id.data:
             self.owner_id.errors.append(_("個別の費目は負担団体を選んでください。"))
@@ -192,11 +211,32 @@ class ItemForm(KyodoForm):
         return {
             "name": self.name.data,
             "category": self.category.data,
-            "amount": self.amount.data,
+            "amount": self.amount.data or 0,
             "shared": self.kind.data != "own",
             "owner_id": self.owner_id.data,
             "rule_id": self.rule_id.data,
+            "currency": self.currency.data or None,
+            "foreign_amount": self.foreign_amount.data,
+            "paid_rate": self.paid_rate.data,
         }
+
+
+class RatesForm(KyodoForm):
+    """The year's planning rate and the rates to compare, for one currency."""
+
+    currency = TextField(_l("通貨"), [required, _currency])
+    rate = DecimalField(_l("想定レート（円）"), [required])
+    scenarios = TextField(_l("比較するレート（円、カンマ区切り）"), [optional, longest(200)])
+
+    def scenario_rates(self) -> list[Decimal]:
+        found = []
+        for part in re.split(r"[,、，\s]+", self.scenarios.data or ""):
+            if part:
+                try:
+                    found.append(Decimal(part))
+                except InvalidOperation:
+                    raise CostError(_("比較するレートが数値ではありません: %(value)s", value=part)) from None
+        return found
 
 
 class BasisForm(KyodoForm):
@@ -277,3 +317,11 @@ class DeleteForm(KyodoForm):
 
     def confirmed(self) -> bool:
         return self.validate_on_submit() and self.confirm.data == "y"
+
+
+class UsageRevisionForm(KyodoForm):
+    """A correction of a measured count: the new value, the date it holds from and why."""
+
+    value = IntField(_l("訂正後の件数"), [required, _NOT_NEGATIVE], grouped=True, high=YEN_MAX)
+    effective_on = DateField(_l("訂正日"), [required])
+    reason = TextField(_l("訂正理由"), [required, longest(500)])

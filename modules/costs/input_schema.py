@@ -7,6 +7,7 @@ has, weights summing to 1, coalitions complete). Both report errors naming the i
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,14 +28,17 @@ from modules.costs.allocation import (
     METHOD_FIELDS,
     METHODS,
     PART_METHODS,
+    PERIODS,
+    ROUNDINGS,
     AllocationError,
     Item,
     Member,
     Part,
     Rule,
+    convert,
 )
 
-_RULE_FIELDS = ("basis", "exponent", "ratios", "parts", "coalitions")
+_RULE_FIELDS = ("basis", "exponent", "ratios", "parts", "coalitions", "period")
 
 
 class InputError(AllocationError):
@@ -78,6 +82,7 @@ class PartSchema(Schema):
     basis = fields.String(load_default=None)
     exponent = fields.Decimal(load_default=None)
     ratios = fields.Dict(keys=fields.String(), values=fields.Decimal(), load_default=None)
+    period = fields.String(load_default=None, validate=validate.OneOf(PERIODS))
 
     @validates_schema
     def _fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -104,6 +109,7 @@ class RuleSchema(Schema):
     )
     unit = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1))
     remainder = fields.String(load_default=LARGEST, validate=validate.Length(min=1))
+    period = fields.String(load_default=None, validate=validate.OneOf(PERIODS))
 
     @validates_schema
     def _fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -138,22 +144,51 @@ class MemberSchema(Schema):
         return Member(**data)
 
 
+_CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="a currency is three capital letters (ISO 4217), e.g. USD")
+
+
 class ItemSchema(Schema):
+    """An item; with ``currency`` its amount is in that currency (decimals allowed) and is converted to yen at
+    its ``rate`` (the rate actually paid) or else the input's ``rates`` (the scenario's rate)."""
+
     class Meta:
         unknown = RAISE
 
     name = fields.String(required=True, validate=validate.Length(min=1))
     amount = fields.Decimal(required=True, validate=validate.Range(min=0))
     rule = fields.Nested(RuleSchema, required=True)
+    currency = fields.String(load_default=None, validate=_CURRENCY)
+    rate = fields.Decimal(load_default=None)
+    rounding = fields.String(load_default="down", validate=validate.OneOf(sorted(ROUNDINGS)))
+    coalitions = fields.List(fields.Nested(CoalitionSchema), load_default=None)
 
-    @validates("amount")
-    def _whole(self, value: Decimal, data_key: str) -> None:
-        if value != value.to_integral_value():
-            raise ValidationError("the amount must be a whole number (of yen, or of the unit used)")
+    @validates_schema
+    def _whole(self, data: dict[str, Any], **kwargs: Any) -> None:
+        amount = data.get("amount")
+        if data.get("currency") in (None, "JPY"):
+            if amount is not None and amount != amount.to_integral_value():
+                raise ValidationError(
+                    "the amount must be a whole number (of yen, or of the unit used)", "amount"
+                )
+            if data.get("rate") is not None:
+                raise ValidationError("a rate is only used with a foreign currency", "rate")
+        _unique_coalitions(data.get("coalitions"))
 
     @post_load
-    def _make(self, data: dict[str, Any], **kwargs: Any) -> Item:
-        return Item(name=data["name"], amount=int(data["amount"]), rule=data["rule"])
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # Made into an Item by the input schema, which knows the scenario's rates.
+        if data["coalitions"] is not None:
+            data["coalitions"] = {frozenset(c["members"]): c["cost"] for c in data["coalitions"]}
+        return data
+
+
+def _unique_coalitions(coalitions: Any) -> None:
+    seen: set[frozenset[str]] = set()
+    for index, coalition in enumerate(coalitions or ()):
+        key = frozenset(coalition["members"])
+        if key in seen:
+            raise ValidationError({index: ["this coalition is given twice"]}, "coalitions")
+        seen.add(key)
 
 
 class AllocationInputSchema(Schema):
@@ -162,6 +197,16 @@ class AllocationInputSchema(Schema):
 
     members = fields.List(fields.Nested(MemberSchema), required=True, validate=validate.Length(min=1))
     items = fields.List(fields.Nested(ItemSchema), required=True)
+    # Yen per unit of each foreign currency the items use (the scenario's planning rate).
+    rates = fields.Dict(keys=fields.String(validate=_CURRENCY), values=fields.Decimal(), load_default=dict)
+    # Other rates to show every member's total under, e.g. {"USD": ["139", "150", "160"]}.
+    rate_scenarios = fields.Dict(
+        keys=fields.String(validate=_CURRENCY),
+        values=fields.List(fields.Decimal(), validate=validate.Length(min=1)),
+        load_default=dict,
+    )
+    # Costs of sub-groups for the members' totals (the fairness check of the whole).
+    coalitions = fields.List(fields.Nested(CoalitionSchema), load_default=None)
 
     @validates_schema
     def _unique_codes(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -170,6 +215,37 @@ class AllocationInputSchema(Schema):
             if member.code in seen:
                 raise ValidationError({index: [f"the code {member.code} is listed twice"]}, "members")
             seen.add(member.code)
+        _unique_coalitions(data.get("coalitions"))
+
+
+@dataclass(frozen=True)
+class AllocationInput:
+    members: list[Member]
+    items: list[Item]
+    rates: dict[str, Decimal]
+    rate_scenarios: dict[str, list[Decimal]]
+    coalitions: dict[frozenset[str], Decimal] | None
+    raw_items: list[dict[str, Any]]
+
+    def with_rates(self, rates: Mapping[str, Decimal]) -> list[Item]:
+        """The items again, foreign amounts converted at `rates` (a rate actually paid is kept)."""
+        return [_item(raw, {**self.rates, **rates}) for raw in self.raw_items]
+
+
+def _item(raw: dict[str, Any], rates: Mapping[str, Decimal]) -> Item:
+    currency = raw["currency"]
+    if currency in (None, "JPY"):
+        return Item(raw["name"], int(raw["amount"]), raw["rule"], coalitions=raw["coalitions"])
+    paid = raw["rate"] is not None
+    yen, conversion = convert(
+        raw["name"],
+        currency,
+        raw["amount"],
+        raw["rate"] if paid else rates.get(currency),
+        source="paid" if paid else "scenario",
+        rounding=raw["rounding"],
+    )
+    return Item(raw["name"], yen, raw["rule"], coalitions=raw["coalitions"], conversion=conversion)
 
 
 def _label(raw: Any, path: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
@@ -227,8 +303,34 @@ def describe_errors(messages: Any, raw: Any) -> list[str]:
 
 def load_input(data: Any) -> tuple[list[Member], list[Item]]:
     """Members and items from the parsed JSON input; raises InputError with one line per problem."""
+    loaded = load_full_input(data)
+    return loaded.members, loaded.items
+
+
+def load_full_input(data: Any) -> AllocationInput:
+    """The whole input (rates, rate scenarios, sub-group costs); InputError or AllocationError naming the item."""
     try:
         loaded = AllocationInputSchema().load(data)
     except ValidationError as err:
         raise InputError(describe_errors(err.messages, data)) from None
-    return loaded["members"], loaded["items"]
+    for currency, rate in loaded["rates"].items():
+        if rate <= 0:
+            raise InputError([f"input: rates.{currency}: the exchange rate {rate} must be more than zero"])
+    for currency, rates in loaded["rate_scenarios"].items():
+        for rate in rates:
+            if rate <= 0:
+                raise InputError(
+                    [f"input: rate_scenarios.{currency}: the exchange rate {rate} must be more than zero"]
+                )
+    coalitions = (
+        {frozenset(c["members"]): c["cost"] for c in loaded["coalitions"]} if loaded["coalitions"] else None
+    )
+    raw = loaded["items"]
+    return AllocationInput(
+        members=loaded["members"],
+        items=[_item(r, loaded["rates"]) for r in raw],
+        rates=loaded["rates"],
+        rate_scenarios=loaded["rate_scenarios"],
+        coalitions=coalitions,
+        raw_items=raw,
+    )

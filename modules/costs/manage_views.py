@@ -5,13 +5,14 @@ approve a year and open it again for a revision. Each change redirects back with
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TypeVar
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from modules.costs import editing, lookups
+from modules.costs import editing, lookups, settlement_services
 from modules.costs.computing import PRESETS, compute
 from modules.costs.errors import CostError
 from modules.costs.forms import (
@@ -20,6 +21,7 @@ from modules.costs.forms import (
     DeleteForm,
     ItemForm,
     MemberForm,
+    RatesForm,
     ReopenForm,
     RuleForm,
     YearForm,
@@ -141,7 +143,38 @@ def manage_year(year: int):
         preview=compute(session, fy),
         presets=PRESETS,
         locked=fy.status == YearStatus.approved,
+        billing=settlement_services.step(session, fy, settlement_services.BILLING),
+        settled=settlement_services.step(session, fy, settlement_services.SETTLEMENT),
+        plans=settlement_services.PLANS,
     )
+
+
+@require("costs.edit")
+def rates_save(year: int):
+    fy = year_or_404(year)
+    form = RatesForm()
+    page = url_for(".manage_year", year=fy.year)
+
+    def change() -> str:
+        currency = form.currency.data or ""
+        rates = {**{c: Decimal(r) for c, r in (fy.rates or {}).items()}, currency: form.rate.data}
+        scenarios = {c: [Decimal(r) for r in rs] for c, rs in (fy.rate_scenarios or {}).items()}
+        scenarios[currency] = form.scenario_rates()
+        if not scenarios[currency]:
+            del scenarios[currency]
+        editing.set_rates(get_session(), fy, rates, scenarios, _posted_version(page, f"costs:{fy.year}"))
+        return currency
+
+    _change(
+        form,
+        _reload_at(page, change),
+        audit_as=lambda currency: (
+            f"costs:{fy.year}",
+            f"rate {currency} {form.rate.data}, scenarios {form.scenarios.data or ''}",
+        ),
+        done=lambda currency: _("%(currency)s の為替レートを保存しました。", currency=currency),
+    )
+    return redirect(page)
 
 
 @require("costs.edit")

@@ -75,6 +75,10 @@ class FiscalYear(SharedBase):
     )
     # Why an approved year was opened again; becomes the reason of the next revision.
     reopen_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Foreign-currency items: yen per unit of each currency the year plans with ({"USD": "150"}), and other
+    # rates whose shares the pages show beside it ({"USD": ["139", "150", "160"]}).
+    rates: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    rate_scenarios: Mapped[dict[str, list[str]] | None] = mapped_column(sa.JSON)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
     version: Mapped[int] = mapped_column(nullable=False, server_default="1")
@@ -120,6 +124,14 @@ class CostItem(SharedBase):
     shared: Mapped[bool] = mapped_column(default=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey(CostMember.id, ondelete="CASCADE"))
     rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey(CostRule.id, ondelete="SET NULL"))
+    # An item billed in a foreign currency (e.g. the Government Cloud's fees in USD): its amount in that
+    # currency, and the rate actually paid if known (else the year's planning rate applies); ``amount`` then
+    # holds the yen last converted, for lists.
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    foreign_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 4))
+    paid_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4))
+    # The actual cost after the year (精算), in yen; entered once the year's billing is approved.
+    actual_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
     position: Mapped[int] = mapped_column(default=0)
     # Optimistic concurrency: every UPDATE checks and advances it (tenant_core/concurrency.py).
     version: Mapped[int] = mapped_column(nullable=False, server_default="1")
@@ -209,3 +221,20 @@ class Scenario(SharedBase):
     # Members are named here: a scenario may compare a body that is no member (e.g. 旭川市's own plan).
     definition: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SettlementStep(SharedBase):
+    """An approved, locked step of a year's 概算 and 精算: the billing in instalments of the approved budget
+    (``billing``), then the settlement against the actual costs (``settlement``). ``data`` is what was
+    approved (the plan and every invoice; or every member's 精算書 item by item), never recomputed."""
+
+    __tablename__ = "cost_settlement_steps"
+    __table_args__ = (sa.UniqueConstraint("fiscal_year_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year_id: Mapped[int] = mapped_column(sa.ForeignKey(FiscalYear.id, ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))  # billing, settlement
+    revision_number: Mapped[int]  # the approved revision of the year it was made from
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    approved_by: Mapped[str] = mapped_column(sa.String(120))
+    approved_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

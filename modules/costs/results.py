@@ -13,7 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from modules.costs.computing import compute
+from modules.costs import fairness
+from modules.costs.allocation import AllocationError, Member, game_costs
+from modules.costs.computing import check_rule_spec, compute
+from modules.costs.errors import CostError
 from modules.costs.lookups import current_revision, fiscal_years, members_of_year
 from modules.costs.models import FiscalYear, Revision, RevisionShare
 from modules.costs.shares import Overview, ShareRow, YearResult
@@ -133,3 +136,53 @@ def savings(result: YearResult, session: Session, fy: FiscalYear) -> list[dict[s
                 }
             )
     return rows
+
+
+def fairness_check(result: YearResult, session: Session, fy: FiscalYear) -> list[fairness.Violation]:
+    """The fairness check of a year's shares as shown (stored rows for an approved revision): each item whose
+    rule gives coalition costs against them, and each member's shared total against its stand-alone cost.
+
+    Stored rows keep the amounts, not the exact quotas, so a flag here does not tell rounding apart."""
+    members = sorted((Member(code, name) for code, name in result.members), key=lambda m: m.code)
+    found: list[fairness.Violation] = []
+    rules = {r.name: r for r in fy.rules}
+    for first, cells in result.shared_by_item():
+        stored = rules.get(first.rule_name)
+        if stored is None or not stored.spec.get("coalitions"):
+            continue
+        try:
+            table = game_costs(check_rule_spec(stored.spec).coalitions or {}, members)
+        except (CostError, AllocationError):
+            continue  # the preview lists a rule it cannot use among its errors
+        paid = {m.code: cells[m.code].amount if m.code in cells else 0 for m in members}
+        found.extend(fairness.check_game(first.item_name, members, table, paid, _exact(paid)))
+    _, bases = members_of_year(session, fy)
+    alone = {b.member.code: b.standalone for b in bases.values() if b.standalone}
+    if members and all(m.code in alone for m in members):
+        shared = result.totals(shared_only=True)
+        table = {1 << i: Fraction(alone[m.code]) for i, m in enumerate(members)}
+        found.extend(fairness.check_game(None, members, table, shared, _exact(shared)))
+    return found
+
+
+def _exact(amounts: dict[str, int]) -> dict[str, Fraction]:
+    return {code: Fraction(value) for code, value in amounts.items()}
+
+
+def rate_scenarios(session: Session, fy: FiscalYear, viewer_code: str | None) -> list[dict[str, Any]]:
+    """Each member's total under each scenario rate of the year (the other currencies at the year's rate):
+    a preview computed from the year's items, whatever revision is approved."""
+    found = []
+    for currency, rates in sorted((fy.rate_scenarios or {}).items()):
+        for rate in rates:
+            result = compute(session, fy, rates={currency: rate}).visible(viewer_code)
+            found.append(
+                {
+                    "currency": currency,
+                    "rate": rate,
+                    "totals": result.totals(),
+                    "shared": result.totals(shared_only=True),
+                    "errors": result.errors,
+                }
+            )
+    return found

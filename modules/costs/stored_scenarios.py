@@ -99,3 +99,55 @@ def save_scenario(
     row.definition = scenario_definition(engine_scenario_, fiscal_years)
     session.flush()
     return row
+
+
+JOINT_ALONE = "joint_alone"
+
+
+def save_joint_alone(
+    session: Session,
+    consortium_id: int,
+    key: str,
+    *,
+    name: str,
+    unit: str,
+    periods: list[str],
+    members: dict[str, dict[str, Any]],
+    items: list[dict[str, Any]],
+    source: str = "",
+) -> Scenario:
+    """Store a joint-versus-alone scenario: members {code: {"name", "bases"}}, items [{"name", "kind",
+    "alone": {code: [values]}, "joint": [values], "rule": spec}]; checked by computing it first."""
+    definition = {"kind": JOINT_ALONE, "periods": periods, "members": members, "items": items}
+    joint_alone_result(definition)
+    row = session.scalar(
+        sa.select(Scenario).where(Scenario.consortium_id == consortium_id, Scenario.key == key)
+    )
+    if row is None:
+        row = Scenario(consortium_id=consortium_id, key=key)
+        session.add(row)
+    row.name, row.unit, row.source, row.definition = name, unit, source, definition
+    session.flush()
+    return row
+
+
+def joint_alone_result(definition: dict[str, Any]) -> Any:
+    from modules.costs.allocation import Member
+    from modules.costs.computing import check_rule_spec
+    from modules.costs.joint_alone import CloudItem, compare_joint_alone
+
+    members = [
+        Member(code, m.get("name", ""), {k: Decimal(str(v)) for k, v in (m.get("bases") or {}).items()})
+        for code, m in definition["members"].items()
+    ]
+    items = [
+        CloudItem(
+            i["name"],
+            i["kind"],
+            {code: [int(v) for v in values] for code, values in i["alone"].items()},
+            [int(v) for v in i["joint"]],
+            check_rule_spec(i["rule"]),
+        )
+        for i in definition["items"]
+    ]
+    return compare_joint_alone(definition["periods"], members, items)

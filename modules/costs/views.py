@@ -13,7 +13,15 @@ from urllib.parse import quote
 from flask import Response, abort, g, render_template, request
 from flask_babel import gettext as _
 
-from modules.costs import charts, exports, lookups, results, stored_scenarios
+from modules.costs import (
+    charts,
+    exports,
+    joint_alone,
+    lookups,
+    results,
+    settlement_services,
+    stored_scenarios,
+)
 from modules.costs.computing import PRESETS, compute
 from modules.costs.models import CATEGORY_LABELS, CostMember, FiscalYear
 from modules.costs.shares import YearResult
@@ -118,11 +126,22 @@ def _year_page(fy: FiscalYear, result: YearResult, *, revision_view: bool = Fals
         compare_key=compare_key,
         alternative=alternative,
         savings=results.savings(visible, session, fy),
+        violations=results.fairness_check(visible, session, fy),
+        rate_table=results.rate_scenarios(session, fy, _viewer_code()),
+        billing=settlement_services.step(session, fy, settlement_services.BILLING),
+        settlement_rows=_settlement_rows(fy, member.code if member else None),
         share_chart=share_chart,
         revisions=list(fy.revisions),
         revision_view=revision_view,
         status_label=exports.status_label(visible),
     )
+
+
+def _settlement_rows(fy: FiscalYear, member_code: str | None) -> list[Any]:
+    found = settlement_services.step(get_session(), fy, settlement_services.SETTLEMENT)
+    if found is None or member_code is None:
+        return []
+    return settlement_services.stored_settlements(found, member_code)
 
 
 @require("costs.view")
@@ -145,6 +164,12 @@ def scenario(scenario_id: int):
     row = stored_scenarios.scenario(get_session(), consortium_id(), scenario_id)
     if row is None:
         abort(404)
+    if row.definition.get("kind") == stored_scenarios.JOINT_ALONE:
+        result = stored_scenarios.joint_alone_result(row.definition)
+        audit.record("view", screen="costs.scenario", target=f"costs:scenario:{row.key}")
+        return render_template(
+            "costs/joint_alone.html", row=row, result=result, chart=joint_alone.chart(result, unit=row.unit)
+        )
     comparison = stored_scenarios.compare_scenario(row)
     periods = list(row.definition["periods"])
     chart = None
@@ -226,7 +251,11 @@ def statement_pdf(year: int):
     fy, result = _export_result(year)
     consortium = get_session().get_one(Consortium, consortium_id())
     body = exports.statement_pdf(
-        result, consortium=consortium.name, member_code=member.code, member_name=member.name
+        result,
+        consortium=consortium.name,
+        member_code=member.code,
+        member_name=member.name,
+        violations=[v for v in results.fairness_check(result, get_session(), fy) if member.code in v.members],
     )
     audit.record("print", screen="costs.statement", target=f"costs:{fy.year}:{member.code}")
     filename = _("負担金算定書_%(member)s_%(year)s.pdf", member=member.name, year=fy.year)

@@ -13,4 +13,6 @@ MODULE = ModuleInfo(
     # The inquiry screen shows the whole record, 個人番号 included, to those who update it.
     editor_permissions=frozenset({"residents.view_mynumber"}),
     requires=("residents",),
+    # A read (its reason travels in a POST body): open at the emergency counter too.
+    emergency_posts=("inquiry.index",),
 )

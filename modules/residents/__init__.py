@@ -34,4 +34,5 @@ MODULE = ModuleInfo(
             frozenset({"residents.view", "residents.protect_view", "residents.protect_release"}),
         ),
     },
+    usage_counters=("modules.residents.usage:usage_counts",),
 )

@@ -44,6 +44,8 @@ def search():
         birth_date=args["birth_date"],
         address=args["address"],
         include_removed=args["include_removed"],
+        tsusho=args["tsusho"],
+        alpha=args["alpha"],
     )
     if query.include_removed and not g.user.can(REMOVED_PERMISSION):
         audit.record("search", screen="residents.api.search", outcome="refused", detail="include_removed")

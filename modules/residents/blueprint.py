@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from modules.residents import api, moveout_views, protection, protection_views, views
+from modules.residents import api, change_views, moveout_views, openapi, protection, protection_views, views
 
 bp = Blueprint("residents", __name__, url_prefix="/<tenant>/residents", template_folder="templates")
 bp.add_url_rule("/", "index", views.index)
@@ -10,6 +10,14 @@ bp.add_url_rule("/new", "arrival", views.arrival, methods=["GET", "POST"])
 bp.add_url_rule("/<int:atena_no>", "person", views.person)
 bp.add_url_rule("/<int:atena_no>/events/<kind>", "event", views.event, methods=["GET", "POST"])
 bp.add_url_rule("/expiring", "expiring", views.expiring)
+bp.add_url_rule(
+    "/<int:atena_no>/history/<int:event_id>/cancel",
+    "cancel_event",
+    change_views.cancel_event,
+    methods=["GET", "POST"],
+)
+bp.add_url_rule("/<int:atena_no>/items/<what>", "items", change_views.items, methods=["GET", "POST"])
+bp.add_url_rule("/households/<int:household_no>/birth", "birth", change_views.birth, methods=["GET", "POST"])
 bp.add_url_rule(
     "/<int:atena_no>/move-out", "move_out", moveout_views.move_out_notice, methods=["GET", "POST"]
 )
@@ -47,3 +55,4 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/api/search", "api_search", api.search)
 bp.add_url_rule("/api/persons/<int:atena_no>", "api_person", api.person)
+bp.add_url_rule("/api/openapi.json", "api_openapi", openapi.openapi_json)

@@ -194,7 +194,12 @@ def _insert_batch(
     for i, drafts in enumerate(batch):
         household_id = household_ids[first_household + i]
         for draft in drafts:
-            values = {**draft.values, "household_id": household_id}
+            # 住所を定めた年月日 (住基法7条7号): the demo people have lived at their address since they came.
+            values = {
+                "address_since": draft.values["resident_since"],
+                **draft.values,
+                "household_id": household_id,
+            }
             number = demo_mynumber(atena_no)
             person_rows.append(
                 {

@@ -56,6 +56,7 @@ EVENT_LABELS: dict[str, LazyString] = {
     EventKind.tsusho: _l("通称の記載・削除"),
     EventKind.residence: _l("在留資格・在留期間等の変更"),
     EventKind.kyuuji: _l("旧氏の記載・削除"),
+    EventKind.cancellation: _l("異動の取消し"),
 }
 # The names of the register's fields: in the history of a person and in the input messages.
 FIELD_LABELS = {
@@ -97,6 +98,11 @@ FIELD_LABELS = {
     "destination_city": _l("転出先市区町村"),
     "special": _l("特例転出"),
     "cancel_reason": _l("取消しの理由"),
+    "address_since": _l("住所を定めた年月日"),
+    "notified_on": _l("届出日"),
+    "previous_address": _l("従前の住所"),
+    "reason": _l("取消しの理由"),
+    "age_confirmed": _l("続柄と年齢を確認しました"),
 }
 
 

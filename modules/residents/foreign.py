@@ -3,8 +3,10 @@
 住基法30条の45 lists, for a 外国人住民, the 国籍・地域, the 区分 of its table (中長期在留者, 特別永住者,
 一時庇護許可者, 仮滞在許可者, 出生による経過滞在者, 国籍喪失による経過滞在者) and, per 区分, the 在留資格,
 在留期間 and its 満了の日 and the 在留カード等の番号 (a 在留カード or 特別永住者証明書: two letters,
-eight digits, two letters). A 外国人住民 has no 本籍 or 筆頭者 (住基法7条5号・6号 concern 日本人住民);
-a 日本人住民 has none of these items. The 通称 (住基法施行令30条の26) is recorded and deleted at the
+eight digits, two letters). A 外国人住民's 住民票 carries the items of 住基法7条 except 5号 (戸籍の表示),
+6号 (住民となった年月日) and 9号 (選挙人名簿): so no 本籍 or 筆頭者; a 日本人住民 has none of these items.
+The アルファベット氏名 is the 氏名 of 7条1号 as the 在留カード writes it (a 外国人住民's name is kept in
+the Latin alphabet); the 氏名 in Japanese script is kept beside it for the counter. The 通称 (住基法施行令30条の26) is recorded and deleted at the
 person's request, each time an event of the history.
 """
 

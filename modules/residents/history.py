@@ -46,8 +46,19 @@ SNAPSHOT_FIELDS = (
     "tsusho_kana",
     "kyuuji",
     "kyuuji_kana",
+    "address_since",
+    "notified_on",
+    "previous_address",
 )
-DATE_FIELDS = ("birth_date", "resident_since", "left_on", "residence_from", "residence_until")
+DATE_FIELDS = (
+    "birth_date",
+    "resident_since",
+    "left_on",
+    "residence_from",
+    "residence_until",
+    "address_since",
+    "notified_on",
+)
 # What a field reads as when an event recorded before the register kept it says nothing of it.
 FIELD_DEFAULTS: dict[str, Any] = {"citizenship": Citizenship.japanese.value}
 
@@ -88,6 +99,9 @@ class PersonState(NameAndAddress):
     tsusho_kana: str | None = None
     kyuuji: str | None = None  # 旧氏
     kyuuji_kana: str | None = None
+    address_since: dt.date | None = None  # 住所を定めた年月日
+    notified_on: dt.date | None = None  # その届出の年月日
+    previous_address: str | None = None  # 従前の住所
 
     @property
     def is_foreign(self) -> bool:
@@ -162,7 +176,13 @@ def person_on(session: Session, person_id: int, on: dt.date) -> PersonState | No
         return None
     events = session.scalars(
         sa.select(ResidentEvent)
-        .where(ResidentEvent.person_id == person_id, ResidentEvent.effective_on <= on)
+        .where(
+            ResidentEvent.person_id == person_id,
+            ResidentEvent.effective_on <= on,
+            # 異動の取消し (cancellation.py): a cancelled event and its cancellation leave no trace here.
+            ResidentEvent.cancelled_by_id.is_(None),
+            ResidentEvent.cancels_id.is_(None),
+        )
         .order_by(ResidentEvent.effective_on, ResidentEvent.id)
     ).all()
     state: dict[str, Any] = {}

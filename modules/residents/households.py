@@ -12,7 +12,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from modules.residents import numbers
+from modules.residents import consistency, numbers
+from modules.residents.cancellation import link
 from modules.residents.errors import Collector
 from modules.residents.lookups import (
     get_household,
@@ -34,6 +35,7 @@ from modules.residents.validation import (
     clean_address,
     clean_choice,
     clean_date,
+    clean_notified,
 )
 
 
@@ -72,7 +74,7 @@ def change_head(
             )
         )
     events.append(make_head(session, new_head, day, by))
-    return events
+    return link(events)
 
 
 def change_household(
@@ -87,13 +89,20 @@ def change_household(
     address: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
     version: int | None = None,
+    notified_on: Any = None,
+    age_confirmed: Any = None,
 ) -> list[ResidentEvent]:
-    """世帯変更: the person joins another household, or starts one of their own (世帯分離)."""
+    """世帯変更: the person joins another household, or starts one of their own (世帯分離).
+
+    Joining a household means living at its address (consistency.py): a typed address other than
+    the household's is refused. Starting one's own household may take a new address (a 転居 too).
+    """
     found = get_household(session, household_no) if household_no is not None else None
     lock_for_change(session, person, version, households=(found.id,) if found else ())
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
+    notified = clean_notified(c, notified_on, today_or(today))
     check_effective(c, session, person, day)
     relation = clean_choice(c, "relationship", relationship, RELATIONSHIPS)
     target = None
@@ -113,11 +122,22 @@ def change_household(
     others = [p for p in resident_members(session, person.household_id) if p.id != person.id]
     check_new_head(c, session, person, others, new_head, day)
     changes: dict[str, Any] = {"relationship": relation}
+    head = (
+        session.get(Person, target.head_person_id) if target is not None and target.head_person_id else None
+    )
     if address and (address.get("town") or "").strip():
         changes |= clean_address(c, address)
-    elif target is not None and target.head_person_id:
-        head = session.get_one(Person, target.head_person_id)
+        consistency.check_household_address(c, head, changes)
+    elif head is not None:
         changes |= {"town": head.town, "banchi": head.banchi, "katagaki": head.katagaki}
+    if target is not None:
+        consistency.check_ages(
+            c, session, target.id, relation, person.birth_date, age_confirmed, person_id=person.id
+        )
+    if (changes.get("town"), changes.get("banchi")) not in ((None, None), (person.town, person.banchi)):
+        # 住基法7条7号: a new address within the city and the day it was set (the 従前の住所 of 7条8号
+        # is the one before the move into the city: it stays).
+        changes["address_since"] = day
     c.raise_if_any()
     day = checked_day(day)
 
@@ -129,8 +149,10 @@ def change_household(
         session.add(target)
         session.flush()
     changes["household_id"] = target.id
-    events.append(record_event(session, person, EventKind.household_change, day, changes, by))
+    events.append(
+        record_event(session, person, EventKind.household_change, day, changes, by, notified_on=notified)
+    )
     if relation == HEAD:
         target.head_person_id = person.id
         session.flush()
-    return events
+    return link(events)

@@ -1,9 +1,11 @@
 """The 住民票コード: its check digit, its assignment from the city's range, and its change on request.
 
-住民基本台帳法施行規則第1条: a 住民票コード is ten digits followed by one check digit (検査数字) that
-the 総務大臣 defines to catch typing errors. The formula (a modulus 11 with weights 2..7 then 2..5,
-counted from the lowest digit) is the one the 個人番号 uses on its eleven digits (番号法施行令第8条,
-mynumber.py), applied to the ten digits of the code:
+住民基本台帳法施行規則第1条: a 住民票コード is ten digits followed by one check digit (検査数字) computed
+by the formula the 総務大臣 sets (第1条第2号; the formula is 平成14年総務省告示第436号). The texts at
+hand give the 規則 and the 告示's number but not the 告示's formula itself; the one used here (a
+modulus 11 with weights 2..7 then 2..5, counted from the lowest digit) is the 個人番号's formula
+(番号法施行令第8条 and 総務省令第85号第5条: 11 - (Σ Pn×Qn mod 11), 0 when the remainder is 0 or
+1; Qn = n+1 for n ≤ 6, n-5 above), applied to the ten digits of the code:
 
     check = 11 - (Σ_{n=1..10} P_n × Q_n mod 11), and 0 when that remainder is 0 or 1;
     P_n the n-th digit from the right, Q_n = n + 1 for 1 ≤ n ≤ 6, n - 5 for 7 ≤ n ≤ 10.

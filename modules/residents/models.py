@@ -35,6 +35,7 @@ class EventKind(enum.StrEnum):
     tsusho = "tsusho"  # 通称の記載・削除（住基法施行令30条の26）
     residence = "residence"  # 在留資格・在留期間等の変更（住基法30条の45の記載事項）
     kyuuji = "kyuuji"  # 旧氏の記載・削除（住基法施行令30条の13以下）
+    cancellation = "cancellation"  # 異動の取消し（誤って記録した異動を元に戻す: cancellation.py）
 
 
 class Citizenship(enum.StrEnum):
@@ -111,6 +112,12 @@ class Person(NameAndAddress, TenantBase):
     resident_since: Mapped[dt.date]  # 住民となった日
     status: Mapped[str] = mapped_column(sa.String(12), default=Status.resident)
     left_on: Mapped[dt.date | None]  # 転出・死亡の日
+    # 住所を定めた年月日 (住基法7条7号: set by 転入・出生, a 転居 and a 世帯変更 that moves the address),
+    # and for a person who came into the city, the 届出の年月日 and the 従前の住所 (7条8号: set at 転入
+    # and kept through later moves within the city); printed by the certificates.
+    address_since: Mapped[dt.date | None]
+    notified_on: Mapped[dt.date | None]
+    previous_address: Mapped[str | None] = mapped_column(sa.String(300))
     # 本籍 and 筆頭者の氏名, kept exactly as entered; None for a 外国人住民 (or when not recorded).
     honseki: Mapped[str | None] = mapped_column(sa.String(200))
     hitto_sha: Mapped[str | None] = mapped_column(sa.String(100))
@@ -175,10 +182,17 @@ class ResidentEvent(TenantBase):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
+    notified_on: Mapped[dt.date | None]  # 届出日 (None: recorded before the register kept it, or 職権)
+    # 異動の取消し: the cancelling event names the event it cancels, which names it back.
+    cancels_id: Mapped[int | None]
+    cancelled_by_id: Mapped[int | None]
+    # The first event of those one operation recorded together (a household's 転居): cancelled together.
+    batch_id: Mapped[int | None]
 
     __table_args__ = (
         sa.Index("ix_resident_events_person_id_effective_on", "person_id", "effective_on"),
         sa.Index("ix_resident_events_household_id", "household_id"),
+        sa.Index("ix_resident_events_batch_id", "batch_id"),
     )
 
 

@@ -81,6 +81,12 @@ def covered_clause(atena_column: Any, on: dt.date | None = None) -> sa.ColumnEle
     )
 
 
+def visible_clause(atena_column: Any) -> sa.ColumnElement[bool]:
+    """SQL for another module's list keyed by 宛名番号: true for the rows the current user may see
+    (everything for one who may see protected persons; else the rows of no covered person)."""
+    return sa.true() if sees_protected() else sa.not_(covered_clause(atena_column))
+
+
 def protected_kinds(session: Session, atena_nos: Iterable[int], on: dt.date | None = None) -> dict[int, str]:
     """The 宛名番号 among these under an active measure, with the kind (支援措置 before 抑止)."""
     wanted = list(dict.fromkeys(atena_nos))

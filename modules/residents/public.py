@@ -22,6 +22,11 @@ transaction of every 転出 and 死亡 (a module whose records end with the resi
 registration, ends them there; an exception makes the event fail). Register it at start-up
 (the manifest's ``startup``), never per request.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
+Migration (移行) and hand-over, in bulk (exchange.py): ``Incoming``, ``apply_incoming`` (one batch of
+persons keyed by 宛名番号: new ones with the history the file implies, changed ones corrected once),
+``advance_counters``, ``Outgoing``, ``iter_register`` (every person, now or on a date), and the checks
+a file's rows need (``valid_juminhyo_code``, ``valid_mynumber``, ``is_katakana``, ``normalize_kana``,
+``FOREIGN_CATEGORIES``, ``ITEM_FIELDS``, the ``STATUS_*`` values).
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
 ``search_from_form``, ``search_asked``, ``person_or_404``, and the display helpers ``HELPERS``
 (``wareki``, ``atena``, ``sex_label``, ``status_label``...) for ``tenant_core.views.page_renderer``.
@@ -34,6 +39,25 @@ from sqlalchemy.orm import Session
 from modules.residents.departures import PersonLeft, on_person_left
 from modules.residents.display import HELPERS, age_on, sex_label, status_label, wareki
 from modules.residents.errors import ResidentError
+from modules.residents.exchange import (
+    FOREIGN_CATEGORIES,
+    HEAD_RELATIONSHIP,
+    ITEM_FIELDS,
+    MID_LONG_CATEGORY,
+    STATUS_DECEASED,
+    STATUS_MOVED_OUT,
+    STATUS_RESIDENT,
+    Applied,
+    Incoming,
+    Outgoing,
+    advance_counters,
+    apply_incoming,
+    is_katakana,
+    iter_register,
+    normalize_kana,
+    valid_juminhyo_code,
+    valid_mynumber,
+)
 from modules.residents.foreign import ITEMS
 from modules.residents.forms import SearchForm
 from modules.residents.history import PersonState
@@ -49,7 +73,7 @@ from modules.residents.lookups import (
 )
 from modules.residents.models import Household, Person
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
-from modules.residents.protection import PROTECT_VIEW, Verdict
+from modules.residents.protection import PROTECT_VIEW, Verdict, visible_clause
 from modules.residents.protection import protection_check as _protection_check
 from modules.residents.search import SearchQuery, SearchResult, search
 from modules.residents.ui import (
@@ -62,12 +86,22 @@ from modules.residents.ui import (
 from tenant_core.concurrency import lock_rows
 
 __all__ = [
+    "FOREIGN_CATEGORIES",
+    "HEAD_RELATIONSHIP",
     "HELPERS",
+    "ITEM_FIELDS",
+    "MID_LONG_CATEGORY",
     "MYNUMBER_PERMISSION",
     "PROTECT_VIEW",
     "SEARCH_FORM_TEMPLATE",
     "SEARCH_KEYS",
+    "STATUS_DECEASED",
+    "STATUS_MOVED_OUT",
+    "STATUS_RESIDENT",
+    "Applied",
     "Household",
+    "Incoming",
+    "Outgoing",
     "Person",
     "PersonLeft",
     "PersonNotFound",
@@ -78,7 +112,9 @@ __all__ = [
     "SearchResult",
     "Vault",
     "Verdict",
+    "advance_counters",
     "age_on",
+    "apply_incoming",
     "events_of",
     "foreign_items_of",
     "get_person",
@@ -86,11 +122,14 @@ __all__ = [
     "household_head",
     "household_members",
     "household_of",
+    "is_katakana",
     "is_resident",
+    "iter_register",
     "juminhyo_code_of",
     "kyuuji_of",
     "lock_person",
     "mynumber_for",
+    "normalize_kana",
     "on_person_left",
     "parse_atena",
     "person_or_404",
@@ -101,7 +140,10 @@ __all__ = [
     "search_from_form",
     "sex_label",
     "status_label",
+    "valid_juminhyo_code",
+    "valid_mynumber",
     "vault_for",
+    "visible_clause",
     "wareki",
 ]
 

@@ -91,8 +91,12 @@ def record_event(
     changes: dict[str, Any],
     by: str,
     note: str = "",
+    *,
+    notified_on: dt.date | None = None,
 ) -> ResidentEvent:
-    """Apply ``changes`` to the person row and keep them, with what they replace, as an event."""
+    """Apply ``changes`` to the person row and keep them, with what they replace, as an event.
+
+    ``notified_on`` is the 届出日 of the event (None for one made by the city itself, 職権)."""
     before = {k: getattr(person, k) for k in changes} if person.id is not None else None
     for key, value in changes.items():
         setattr(person, key, value)
@@ -107,7 +111,8 @@ def record_event(
         recorded_by=by,
         before=to_json(before) if before is not None else None,
         after=to_json(changes),
-        note=note[:500],
+        note=(note or "")[:500],
+        notified_on=notified_on,
     )
     session.add(event)
     session.flush()
@@ -119,7 +124,13 @@ def check_effective(c: Collector, session: Session, person: Person, on: dt.date 
     if on is None:
         return
     latest = session.scalar(
-        sa.select(sa.func.max(ResidentEvent.effective_on)).where(ResidentEvent.person_id == person.id)
+        sa.select(sa.func.max(ResidentEvent.effective_on)).where(
+            ResidentEvent.person_id == person.id,
+            ResidentEvent.cancelled_by_id.is_(
+                None
+            ),  # a cancelled event (and its cancellation) no longer counts
+            ResidentEvent.cancels_id.is_(None),
+        )
     )
     if on < person.resident_since:
         c.add(

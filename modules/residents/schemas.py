@@ -15,7 +15,7 @@ _INT_ERROR = {"invalid": _l("整数で指定してください。")}
 
 
 class SearchArgsSchema(Schema):
-    """?kana=&name=&birth_date=&address=&include_removed=&page=&per_page= (unknown keys ignored).
+    """?kana=&name=&birth_date=&address=&tsusho=&alpha=&include_removed=&page=&per_page= (unknown keys ignored).
 
     Built per request: the lazy messages become text in the requester's language here, because
     marshmallow wraps only real strings in a list of messages.
@@ -33,6 +33,8 @@ class SearchArgsSchema(Schema):
     name = fields.String(load_default="", validate=[validate.Length(max=60), no_control_characters])
     birth_date = fields.Date(load_default=None, allow_none=True, error_messages=_DATE_ERROR)
     address = fields.String(load_default="", validate=[validate.Length(max=100), no_control_characters])
+    tsusho = fields.String(load_default="", validate=[validate.Length(max=60), no_control_characters])
+    alpha = fields.String(load_default="", validate=[validate.Length(max=100), no_control_characters])
     include_removed = fields.Boolean(load_default=False)
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100_000), error_messages=_INT_ERROR
@@ -68,6 +70,26 @@ class PersonSchema(Schema):
     left_on = fields.Date(allow_none=True)
     honseki = fields.String(allow_none=True)  # 本籍 (None: not recorded, e.g. a 外国人住民)
     hitto_sha = fields.String(allow_none=True)  # 筆頭者
+    # 住基法7条7号・8号
+    address_since = fields.Date(allow_none=True)
+    notified_on = fields.Date(allow_none=True)
+    previous_address = fields.String(allow_none=True)
+    # 日本人住民 / 外国人住民 and the 外国人住民's items (住基法30条の45); None for a 日本人住民.
+    citizenship = fields.String()
+    nationality = fields.String(allow_none=True)
+    foreign_category = fields.String(allow_none=True)
+    residence_status = fields.String(allow_none=True)
+    residence_period = fields.String(allow_none=True)
+    residence_from = fields.Date(allow_none=True)
+    residence_until = fields.Date(allow_none=True)
+    card_number = fields.String(allow_none=True)
+    alpha_name = fields.String(allow_none=True)
+    tsusho = fields.String(allow_none=True)  # 通称
+    tsusho_kana = fields.String(allow_none=True)
+    kyuuji = fields.String(allow_none=True)  # 旧氏 (日本人住民)
+    kyuuji_kana = fields.String(allow_none=True)
+    # The 住民票コード is not part of this answer: like the 個人番号 it is given out only where the
+    # law requires it (住基法30条の37-38 forbid asking for it), so the API leaves it out entirely.
 
 
 class SearchRowSchema(Schema):

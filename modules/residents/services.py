@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from modules.residents import foreign, juminhyo_code, kyuuji, numbers
+from modules.residents import consistency, foreign, juminhyo_code, kyuuji, numbers
+from modules.residents.cancellation import link
 from modules.residents.departures import PersonLeft, notify_person_left
 from modules.residents.errors import Collector, ResidentError
 from modules.residents.history import (
@@ -60,6 +61,8 @@ from modules.residents.validation import (
     clean_kana,
     clean_mynumber,
     clean_name,
+    clean_notified,
+    clean_previous_address,
 )
 from tenant_core.concurrency import lock_rows
 
@@ -84,6 +87,7 @@ __all__ = [
     "person_on",
     "record_death",
     "register_arrival",
+    "register_birth",
     "relocate",
     "search",
 ]
@@ -123,6 +127,15 @@ def register_arrival(
     if head is not None and not (data.get("town") or "").strip():
         address_in |= {"town": head.town, "banchi": head.banchi, "katagaki": head.katagaki}
     values |= clean_address(c, address_in)
+    consistency.check_household_address(c, head, values)
+    if household is not None:
+        consistency.check_ages(
+            c, session, household.id, values["relationship"], values["birth_date"], data.get("age_confirmed")
+        )
+    notified = clean_notified(c, data.get("notified_on"), today)
+    previous = clean_previous_address(c, data.get("previous_address"))
+    if previous and kind == EventKind.birth:
+        c.add("previous_address", _("出生の届出には従前の住所はありません。"))
     values |= clean_honseki(c, data)
     values |= foreign.clean_items(c, data, values)
     values |= kyuuji.clean_arrival(c, data, values.get("citizenship"))
@@ -170,11 +183,15 @@ def register_arrival(
         "resident_since": on,
         "status": Status.resident.value,
         "left_on": None,
+        # 住基法7条7号・8号: the day the address was set; for a 転入, the day of the 届出 and the former address.
+        "address_since": on,
+        "notified_on": notified,
+        "previous_address": previous,
     }
     changes = {k: changes[k] for k in SNAPSHOT_FIELDS}
     session.add(person)
     note = str(data.get("note") or "")
-    record_event(session, person, kind, on, changes, by, note)
+    record_event(session, person, kind, on, changes, by, note, notified_on=notified)
     if changes["relationship"] == HEAD:
         household.head_person_id = person.id
         session.flush()
@@ -191,6 +208,7 @@ def move_out(
     whole_household: bool = False,
     today: dt.date | None = None,
     version: int | None = None,
+    notified_on: Any = None,
 ) -> list[ResidentEvent]:
     """転出: the person (or their whole household) leaves the city on ``on``.
 
@@ -201,6 +219,7 @@ def move_out(
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
+    notified = clean_notified(c, notified_on, today_or(today))
     movers = resident_members(session, person.household_id) if whole_household else [person]
     for mover in movers:
         check_effective(c, session, mover, day)
@@ -216,12 +235,21 @@ def move_out(
     c.raise_if_any()
     day = checked_day(day)
     note = f"転出先: {destination}" if destination else ""
-    events = [
-        record_event(
-            session, m, EventKind.move_out, day, {"status": Status.moved_out.value, "left_on": day}, by, note
-        )
-        for m in movers
-    ]
+    events = link(
+        [
+            record_event(
+                session,
+                m,
+                EventKind.move_out,
+                day,
+                {"status": Status.moved_out.value, "left_on": day},
+                by,
+                note,
+                notified_on=notified,
+            )
+            for m in movers
+        ]
+    )
     from modules.residents.moveouts import settle_pending  # it builds on this module
 
     for m in movers:
@@ -240,12 +268,15 @@ def relocate(
     by: str,
     today: dt.date | None = None,
     version: int | None = None,
+    notified_on: Any = None,
 ) -> list[ResidentEvent]:
-    """転居: the household moves to another address in the city; every resident member follows."""
+    """転居: the household moves to another address in the city; every resident member follows
+    (consistency.py: a household has one address)."""
     lock_for_change(session, person, version)
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
+    notified = clean_notified(c, notified_on, today_or(today))
     new = clean_address(c, address)
     movers = resident_members(session, person.household_id)
     for mover in movers:
@@ -254,7 +285,22 @@ def relocate(
         c.add("town", _("新しい住所が現在の住所と同じです。"))
     c.raise_if_any()
     day = checked_day(day)
-    return [record_event(session, m, EventKind.relocation, day, dict(new), by) for m in movers]
+    return link(
+        [
+            record_event(
+                session,
+                m,
+                EventKind.relocation,
+                day,
+                # 住基法7条7号: 住所を定めた年月日. The 従前の住所 and its 届出の年月日 (7条8号) are those
+                # of the move into the city and stay; this 転居's own 届出日 is kept on its event.
+                dict(new) | {"address_since": day},
+                by,
+                notified_on=notified,
+            )
+            for m in movers
+        ]
+    )
 
 
 def record_death(
@@ -266,12 +312,14 @@ def record_death(
     new_head: Person | None = None,
     today: dt.date | None = None,
     version: int | None = None,
+    notified_on: Any = None,
 ) -> list[ResidentEvent]:
     """死亡: the person leaves the register; a head leaving others behind names the new head."""
     lock_for_change(session, person, version)
     require_resident(person)
     c = Collector()
     day = clean_date(c, "effective_on", on, today_or(today))
+    notified = clean_notified(c, notified_on, today_or(today))
     check_effective(c, session, person, day)
     others = [p for p in resident_members(session, person.household_id) if p.id != person.id]
     check_new_head(c, session, person, others, new_head, day)
@@ -279,11 +327,18 @@ def record_death(
     day = checked_day(day)
     events = [
         record_event(
-            session, person, EventKind.death, day, {"status": Status.deceased.value, "left_on": day}, by
+            session,
+            person,
+            EventKind.death,
+            day,
+            {"status": Status.deceased.value, "left_on": day},
+            by,
+            notified_on=notified,
         )
     ]
     if person.relationship == HEAD and others and new_head is not None:
         events.append(make_head(session, new_head, day, by))
+    link(events)
     from modules.residents.moveouts import cancel_pending_on_death  # it builds on this module
 
     cancel_pending_on_death(session, person, by)
@@ -302,6 +357,7 @@ def correct(
     note: str = "",
     today: dt.date | None = None,
     version: int | None = None,
+    notified_on: Any = None,
 ) -> ResidentEvent:
     """記載事項修正: fix what was recorded (names, カナ, birth date, sex, 方書, 本籍・筆頭者, 個人番号).
 
@@ -322,6 +378,17 @@ def correct(
             changes[f] = clean_kana(c, f, data[f])
     if data.get("birth_date") not in (None, ""):
         changes["birth_date"] = clean_date(c, "birth_date", data["birth_date"], today)
+        if changes["birth_date"] and changes["birth_date"] != person.birth_date:
+            consistency.check_ages(
+                c,
+                session,
+                person.household_id,
+                person.relationship,
+                changes["birth_date"],
+                data.get("age_confirmed"),
+                person_id=person.id,
+            )
+    notified = clean_notified(c, notified_on, today)
     if data.get("sex"):
         changes["sex"] = clean_choice(c, "sex", data["sex"], SEXES)
     if data.get("katagaki") is not None and data.get("katagaki") != person.katagaki:
@@ -348,4 +415,57 @@ def correct(
         person.mynumber_token = vault.encrypt(number)
         person.mynumber_digest = digest
         note = (note + " 個人番号を修正").strip()
-    return record_event(session, person, EventKind.correction, day, changes, by, note)
+    return record_event(session, person, EventKind.correction, day, changes, by, note, notified_on=notified)
+
+
+def register_birth(
+    session: Session,
+    vault: Vault,
+    household_no: int,
+    data: Mapping[str, Any],
+    *,
+    by: str,
+    today: dt.date | None = None,
+    version: int | None = None,
+) -> Person:
+    """出生: a child born into this household. The household's address, and the 本籍, 筆頭者 and 氏 of
+    its head, are taken over (a child enters the 戸籍 of its parents, who are usually the head or
+    their spouse; another case is fixed afterwards by a 記載事項修正). ``version`` is the head's
+    version the form showed: a head changed meanwhile (moved, corrected) is a 409."""
+    household = get_household(session, household_no)
+    head = session.get(Person, household.head_person_id) if household and household.head_person_id else None
+    if head is None or not is_resident(head):
+        raise ResidentError(_("指定された世帯が見つかりません（世帯員のいる世帯を指定してください）。"), "")
+    lock_for_change(session, head, version)
+    if head.citizenship == Citizenship.foreign:
+        raise ResidentError(
+            _(
+                "外国人住民の世帯の出生は「転入・出生の届出」で、国籍・30条45規定区分とともに記載してください"
+                "（住民基本台帳法第30条の45）。"
+            ),
+            "",
+        )
+    asked = (
+        "given_name",
+        "given_kana",
+        "birth_date",
+        "sex",
+        "relationship",
+        "notified_on",
+        "age_confirmed",
+        "note",
+    )
+    inherited = {
+        "family_name": head.family_name,
+        "family_kana": head.family_kana,
+        "town": head.town,
+        "banchi": head.banchi,
+        "katagaki": head.katagaki,
+        "honseki": head.honseki or "",
+        "hitto_sha": head.hitto_sha or "",
+        "citizenship": Citizenship.japanese.value,
+    }
+    merged = {k: data.get(k) for k in asked} | inherited | {"effective_on": data.get("birth_date")}
+    return register_arrival(
+        session, vault, merged, by=by, kind=EventKind.birth, household_no=household_no, today=today
+    )

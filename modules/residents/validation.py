@@ -130,3 +130,25 @@ def clean_honseki(c: Collector, values: Mapping[str, Any]) -> dict[str, str | No
     if out["hitto_sha"] and not out["honseki"]:
         c.add("honseki", _("筆頭者を記載する場合は、本籍も入力してください。"))
     return out
+
+
+def clean_notified(c: Collector, value: Any, today: dt.date) -> dt.date:
+    """The 届出日 of an event: blank means today (the counter records it as it takes the 届出)."""
+    if value in (None, ""):
+        return today
+    return clean_date(c, "notified_on", value, today) or today
+
+
+def clean_previous_address(c: Collector, value: Any) -> str | None:
+    """従前の住所 (住基法7条8号): as written on the 転出証明書, blank when unknown."""
+    text = kana.normalize_address_part(str(value or ""))
+    if len(text) > 200:
+        c.add(
+            "previous_address",
+            _(
+                "%(label)sは%(limit)s文字以内で入力してください。",
+                label=field_label("previous_address"),
+                limit=200,
+            ),
+        )
+    return text or None

@@ -6,6 +6,7 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_babel import gettext as _
 
 from modules.residents import services
+from modules.residents.cancellation import cancellable_ids
 from modules.residents.display import HELPERS, atena
 from modules.residents.errors import ResidentError
 from modules.residents.forms import EVENT_FIELDS, EVENT_TITLES, ArrivalForm, EventForm, SearchForm
@@ -53,6 +54,7 @@ def person(atena_no: int):
     number = vault_for(current_tenant.slug).decrypt(row.mynumber_token)
     shown_value, shown = mynumber_for(g.user if want_number else None, number)
     household = services.household_of(session, state) if state else None
+    events = services.events_of(session, row)
     audit.record("view", screen="residents.person", target=f"atena:{atena_no}", mynumber_shown=shown)
     return _render(
         "residents/person.html",
@@ -61,7 +63,8 @@ def person(atena_no: int):
         on=on,
         household=household,
         members=services.household_members(session, state.household_id, on=on) if state else [],
-        events=services.events_of(session, row),
+        events=events,
+        cancellable=cancellable_ids(session, events),
         move_outs=notices_of(session, row),
         retention_until=retention_of(row),
         mynumber=shown_value,
@@ -125,6 +128,7 @@ def arrival():
 
 def _apply_event(kind: str, row: Person, form: EventForm) -> None:
     session, by, on = get_session(), g.user.operator_id, form.effective_on.data
+    notified = form.notified_on.data or None
     # A form always carries the version it showed; one without it cannot prove it is not stale.
     version = parse_version(form.version.data)
     if version is None:
@@ -144,11 +148,14 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
             destination=form.destination.data,
             whole_household=form.whole_household.data,
             version=version,
+            notified_on=notified,
         )
     elif kind == "relocation":
-        services.relocate(session, row, on, address, by=by, version=version)
+        services.relocate(session, row, on, address, by=by, version=version, notified_on=notified)
     elif kind == "death":
-        services.record_death(session, row, on, by=by, new_head=new_head, version=version)
+        services.record_death(
+            session, row, on, by=by, new_head=new_head, version=version, notified_on=notified
+        )
     elif kind == "household_change":
         services.change_household(
             session,
@@ -160,6 +167,8 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
             new_head=new_head,
             address=address,
             version=version,
+            notified_on=notified,
+            age_confirmed=form.age_confirmed.data,
         )
     elif kind == "head_change":
         services.change_head(
@@ -171,7 +180,11 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
             version=version,
         )
     else:
-        data = {f: form[f].data for f in EVENT_FIELDS["correction"] if f not in ("effective_on", "note")}
+        data = {
+            f: form[f].data
+            for f in EVENT_FIELDS["correction"]
+            if f not in ("effective_on", "note", "notified_on")
+        }
         services.correct(
             session,
             vault_for(current_tenant.slug),
@@ -181,6 +194,7 @@ def _apply_event(kind: str, row: Person, form: EventForm) -> None:
             by=by,
             note=form.note.data,
             version=version,
+            notified_on=notified,
         )
 
 
@@ -197,6 +211,9 @@ def event(atena_no: int, kind: str):
         form.katagaki.data = row.katagaki if kind == "correction" else ""
         if kind == "correction":
             form.honseki.data, form.hitto_sha.data = row.honseki or "", row.hitto_sha or ""
+            for f in ("family_name", "given_name", "family_kana", "given_kana", "sex"):
+                form[f].data = getattr(row, f)
+            form.birth_date.data = row.birth_date.isoformat()
     errors: list[str] = []
     if form.validate_on_submit():
         try:

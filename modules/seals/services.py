@@ -106,8 +106,10 @@ def events_of(session: Session, registration: SealRegistration) -> list[SealEven
 def register_list(
     session: Session, page: int = 1, per_page: int = 20, status: str | None = None
 ) -> RegistrationPage:
-    """The register (原票) newest first, one page at a time; ``status`` filters."""
+    """The register (原票) newest first, one page at a time; ``status`` filters. The registrations of
+    persons under 支援措置 or 抑止 are left out for staff who may not see them (no trace, no count)."""
     where = [SealRegistration.status == status] if status else []
+    where.append(residents.visible_clause(SealRegistration.atena_no))
     total = session.scalar(sa.select(sa.func.count()).select_from(SealRegistration).where(*where)) or 0
     rows = session.scalars(
         sa.select(SealRegistration)

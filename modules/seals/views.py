@@ -26,9 +26,13 @@ _render = page_renderer(HELPERS)
 def _registration_or_404(registration_no: str, screen: str) -> SealRegistration:
     """The registration of this city with this 登録番号; a miss is logged (probing leaves a trace)."""
     number = registration_no[:20]
-    return found_or_404(
-        services.get_registration(get_session(), number), screen=screen, target=f"seal:{number}"
-    )
+    session = get_session()
+    reg = services.get_registration(session, number)
+    # A registration of a person under 支援措置 or 抑止 does not exist for staff who may not see them
+    # (the register hides the person: residents.get_person answers None, and flags the access otherwise).
+    if reg is not None and residents.get_person(session, reg.atena_no) is None:
+        reg = None
+    return found_or_404(reg, screen=screen, target=f"seal:{number}")
 
 
 @require("seals.view")
@@ -43,6 +47,8 @@ def index():
     number = (list_form.no.data or "").strip()
     if number:
         reg = services.get_registration(session, number[:20])
+        if reg is not None and residents.get_person(session, reg.atena_no) is None:
+            reg = None  # a protected person's registration: not found, as for any unknown number
         audit.record(
             "search",
             screen="seals.lookup",

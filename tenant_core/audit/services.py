@@ -286,7 +286,7 @@ def anchors(session: Session, tenant: TenantRef) -> tuple[list[Anchor], str]:
         sa.select(PlatformAccessLog)
         .where(
             PlatformAccessLog.target == chain_name(tenant),
-            PlatformAccessLog.function.in_(("checkpoint", "purge", "rekey")),
+            PlatformAccessLog.function.in_(("checkpoint", "purge", "rekey", "restore")),
             PlatformAccessLog.seq.is_not(None),
         )
         .order_by(PlatformAccessLog.seq)
@@ -317,7 +317,8 @@ def verify_chain(
         ).all()
         return _against_file(result, signed, "platform", list(rekeys))
     found, problem = anchors(session, tenant)
-    rekeyed = max((i for i, a in enumerate(found) if a.function == "rekey"), default=-1)
+    # A re-key or a restore from a backup starts the chain afresh: the records before it no longer apply.
+    rekeyed = max((i for i, a in enumerate(found) if a.function in ("rekey", "restore")), default=-1)
     current = found[rekeyed if rekeyed >= 0 else 0 :] if found else []
     marks = [a for a in current if "seq" in a.facts]
     result = chain.verify(
@@ -334,7 +335,7 @@ def verify_chain(
         return _broken(
             result, None, f"the platform chain that anchors this log is broken: {platform.problem}"
         )
-    bases = [a for a in found if a.function in ("purge", "rekey")]
+    bases = [a for a in found if a.function in ("purge", "rekey", "restore")]
     base_seq, base_hash = (
         (bases[-1].facts["base_seq"], bases[-1].facts["base_hash"]) if bases else (0, chain.GENESIS)
     )

@@ -31,12 +31,20 @@ def widget(p: Param) -> str:
         return "date"
     if isinstance(t, declare.Text) and t.multiline:
         return "textarea"
+    if isinstance(t, declare.Image):
+        return "image"
     return "input"
 
 
-def raw_from_form(p: Param, form: MultiDict) -> Any:
+def raw_from_form(p: Param, form: MultiDict, files: MultiDict | None = None) -> Any:
     """What the browser sent for the value, as the type's ``parse`` expects it."""
     t = p.type
+    if isinstance(t, declare.Image):
+        # A file chosen replaces the value; none chosen keeps the value the form carried.
+        upload = (files or MultiDict()).get("value_file")
+        if upload is not None and upload.filename:
+            return upload.read(t.max_bytes + 1)
+        return form.get("value", "")
     if isinstance(t, declare.Table):
         rows: dict[int, dict[str, str]] = {}
         deleted = set()
@@ -82,10 +90,15 @@ def initial(p: Param, value: Any, scope: str) -> dict[str, Any]:
     }
 
 
-def submitted(p: Param, form: MultiDict) -> dict[str, Any]:
+def submitted(p: Param, form: MultiDict, files: MultiDict | None = None) -> dict[str, Any]:
     """What the browser sent, kept as typed so that a refused form is shown again unchanged."""
+    value = raw_from_form(p, form, files)
+    if isinstance(value, bytes):  # an uploaded image: shown again as the text the form carries
+        import base64
+
+        value = base64.b64encode(value).decode("ascii")
     return {
-        "value": raw_from_form(p, form),
+        "value": value,
         "scope": form.get("scope", declare.CITY),
         "effective_from": form.get("effective_from", ""),
         "reason": form.get("reason", ""),

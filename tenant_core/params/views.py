@@ -117,7 +117,7 @@ def edit(key: str):
     )
     if request.method == "POST":
         version_token = request.form.get("version", "")
-        submitted = forms.submitted(p, request.form)
+        submitted = forms.submitted(p, request.form, request.files)
         actor = _actor(submitted["scope"])
         if actor is None or submitted["scope"] not in levels:
             abort(403)

@@ -22,8 +22,12 @@ def home():
 
 @require("platform.manage")
 def tenants():
-    rows = services.tenant_overview(get_db(), get_session())
-    return render_template("platform/tenants.html", rows=rows)
+    from tenant_core.backup.schedule import backup_status
+
+    session = get_session()
+    rows = services.tenant_overview(get_db(), session)
+    backups = backup_status(session, [row.tenant.id for row in rows], get_settings().backup_at)
+    return render_template("platform/tenants.html", rows=rows, backups=backups)
 
 
 @require("platform.manage")

@@ -71,7 +71,13 @@ def main() -> None:
             head = services.register_arrival(s, vault, BASE, by="bench")
             hh = s.get_one(Household, head.household_id).household_no
             for name in ("花子", "次郎", "三郎"):
-                data = BASE | {"given_name": name, "given_kana": "ハナコ", "relationship": "子", "town": ""}
+                data = BASE | {
+                    "given_name": name,
+                    "given_kana": "ハナコ",
+                    "relationship": "子",
+                    "town": "",
+                    "age_confirmed": True,
+                }
                 services.register_arrival(s, vault, data, by="bench", household_no=hh)
             s.commit()
             head_id = head.id

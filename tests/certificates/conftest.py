@@ -26,6 +26,10 @@ class People(Seals):
             s.expunge_all()
             return rows
 
+    def card(self, slug: str, registration_no: str) -> str:
+        """The number of the 印鑑登録証 of a registration (what the resident presents)."""
+        return str(self.get(slug, registration_no).card_no)
+
     def log(self, slug: str) -> list[AccessLog]:
         with self.db.session(f"t_{slug}") as s:
             return list(s.scalars(sa.select(AccessLog).order_by(AccessLog.seq)).all())

@@ -41,7 +41,7 @@ def test_clerk_issues_and_downloads_a_copy(live_server, page, artifacts, backend
     page.screenshot(path=str(artifacts / f"certificates-issued-{backend}.png"), full_page=True)
 
     with page.expect_download() as info:
-        page.get_by_role("link", name="証明書（PDF）をダウンロード").click()
+        page.get_by_role("link", name="PDFをダウンロード").click()
     data = Path(info.value.path()).read_bytes()
     row = people.issuances("fuji")[-1]
     assert hashlib.sha256(data).hexdigest() == row.pdf_sha256

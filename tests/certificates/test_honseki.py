@@ -29,7 +29,7 @@ def test_a_copy_with_honseki_prints_the_honseki_and_hitto_sha(staff_client, peop
     client = staff_client("fuji", "clerk")
     assert HONSEKI in client.get(f"/fuji/certificates/new?atena={atena}").get_data(as_text=True)
     row, text = _issued(client, people, "fuji", atena, honseki="y")
-    assert f"本籍 {HONSEKI} 筆頭者 高橋 一郎" in text and NONE_TEXT not in text
+    assert f"本籍・筆頭者\n{HONSEKI} 筆頭者 高橋 一郎" in text and NONE_TEXT not in text
     entry = row.content["persons"][0]
     assert (entry["honseki"], entry["hitto_sha"]) == (HONSEKI, HITTO) and row.items["honseki"] is True
 

@@ -147,8 +147,13 @@ def test_sync_refuses_a_file_in_another_encoding(cli_app, tmp_path):
     assert result.exit_code != 0 and "utf-8" in result.output.lower()
 
 
-def test_drop_asks_first_and_dumps(cli_app):
-    app, db, runner = cli_app
+def test_drop_asks_first_and_dumps(fresh_app):
+    from tenant_core.backup.archive import open_archive
+    from tenant_core.backup.crypto import generate_key, parse_key
+
+    key = generate_key()
+    app = fresh_app(backup_key=key)
+    db, runner = get_db(app), app.test_cli_runner()
     result = runner.invoke(main, ["tenants", "drop", "fujinomiya"], input="n\n")
     assert result.exit_code != 0 and _schema_exists(db, "t_fujinomiya")
     result = runner.invoke(main, ["tenants", "drop", "fujinomiya", "--yes"])
@@ -156,8 +161,10 @@ def test_drop_asks_first_and_dumps(cli_app):
     assert not _schema_exists(db, "t_fujinomiya")
     dumps = list((get_settings(app).var_dir / "dumps").iterdir())
     assert len(dumps) == 1 and dumps[0].stat().st_size > 0
-    if not db.is_sqlite:
-        assert "CREATE TABLE t_fujinomiya.notices" in dumps[0].read_text()
+    # The complete archive (tests/backup restores it): the schema's tables and the city's shared rows.
+    opened = open_archive(dumps[0], parse_key(key), get_settings(app).var_dir / "opened")
+    assert "tenant/notices.jsonl.gz" in opened.manifest["members"]
+    assert opened.manifest["members"]["shared/users.jsonl.gz"]["rows"] == 3
     with db.session() as s:
         assert s.scalar(sa.select(Tenant.status).where(Tenant.slug == "fuji")) == TenantStatus.active
     assert _count(db) == 1

@@ -276,7 +276,7 @@ def test_every_readme_rule_example_runs_and_covers_every_method(tmp_path):
     assert {r["method"] for r in rules} == set(METHODS)
     members = copy.deepcopy(EXAMPLE["members"])
     for rule in rules:
-        amount = 6788 if rule["method"] == "shapley" else 10_000_000
+        amount = 6788 if rule["method"] in ("shapley", "scrb", "nucleolus") else 10_000_000
         data = {"members": members, "items": [{"name": rule["method"], "amount": amount, "rule": rule}]}
         path = tmp_path / "in.json"
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -284,3 +284,80 @@ def test_every_readme_rule_example_runs_and_covers_every_method(tmp_path):
         assert result.exit_code == 0, (rule, result.output)
         item = json.loads(result.output)["items"][0]
         assert sum(s["amount"] for s in item["shares"]) + item["cut_off"] == amount
+
+
+# --- foreign currencies and the fairness report --------------------------------------------------------------
+
+
+def test_usd_items_with_rate_scenarios(tmp_path):
+    data = {
+        "members": EXAMPLE["members"],
+        "rates": {"USD": "150"},
+        "rate_scenarios": {"USD": ["139", "150", "160"]},
+        "items": [
+            {"name": "利用料", "amount": "100.01", "currency": "USD", "rule": {"method": "equal"}},
+            {
+                "name": "4月分",
+                "amount": "10",
+                "currency": "USD",
+                "rate": "151.37",
+                "rule": {"method": "equal"},
+            },
+        ],
+    }
+    result = run(tmp_path, data)
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["items"][0]["amount"] == 15001  # 100.01 x 150 = 15,001.5, the fraction of a yen cut
+    assert out["items"][0]["conversion"]["exact_yen"] == "15001.5"
+    assert out["items"][1]["conversion"]["rate_source"] == "paid"
+    by_rate = {s["rate"]: s["total"] for s in out["rate_scenarios"]}
+    # At ¥139: 13,901 (100.01 x 139 = 13,901.39) + 1,513 (the rate actually paid is kept).
+    assert by_rate == {"139": 13901 + 1513, "150": 15001 + 1513, "160": 16001 + 1513}
+    for scenario in out["rate_scenarios"]:
+        assert sum(m["total"] for m in scenario["members"]) == scenario["total"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({}, 'item "利用料": the currency USD has no exchange rate'),
+        ({"rates": {"USD": "0"}}, "rates.USD: the exchange rate 0 must be more than zero"),
+        ({"rates": {"USD": "-150"}}, "rates.USD: the exchange rate -150 must be more than zero"),
+        ({"rates": {"USD": "150"}, "rate_scenarios": {"USD": ["0"]}}, "rate_scenarios.USD"),
+    ],
+)
+def test_currency_without_a_usable_rate(tmp_path, extra, expected):
+    data = {
+        "members": EXAMPLE["members"],
+        "items": [{"name": "利用料", "amount": "100", "currency": "USD", "rule": {"method": "equal"}}],
+        **extra,
+    }
+    assert expected in bad(tmp_path, data)
+
+
+def test_item_rate_of_zero_names_the_item(tmp_path):
+    data = {
+        "members": EXAMPLE["members"],
+        "items": [
+            {"name": "利用料", "amount": "100", "currency": "USD", "rate": "0", "rule": {"method": "equal"}}
+        ],
+    }
+    assert 'item "利用料": the exchange rate of USD is 0' in bad(tmp_path, data)
+
+
+def test_fairness_report_flags_a_population_split_in_json_csv_and_strict(tmp_path):
+    blocks = re.findall(r"```json\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    data = next(json.loads(b) for b in blocks if "ガバメントクラウド運用費" in b)
+    result = run(tmp_path, data)
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)["fairness"]
+    assert not report["ok"]
+    assert [(v["kind"], v["members"], v["paid"], v["cost"]) for v in report["violations"]] == [
+        ("standalone", ["222101"], 62647684, "58000000"),
+        ("core", ["222071", "222101"], 95583169, "90000000"),
+    ]
+    assert "warning: item" in result.stderr and "4,647,684 over" in result.stderr
+    csv_out = run(tmp_path, data, "--format", "csv").stdout
+    assert "violation,ガバメントクラウド運用費,222101,standalone,62647684,,58000000," in csv_out
+    assert run(tmp_path, data, "--strict").exit_code == 3

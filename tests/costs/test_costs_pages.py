@@ -256,3 +256,36 @@ def test_a_city_of_another_consortium_sees_none_of_it(other_consortium):
         ids = s.scalars(sa.select(Scenario.id)).all()
     assert ids and all(c.get(f"/numazu/costs/scenarios/{i}").status_code == 404 for i in ids)
     assert c.get("/numazu/costs/2011/export.csv").status_code == 404
+
+
+def test_the_fairness_check_is_on_the_page_and_the_statement(app, staff_client, costs_demo):
+    from modules.costs.models import CostMember, FiscalYear, MemberBasis
+
+    c = staff_client("fujinomiya", "finance")
+    html = _text(c.get("/fujinomiya/costs/2011/?scope=all"))
+    assert 'id="fairness"' in html and "どの団体も単独または一部の団体だけで負担するより多くは" in html
+    # Had 富士宮市 been able to build alone for 2,000 million, its 2,912 million would be more than its own way.
+    with get_db(app).session() as session:
+        basis = session.scalars(
+            sa.select(MemberBasis)
+            .join(FiscalYear, FiscalYear.id == MemberBasis.fiscal_year_id)
+            .join(CostMember, CostMember.id == MemberBasis.member_id)
+            .where(FiscalYear.year == 2011, CostMember.code == "222071")
+        ).one()
+        basis.standalone = 2_000_000_000
+        session.commit()
+    expected = (
+        "共同費用の合計: 富士宮市(222071) の負担 2,912,000,000 &gt; 費用 2,000,000,000、超過 912,000,000"
+    )
+    html = _text(c.get("/fujinomiya/costs/2011/?scope=all"))
+    section = html[html.index('id="fairness"') :][:800]
+    assert expected in html and "単独費用を超過（個別合理性違反）" in html, section
+    from pypdf import PdfReader
+
+    pdf = c.get("/fujinomiya/costs/2011/statement.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "公平性の検証" in text and "912,000,000" in text
+    # 富士市's statement does not carry 富士宮市's flag.
+    pdf = staff_client("fuji", "finance").get("/fuji/costs/2011/statement.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "公平性の検証" not in text

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from modules.costs.allocation import LARGEST, METHODS, Item, ItemResult, Member, Part, Rule, allocate_item
 
+GAME_METHODS = ("shapley", "scrb", "nucleolus")
 units = st.sampled_from([1, 1, 10, 1000])
 precisions = st.one_of(st.none(), st.integers(min_value=0, max_value=6))
 
@@ -40,6 +41,24 @@ def members(draw: st.DrawFn, max_size: int = 8) -> list[Member]:
         }
         result.append(Member(code, f"団体{code}", bases))
     return result
+
+
+@st.composite
+def core_games(draw: st.DrawFn, ids: list[str], empty_core: bool = False) -> dict[frozenset[str], Decimal]:
+    """Costs of every coalition with a non-empty core: a split x >= 0 that every group pays at most its cost
+    for (c(S) = x(S) + a slack >= 0, c(N) = x(N)); all but one member cost no more than all of them, so that
+    no separable cost is negative. With `empty_core`, any group may cost less."""
+    n = len(ids)
+    x = draw(st.lists(st.integers(min_value=0, max_value=10**6), min_size=n, max_size=n))
+    low = -(10**6) if empty_core else 0
+    coalitions = {}
+    for mask in range(1, 2**n):
+        group = frozenset(c for i, c in enumerate(ids) if mask >> i & 1)
+        left_out = [i for i in range(n) if not mask >> i & 1]
+        high = x[left_out[0]] if len(left_out) == 1 else 10**6
+        slack = 0 if mask == 2**n - 1 else draw(st.integers(min_value=low, max_value=high))
+        coalitions[group] = Decimal(max(0, sum(x[i] for i in range(n) if mask >> i & 1) + slack))
+    return coalitions
 
 
 def split_one(draw: st.DrawFn, n: int, places: int) -> list[Decimal]:
@@ -64,7 +83,7 @@ def simple_rule(draw: st.DrawFn, method: str, ms: list[Member]) -> Rule:
 @st.composite
 def cases(draw: st.DrawFn, method: str, remainder: bool = False) -> tuple[Item, list[Member]]:
     """An item of the given method, with the members it is split among."""
-    ms = draw(members(max_size=5 if method == "shapley" else 8))
+    ms = draw(members(max_size=5 if method in GAME_METHODS else 8))
     amount = draw(st.integers(min_value=0, max_value=10**10))
     extra: dict[str, object] = {
         "unit": draw(units),
@@ -83,6 +102,10 @@ def cases(draw: st.DrawFn, method: str, remainder: bool = False) -> tuple[Item, 
         low = sum(alone) - len(ms) * min(alone)
         amount = draw(st.integers(min_value=low, max_value=low + 10**8))
         rule = Rule(method, **extra)
+    elif method in ("scrb", "nucleolus"):
+        coalitions = draw(core_games([m.code for m in ms]))
+        amount = int(coalitions[frozenset(m.code for m in ms)])
+        rule = Rule(method, coalitions=coalitions, **extra)
     elif method == "shapley":
         # A sum of unanimity games with costs >= 0, so that every Shapley value is >= 0.
         n = len(ms)
@@ -146,6 +169,31 @@ def reference(rule: Rule, amount: int, ms: list[Member]) -> dict[str, Fraction]:
                 joined = joined | {code}
                 phi[code] += Fraction(rule.coalitions[joined] - before) / len(orders)
         return {c: v / amount if amount else Fraction(1, n) for c, v in phi.items()}
+    if rule.method == "scrb":
+        # By the textbook formula, written out here again.
+        codes = [m.code for m in ms]
+        everyone = frozenset(codes)
+        sep = {
+            c: rule.coalitions[everyone] - (rule.coalitions[everyone - {c}] if n > 1 else 0) for c in codes
+        }
+        rem = {c: rule.coalitions[frozenset([c])] - sep[c] for c in codes}
+        nsc = Fraction(amount) - sum(Fraction(v) for v in sep.values())
+        total_rem = sum(Fraction(v) for v in rem.values())
+        x = {
+            c: Fraction(sep[c]) + (nsc * Fraction(rem[c]) / total_rem if total_rem else nsc / n)
+            for c in codes
+        }
+        return {c: v / amount if amount else Fraction(1, n) for c, v in x.items()}
+    if rule.method == "nucleolus":
+        # No second implementation: the engine's value is checked by its defining properties in test_games.py.
+        from modules.costs.allocation import _nucleolus
+
+        codes = sorted(m.code for m in ms)
+        table = [Fraction(0)] * 2**n
+        for group, cost in rule.coalitions.items():
+            table[sum(1 << codes.index(c) for c in group)] = Fraction(cost)
+        shares, _ = _nucleolus(n, tuple(table))
+        return {c: shares[i] / amount if amount else Fraction(1, n) for i, c in enumerate(codes)}
     raise AssertionError(rule.method)
 
 

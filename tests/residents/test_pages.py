@@ -190,6 +190,12 @@ ROUTES = [
     ("get", "/{slug}/residents/{atena}/events/relocation"),
     ("post", "/{slug}/residents/{atena}/events/move_out"),
     ("get", "/{slug}/residents/households/{household}"),
+    ("get", "/{slug}/residents/households/{household}/birth"),
+    ("post", "/{slug}/residents/households/{household}/birth"),
+    ("get", "/{slug}/residents/{atena}/history/1/cancel"),
+    ("post", "/{slug}/residents/{atena}/history/1/cancel"),
+    ("get", "/{slug}/residents/{atena}/items/code"),
+    ("post", "/{slug}/residents/{atena}/items/tsusho"),
     ("get", "/{slug}/residents/api/search?kana=タ"),
     ("get", "/{slug}/residents/api/persons/{atena}"),
 ]
@@ -213,6 +219,9 @@ def test_a_fuji_clerk_is_refused_on_every_fujinomiya_route(app, staff_client, re
         "/fuji/residents/{atena}",
         "/fuji/residents/{atena}/events/relocation",
         "/fuji/residents/households/{household}",
+        "/fuji/residents/households/{household}/birth",
+        "/fuji/residents/{atena}/items/residence",
+        "/fuji/residents/{atena}/history/1/cancel",
         "/fuji/residents/api/persons/{atena}",
     ],
 )

@@ -1,0 +1,336 @@
+"""The register in bulk, for a city's data migration (移行) and hand-over: write persons as a file states
+them, read every person back.
+
+Writing is keyed by the 宛名番号 the old system gave: a person not yet in the register is added with the
+history the file implies (the event that made them a resident, dated 住民となった年月日, and for a 除票
+the event that removed them, dated 消除年月日), never anything else; a person already there whose items
+differ gets one 記載事項修正 event naming the file; a person whose items are equal is left as they are.
+Each call is one batch in the caller's transaction (flushed, never committed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from modules.residents import juminhyo_code as _juminhyo
+from modules.residents import kana as _kana
+from modules.residents import mynumber as _mynumber
+from modules.residents.foreign import CATEGORY_LABELS, MID_LONG
+from modules.residents.history import FIELD_DEFAULTS, SNAPSHOT_FIELDS, from_json, search_keys, to_json
+from modules.residents.models import (
+    HEAD,
+    EventKind,
+    Household,
+    Person,
+    ResidentCounter,
+    ResidentEvent,
+    Status,
+)
+from modules.residents.mynumber import Vault
+from tenant_core.db import TENANT
+from tenant_core.models import utcnow
+
+# The items a migration file carries for a person: the snapshot without the internal household id.
+ITEM_FIELDS = tuple(f for f in SNAPSHOT_FIELDS if f != "household_id")
+FOREIGN_CATEGORIES = tuple(CATEGORY_LABELS)  # in the order of the table of 住基法30条の45
+MID_LONG_CATEGORY = MID_LONG
+HEAD_RELATIONSHIP = HEAD
+STATUS_RESIDENT, STATUS_MOVED_OUT, STATUS_DECEASED = (s.value for s in Status)
+
+valid_juminhyo_code = _juminhyo.is_valid
+valid_mynumber = _mynumber.is_valid
+is_katakana = _kana.is_katakana
+normalize_kana = _kana.normalize_kana
+
+
+@dataclass
+class Incoming:
+    """One person as a migration file states them (current state, 除票 included)."""
+
+    atena_no: int
+    household_no: int
+    items: dict[str, Any]  # every name of ITEM_FIELDS
+    mynumber: str | None = None
+    # The kind of the event that removed a 除票 (転出 or 死亡); 職権消除 is recorded as a 転出 with this note.
+    removal_note: str = ""
+
+
+@dataclass
+class Applied:
+    added: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    corrected_atena: list[int] = field(default_factory=list)
+
+
+def _insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert plain rows: by COPY on PostgreSQL (the fastest way it has to take rows in), else executemany.
+
+    The rows go through the session's own connection, so they are in its transaction.
+    """
+    conn = session.connection()
+    if conn.dialect.name != "postgresql" or not rows:
+        conn.execute(sa.insert(table), rows)
+        return
+    from psycopg import sql
+
+    schema = conn.get_execution_options().get("schema_translate_map", {}).get(TENANT)
+    columns = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(schema, table.name) if schema else sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(row[c]) if c in json_columns and row[c] is not None else row[c] for c in columns]
+            )
+
+
+def _first_event(items: dict[str, Any]) -> EventKind:
+    return EventKind.birth if items["resident_since"] == items["birth_date"] else EventKind.move_in
+
+
+def _households(session: Session, numbers: set[int]) -> dict[int, int]:
+    """Household ids by 世帯番号, the missing households made."""
+    found = dict(
+        session.execute(
+            sa.select(Household.household_no, Household.id).where(Household.household_no.in_(numbers))
+        ).all()
+    )
+    missing = sorted(numbers - found.keys())
+    if missing:
+        now = utcnow()
+        session.connection().execute(
+            sa.insert(Household), [{"household_no": n, "created_at": now} for n in missing]
+        )
+        found.update(
+            session.execute(
+                sa.select(Household.household_no, Household.id).where(Household.household_no.in_(missing))
+            ).all()
+        )
+    return found
+
+
+def apply_incoming(
+    session: Session, vault: Vault, rows: Sequence[Incoming], *, source: str, by: str, today: dt.date
+) -> Applied:
+    """Write one batch of persons (see the module's text); ``source`` names the file in every event."""
+    result = Applied()
+    if not rows:
+        return result
+    now = utcnow()
+    household_ids = _households(session, {r.household_no for r in rows})
+    # The stored items of the persons already there, read as plain rows (cheap); only a person whose
+    # items differ is loaded as an object and changed.
+    columns = [getattr(Person, f) for f in SNAPSHOT_FIELDS]
+    existing = {
+        r.atena_no: r
+        for r in session.execute(
+            sa.select(Person.id, Person.atena_no, Person.mynumber_digest, *columns).where(
+                Person.atena_no.in_([r.atena_no for r in rows])
+            )
+        )
+    }
+    new_rows: list[dict[str, Any]] = []
+    new_incoming: list[Incoming] = []
+    left_households: list[int] = []
+    for row in rows:
+        values = {**row.items, "household_id": household_ids[row.household_no]}
+        stored = existing.get(row.atena_no)
+        if stored is None:
+            record: dict[str, Any] = {
+                **{f: values.get(f, FIELD_DEFAULTS.get(f)) for f in SNAPSHOT_FIELDS},
+                "atena_no": row.atena_no,
+                **search_keys(values),
+                "mynumber_token": vault.encrypt(row.mynumber) if row.mynumber else None,
+                "mynumber_digest": vault.digest(row.mynumber) if row.mynumber else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            new_rows.append(record)
+            new_incoming.append(row)
+            continue
+        mapping = stored._mapping
+        before = {f: mapping[f] for f in SNAPSHOT_FIELDS if mapping[f] != values[f]}
+        digest = vault.digest(row.mynumber) if row.mynumber else None
+        number_changed = digest != stored.mynumber_digest
+        if not before and not number_changed:
+            result.unchanged += 1
+            continue
+        person = session.get_one(Person, stored.id)
+        left_households.append(stored.household_id)  # its head is looked at again below
+        for f in before:
+            setattr(person, f, values[f])
+        if number_changed:
+            person.mynumber_digest = digest
+            person.mynumber_token = vault.encrypt(row.mynumber) if row.mynumber else None
+        keys = search_keys({f: getattr(person, f) for f in SNAPSHOT_FIELDS})
+        for k, v in keys.items():
+            setattr(person, k, v)
+        person.updated_at = now
+        session.flush()
+        after = {f: values[f] for f in before}
+        if number_changed:  # the number itself never goes into an event: only that it changed
+            before["mynumber"], after["mynumber"] = "(変更前)", "(変更後)"
+        session.add(
+            ResidentEvent(
+                person_id=person.id,
+                household_id=person.household_id,
+                kind=EventKind.correction.value,
+                effective_on=today,
+                recorded_at=now,
+                recorded_by=by,
+                before=to_json(before),
+                after=to_json(after),
+                note=f"記載事項修正（移行ファイル {source}）"[:500],
+            )
+        )
+        result.corrected += 1
+        result.corrected_atena.append(row.atena_no)
+        session.flush()
+    if new_rows:
+        _insert_rows(session, Person.__table__, new_rows)  # type: ignore[arg-type]
+        ids = dict(
+            session.execute(
+                sa.select(Person.atena_no, Person.id).where(
+                    Person.atena_no.in_([r["atena_no"] for r in new_rows])
+                )
+            ).all()
+        )
+        events: list[dict[str, Any]] = []
+        for record, row in zip(new_rows, new_incoming, strict=True):
+            snapshot = {f: record[f] for f in SNAPSHOT_FIELDS}
+            entered = {**snapshot, "status": STATUS_RESIDENT, "left_on": None}
+            events.append(
+                {
+                    "person_id": ids[row.atena_no],
+                    "household_id": record["household_id"],
+                    "kind": _first_event(record).value,
+                    "effective_on": record["resident_since"],
+                    "recorded_at": now,
+                    "recorded_by": by,
+                    "before": None,
+                    "after": to_json(entered),
+                    "note": f"移行（{source}）"[:500],
+                }
+            )
+            if record["status"] != STATUS_RESIDENT:
+                kind = EventKind.death if record["status"] == STATUS_DECEASED else EventKind.move_out
+                events.append(
+                    {
+                        "person_id": ids[row.atena_no],
+                        "household_id": record["household_id"],
+                        "kind": kind.value,
+                        "effective_on": record["left_on"],
+                        "recorded_at": now,
+                        "recorded_by": by,
+                        "before": to_json({"status": STATUS_RESIDENT, "left_on": None}),
+                        "after": to_json({"status": record["status"], "left_on": record["left_on"]}),
+                        "note": f"{row.removal_note or '消除'}（移行 {source}）"[:500],
+                    }
+                )
+        _insert_rows(session, ResidentEvent.__table__, events)  # type: ignore[arg-type]
+        result.added = len(new_rows)
+    # Each touched household's head is its living 世帯主 (the file was checked to have exactly one).
+    touched = list(set(household_ids.values()) | set(left_households))
+    heads = (
+        sa.select(Person.id)
+        .where(
+            Person.household_id == Household.id, Person.relationship == HEAD, Person.status == STATUS_RESIDENT
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    # Only a household whose head is not already that person is written (a re-import changes nothing).
+    session.execute(
+        sa.update(Household)
+        .where(Household.id.in_(touched), Household.head_person_id.is_distinct_from(heads))
+        .values(head_person_id=heads, version=Household.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return result
+
+
+def advance_counters(session: Session) -> None:
+    """After a migration: the 宛名番号 and 世帯番号 the city gives next follow the highest imported."""
+    for name, column in (("atena", Person.atena_no), ("household", Household.household_no)):
+        highest = session.scalar(sa.select(sa.func.max(column)))
+        if highest is not None:
+            session.execute(
+                sa.update(ResidentCounter)
+                .where(ResidentCounter.name == name, ResidentCounter.value < highest)
+                .values(value=highest)
+            )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One person of the register as a migration file states them."""
+
+    atena_no: int
+    household_no: int
+    items: dict[str, Any]
+    mynumber: str | None
+
+
+def iter_register(
+    session: Session, vault: Vault | None, *, as_of: dt.date | None = None, batch: int = 5000
+) -> Iterator[Outgoing]:
+    """Every person of the register (除票 included), by 宛名番号, as they stand now or at the end of ``as_of``.
+
+    Read in batches by key, so memory stays flat whatever the size of the city; the state on a date
+    replays each person's events up to that date (a person registered later is left out). The
+    個人番号 is decrypted only when a vault is given.
+    """
+    households = dict(session.execute(sa.select(Household.id, Household.household_no)).all())
+    columns = [getattr(Person, f) for f in SNAPSHOT_FIELDS]
+    last = -1
+    while True:
+        # Plain rows, not objects: the register is read once, nothing is changed.
+        persons = session.execute(
+            sa.select(Person.id, Person.atena_no, Person.mynumber_token, *columns)
+            .where(Person.atena_no > last)
+            .order_by(Person.atena_no)
+            .limit(batch)
+        ).all()
+        if not persons:
+            return
+        last = persons[-1].atena_no
+        states: dict[int, dict[str, Any]] = {}
+        if as_of is not None:
+            events = session.execute(
+                sa.select(ResidentEvent.person_id, ResidentEvent.after)
+                .where(
+                    ResidentEvent.person_id.in_([p.id for p in persons]),
+                    ResidentEvent.effective_on <= as_of,
+                    # As ``history.person_on`` reads: a cancelled event and its cancellation leave no trace.
+                    ResidentEvent.cancelled_by_id.is_(None),
+                    ResidentEvent.cancels_id.is_(None),
+                )
+                .order_by(ResidentEvent.person_id, ResidentEvent.effective_on, ResidentEvent.id)
+            ).all()
+            for person_id, after in events:
+                states.setdefault(person_id, {}).update(from_json(after))
+        for p in persons:
+            mapping = p._mapping
+            if as_of is None:
+                values = {f: mapping[f] for f in SNAPSHOT_FIELDS}
+            elif p.id in states:
+                values = {f: states[p.id].get(f, FIELD_DEFAULTS.get(f)) for f in SNAPSHOT_FIELDS}
+            else:
+                continue
+            items = {f: values[f] for f in ITEM_FIELDS}
+            number = vault.decrypt(p.mynumber_token) if vault is not None else None
+            yield Outgoing(p.atena_no, households[values["household_id"]], items, number)
