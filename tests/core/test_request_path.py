@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from tenant_core.app import create_app
@@ -86,15 +86,26 @@ def test_a_signed_in_page_of_each_module_in_one_checkout_and_three_platform_stat
 ) -> None:
     app = fresh_app()
     client = _signed_in(app)
-    pages = ["/fuji/"] + [f"/fuji/{info.name}/" for info in iter_modules() if info.blueprints]
+    with app.test_request_context():  # each module's index page, where it has one
+        pages = ["/fuji/"] + [
+            url_for(f"{info.name}.index", tenant="fuji")
+            for info in iter_modules()
+            if f"{info.name}.index" in app.view_functions
+        ]
+    measured = 0
     for page in pages:
-        client.get(page)  # the first visit warms what a worker keeps (templates, parameters' registry)
+        # The first visit warms what a worker keeps (templates, the parameters' registry); a module the
+        # demo city has not enabled answers 404 and is left out.
+        if client.get(page).status_code == 404:
+            continue
         with counting(app) as sent:
             response = client.get(page)
         assert response.status_code == 200, page
+        measured += 1
         assert sent.checkouts == 1, (page, sent.checkouts)
         # The city, the signed-in session (with its user, roles and city) and the city's parameters.
         assert len(sent.platform) <= 3, (page, sent.platform)
+    assert measured >= 5  # the portal and the demo city's modules
 
 
 def test_a_page_not_signed_in_reads_the_city_once(fresh_app: Callable[..., Flask]) -> None:
