@@ -520,8 +520,8 @@ def backup_nightly(force: bool) -> None:
 @backup.command("scheduler")
 @with_appcontext
 def backup_scheduler() -> None:
-    """Run rq's cron scheduler for the nightly backups (one such process per installation)."""
-    from tenant_core.backup.schedule import cron_expression, run_scheduler
+    """Run rq's cron scheduler: the nightly backups and the modules' scheduled work (one per installation)."""
+    from tenant_core.backup.schedule import cron_expression, run_scheduler, scheduled_work
 
     settings = get_settings()
     if not settings.redis_url:
@@ -529,6 +529,12 @@ def backup_scheduler() -> None:
     click.echo(
         f"nightly backups at {settings.backup_at} Japan time (cron {cron_expression(settings.backup_at)!r})"
     )
+    try:
+        work = scheduled_work()
+    except ValueError as exc:
+        _fail(str(exc))
+    for module, func, cron in work:
+        click.echo(f"{module}: {func.__module__}.{func.__qualname__} (cron {cron!r}, local time)")
     run_scheduler(settings.redis_url, settings.backup_at)
 
 
