@@ -7,10 +7,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import holidays
-
 from modules.keitax.classes import BY_CODE
-from tenant_core.japanese import fiscal_year_of
+from tenant_core.japanese import fiscal_year_of, is_business_day
 
 # 旧税率: 最初の新規検査が平成27年3月31日以前の軽三輪・軽四輪 (平成26年法律第4号附則).
 OLD_RATE_BEFORE = dt.date(2015, 4, 1)
@@ -85,7 +83,6 @@ def due_date(fiscal_year: int, month: int, day: int) -> dt.date:
     (地方税法第20条の5第2項)."""
     last = calendar.monthrange(fiscal_year, month)[1]
     due = dt.date(fiscal_year, month, min(day, last))
-    off = holidays.country_holidays("JP", years=[fiscal_year, fiscal_year + 1])
-    while due.weekday() >= 5 or due in off:
+    while not is_business_day(due):
         due += dt.timedelta(days=1)
     return due
