@@ -10,6 +10,7 @@ a part that fails to import stops the start with the module's name: no module is
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -122,9 +123,10 @@ def import_part(module: ModuleInfo | str, spec: str) -> Any:
 def _package_paths() -> list[str]:
     listed = import_part(MODULE_PACKAGE, MODULE_PACKAGE)
     paths = [f"{MODULE_PACKAGE}.{name}" for name in getattr(listed, "INSTALLED", ())]
-    from tenant_core.config import load_settings
-
-    return paths + load_settings().extra_module_packages
+    # KYODO_EXTRA_MODULES as Settings reads it (comma-separated import paths), read here without
+    # validating the whole configuration: ``kyodo --help`` lists module commands before any app exists.
+    extra = os.environ.get("KYODO_EXTRA_MODULES", "")
+    return paths + [p.strip() for p in extra.split(",") if p.strip()]
 
 
 @cache
@@ -192,10 +194,14 @@ def module_of_blueprint(blueprint: str | None) -> ModuleInfo | None:
     return None
 
 
-def register_modules(app: Flask) -> None:
-    """Register the blueprints of every installed module; each module's parts are imported here."""
+def register_modules(app: Flask, pages: bool = True) -> None:
+    """Register the blueprints of every installed module; each module's parts are imported here.
+
+    ``pages=False`` (an app without pages, for a command) imports the models and runs the start-up
+    hooks only.
+    """
     load_models()
-    for info in iter_modules():
+    for info in iter_modules() if pages else ():
         blueprints = load_blueprints(info)
         if blueprints and blueprints[0].name != info.name:
             raise ModuleLoadError(
