@@ -8,6 +8,7 @@ from flask import Flask, render_template
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tenant_core import (
+    api,
     boundary,
     concurrency,
     emergency,
@@ -95,6 +96,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     security.limit_guessable_forms(app)
     _register_error_pages(app)
     concurrency.init_app(app)
+    api.init_app(app)  # last: it wraps every error handler registered above
 
     return app
 
