@@ -9,7 +9,7 @@ A module builds its document with ``new_spec`` (apispec + marshmallow) and answe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from apispec import APISpec
@@ -140,7 +140,9 @@ def _as_json(code: int, exc: BaseException, answer: Response | None) -> Response
     name = exc.name if isinstance(exc, HTTPException) else "Internal Server Error"
     body = jsonify(error=name.lower().replace(" ", "_"), message=_message(code))
     body.status_code = code
-    source = answer.headers if answer is not None else getattr(exc, "get_headers", lambda: [])()
+    source: Iterable[tuple[str, str]] = (
+        answer.headers.items() if answer is not None else getattr(exc, "get_headers", list)()
+    )
     for header, value in source:
         if header.lower() in ("allow", "retry-after") or header.lower().startswith("x-ratelimit"):
             body.headers[header] = value
