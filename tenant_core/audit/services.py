@@ -8,7 +8,6 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +28,7 @@ from tenant_core.audit.models import (
 )
 from tenant_core.extensions import get_db
 from tenant_core.inputs import printable
-from tenant_core.japanese import japan_today
+from tenant_core.japanese import is_holiday, japan_today
 from tenant_core.tenancy import TenantRef
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -576,22 +575,13 @@ def local_time(at: dt.datetime) -> dt.datetime:
     return at.replace(tzinfo=dt.UTC).astimezone(JST)
 
 
-@cache
-def _japanese_holidays() -> Any:
-    """Japan's public holidays, loaded on first use: the package is slow to import and most processes
-    (commands, workers) never flag a log entry."""
-    import holidays
-
-    return holidays.Japan(language="ja")
-
-
 def flags(entry: AccessLog) -> list[str]:
     """Why an entry deserves a second look: night, holiday, failed sign-in, bulk search."""
     local = local_time(entry.at)
     found = []
     if local.hour >= 22 or local.hour < 6:
         found.append(_("夜間"))
-    if local.weekday() >= 5 or local.date() in _japanese_holidays():
+    if is_holiday(local.date()):
         found.append(_("休日"))
     if entry.function == "login" and entry.outcome != "ok":
         found.append(_("ログイン失敗"))

@@ -13,7 +13,6 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,27 +20,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tenant_core.japanese import is_business_day
 from tenant_core.jobs import JobContext, job
 
 JST = ZoneInfo("Asia/Tokyo")
 BACKUP_FUNC = "tenant_core.backup.schedule:backup_city"
 # Hours after the scheduled time within which tonight's backup must have finished before it counts as missed.
 GRACE_HOURS = 6
-
-
-@cache
-def _holidays() -> Any:
-    import holidays
-
-    return holidays.Japan(language="ja")
-
-
-def is_business_day(day: dt.date) -> bool:
-    """A day the city offices open: not Saturday, Sunday, a national holiday, nor 29 December to 3
-    January (地方自治法第4条の2第1項, the days a municipality's offices are closed)."""
-    if day.weekday() >= 5 or day in _holidays():
-        return False
-    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
 
 
 def scheduled_time(at: str) -> dt.time:
