@@ -62,7 +62,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
         return app
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from tenant_core import boundary, concurrency, inputs, metrics, security, tenancy, visits
+    from tenant_core import api, boundary, concurrency, inputs, metrics, security, tenancy, visits
     from tenant_core.auth import guard
     from tenant_core.permissions import public
 
@@ -106,6 +106,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
     security.limit_guessable_forms(app)
     _register_error_pages(app)
     concurrency.init_app(app)
+    api.init_app(app)  # last: it wraps every error handler registered above (JSON under /api)
 
     return app
 

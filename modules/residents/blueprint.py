@@ -55,4 +55,6 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/api/search", "api_search", api.search)
 bp.add_url_rule("/api/persons/<int:atena_no>", "api_person", api.person)
+bp.add_url_rule("/api/households/<int:household_no>", "api_household", api.household)
+bp.add_url_rule("/api/changes", "api_changes", api.changes)
 bp.add_url_rule("/api/openapi.json", "api_openapi", openapi.openapi_json)

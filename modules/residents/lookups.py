@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from modules.residents.history import PersonState, person_on
 from modules.residents.models import HEAD, Household, Person, ResidentEvent, Status
-from modules.residents.protection import hidden_atenas
+from modules.residents.protection import covered_clause, hidden_atenas, sees_protected
 
 # 宛名番号 are stored as 32-bit integers: anything outside cannot name a person, and asking the
 # database about it would fail on PostgreSQL instead of finding no one.
@@ -116,3 +116,34 @@ def events_of(session: Session, person: Person) -> list[ResidentEvent]:
             .order_by(ResidentEvent.effective_on, ResidentEvent.id)
         )
     )
+
+
+def changed_since(
+    session: Session, since: dt.datetime, after_atena: int | None, limit: int
+) -> tuple[list[Person], bool]:
+    """Persons changed at or after ``since`` (naive UTC, as stored), in (updated_at, 宛名番号) order;
+    with ``after_atena``, only those after that position (a cursor: the last one already read).
+
+    Persons the current user may not see (支援措置, 抑止) are left out of the query itself, as in the
+    search, so that a page is never short of its size because of them. Returns one page and whether
+    more follow.
+    """
+    where: list[sa.ColumnElement[bool]] = []
+    if after_atena is None:
+        where.append(Person.updated_at >= since)
+    else:
+        where.append(
+            sa.or_(
+                Person.updated_at > since,
+                sa.and_(Person.updated_at == since, Person.atena_no > after_atena),
+            )
+        )
+    if not sees_protected():
+        where.append(sa.not_(covered_clause(Person.atena_no)))
+    rows = list(
+        session.scalars(
+            sa.select(Person).where(*where).order_by(Person.updated_at, Person.atena_no).limit(limit + 1)
+        )
+    )
+    hidden_atenas(session, [p.atena_no for p in rows[:limit]])  # flags the protected persons shown
+    return rows[:limit], len(rows) > limit

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify
 from marshmallow import Schema, fields
 
-from modules.residents.schemas import PersonSchema, SearchArgsSchema, SearchRowSchema
+from modules.residents.schemas import (
+    ChangesArgsSchema,
+    ChangesResultSchema,
+    HouseholdResultSchema,
+    PersonSchema,
+    SearchArgsSchema,
+    SearchRowSchema,
+)
+from tenant_core import api
 from tenant_core.inputs import INT_MAX
 from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
-
-SESSION_COOKIE = "kyodo_session"
-
-
-class ErrorSchema(Schema):
-    error = fields.String(required=True, metadata={"description": "bad_request, forbidden, not_found..."})
-    message = fields.String(
-        required=True, metadata={"description": "for a person, in the requester's language"}
-    )
-    errors = fields.Dict(metadata={"description": "messages by field"})
 
 
 class SearchResultSchema(Schema):
@@ -51,38 +47,23 @@ class PersonResultSchema(Schema):
     on = fields.Date(allow_none=True, required=True)
 
 
-def _errors(*codes: int) -> dict[str, Any]:
-    described = {
-        400: "bad request",
-        401: "not signed in",
-        403: "refused",
-        404: "not found",
-        422: "bad arguments",
-    }
-    return {
-        str(code): {"description": described[code], "content": {"application/json": {"schema": "Error"}}}
-        for code in codes
-    }
+_NUMBER = {"type": "integer", "minimum": 0, "maximum": INT_MAX}
+_ON = {"in": "query", "name": "on", "schema": {"type": "string", "format": "date"}}
 
 
 def document(slug: str) -> dict[str, Any]:
-    spec = APISpec(
+    spec = api.new_spec(
         title="Kyodo 住民記録 API",
-        version="1",
-        openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
-        info={"description": "Search and read the resident register of one city (住民記録・共通宛名)."},
-        servers=[{"url": f"/{slug}/residents/api"}],
-        security=[{"session": []}],
+        description="Search and read the resident register of one city (住民記録・共通宛名), and follow its changes.",
+        server=f"/{slug}/residents/api",
     )
-    spec.components.security_scheme(
-        "session", {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE, "description": "staff sign-in"}
-    )
-    spec.components.schema("Error", schema=ErrorSchema)
     spec.components.schema("SearchRow", schema=SearchRowSchema)
     spec.components.schema("SearchResult", schema=SearchResultSchema)
-    spec.components.schema("Person", schema=PersonWithNumberSchema)
+    spec.components.schema("Person", schema=PersonSchema)
+    spec.components.schema("PersonWithNumber", schema=PersonWithNumberSchema)
     spec.components.schema("PersonResult", schema=PersonResultSchema)
+    spec.components.schema("HouseholdResult", schema=HouseholdResultSchema)
+    spec.components.schema("ChangesResult", schema=ChangesResultSchema)
     spec.path(
         path="/search",
         operations={
@@ -94,7 +75,7 @@ def document(slug: str) -> dict[str, Any]:
                         "description": "a page of results",
                         "content": {"application/json": {"schema": "SearchResult"}},
                     },
-                    **_errors(400, 401, 403, 422),
+                    **api.errors(400, 401, 403, 422),
                 },
             }
         },
@@ -109,9 +90,9 @@ def document(slug: str) -> dict[str, Any]:
                         "in": "path",
                         "name": "atena_no",
                         "required": True,
-                        "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX},
+                        "schema": _NUMBER,
                     },
-                    {"in": "query", "name": "on", "schema": {"type": "string", "format": "date"}},
+                    _ON,
                     {"in": "query", "name": "mynumber", "schema": {"type": "string", "enum": ["1"]}},
                 ],
                 "responses": {
@@ -119,7 +100,39 @@ def document(slug: str) -> dict[str, Any]:
                         "description": "the person",
                         "content": {"application/json": {"schema": "PersonResult"}},
                     },
-                    **_errors(400, 401, 403, 404),
+                    **api.errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/households/{household_no}",
+        operations={
+            "get": {
+                "summary": "A household by 世帯番号 (members head first), now or on a date",
+                "parameters": [
+                    {"in": "path", "name": "household_no", "required": True, "schema": _NUMBER},
+                    _ON,
+                ],
+                "responses": {
+                    "200": api.json_response(HouseholdResultSchema, "the household"),
+                    **api.errors(400, 401, 403, 404, 422),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/changes",
+        operations={
+            "get": {
+                "summary": "Persons changed since a moment, oldest first, page by page (for synchronising)",
+                "description": "Give since (with its time zone) for the first page, then next_cursor as cursor; "
+                "keep the last next_cursor to ask again later. Persons under 支援措置 or 抑止 never appear "
+                "for a caller without the permission to see them.",
+                "parameters": [{"in": "query", "schema": ChangesArgsSchema}],
+                "responses": {
+                    "200": api.json_response(ChangesResultSchema, "a page of changes"),
+                    **api.errors(401, 403, 422),
                 },
             }
         },

@@ -7,6 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from tenant_core.api import Timestamp
 from tenant_core.inputs import no_control_characters
 
 # Lazy: the schemas are built at import, the messages read in the requester's language.
@@ -103,3 +104,66 @@ class SearchRowSchema(Schema):
     address = fields.String()
     katagaki = fields.String()
     status = fields.String()
+
+
+class ChangesArgsSchema(Schema):
+    """?since=<ISO 8601 with offset>&cursor=&limit= (unknown keys ignored); ``since`` or ``cursor``."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages = {k: str(v) for k, v in field.error_messages.items()}
+
+    since = Timestamp(
+        load_default=None,
+        error_messages={"invalid": _l("日時は「2027-04-01T09:00:00+09:00」の形で指定してください。")},
+        metadata={"description": "changed at or after this moment (ISO 8601 with its offset)"},
+    )
+    cursor = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=200), no_control_characters],
+        metadata={"description": "next_cursor of the previous page (takes the place of since)"},
+    )
+    limit = fields.Integer(
+        load_default=100, validate=validate.Range(min=1, max=500), error_messages=_INT_ERROR
+    )
+
+
+class HouseholdSchema(Schema):
+    household_no = fields.Integer(required=True)
+    head_atena_no = fields.Integer(
+        allow_none=True, required=True, metadata={"description": "世帯主 (null: none shown)"}
+    )
+    members = fields.List(fields.Nested(PersonSchema), required=True)
+
+
+class HouseholdResultSchema(Schema):
+    household = fields.Nested(HouseholdSchema, required=True)
+    on = fields.Date(allow_none=True, required=True)
+
+
+class ChangeSchema(Schema):
+    atena_no = fields.Integer(required=True)
+    updated_at = Timestamp(required=True)
+    status = fields.String(required=True)
+    person = fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "null for a 除票 when the caller may not read 除票 (residents.view_removed)"
+        },
+    )
+
+
+class ChangesResultSchema(Schema):
+    changes = fields.List(fields.Nested(ChangeSchema), required=True)
+    next_cursor = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "give it as cursor to read on (now or later); null: nothing read yet"},
+    )
+    has_more = fields.Boolean(required=True)

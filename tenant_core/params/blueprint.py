@@ -17,15 +17,17 @@ bp.add_url_rule("/admin/params/<key>", "detail", views.detail)
 bp.add_url_rule("/admin/params/<key>/edit", "edit", views.edit, methods=["GET", "POST"])
 bp.add_url_rule("/api/params", "api_list", views.api_list)
 bp.add_url_rule(
+    "/api/params/openapi.json", "api_openapi", views.openapi_json
+)  # before <key>: no key has this name
+bp.add_url_rule(
     "/api/params/versions/<int:version_id>/cancel", "api_cancel", views.api_cancel, methods=["POST"]
 )
 bp.add_url_rule("/api/params/<key>", "api_get", views.api_get)
 bp.add_url_rule("/api/params/<key>", "api_change", views.api_change, methods=["POST"])
 bp.add_url_rule("/api/params/<key>/history", "api_history", views.api_history)
 
-# Routes outside any city: the OpenAPI description and the layer's static files (CSS, grid script).
+# Routes outside any city: the layer's static files (CSS, grid script).
 docs_bp = Blueprint("params_docs", __name__, static_folder="static", static_url_path="/static/params")
-docs_bp.add_url_rule("/api/openapi.json", "openapi", views.openapi_json)
 
 
 @docs_bp.record_once

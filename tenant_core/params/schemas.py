@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from tenant_core import api
 from tenant_core.inputs import no_control_characters, no_multiline_control_characters
 
 # Lazy: the schemas are built at import, the messages are read in the request's language.
@@ -111,12 +112,12 @@ class VersionSchema(Schema):
     value = fields.Raw(allow_none=True)
     reset = fields.Boolean()
     effective_from = fields.Date()
-    created_at = fields.DateTime()
+    created_at = api.Timestamp()
     created_by = fields.String()
     reason = fields.String()
     legal_basis = fields.String(allow_none=True)
     cancelled = fields.Boolean()
-    cancelled_at = fields.DateTime(allow_none=True)
+    cancelled_at = api.Timestamp(allow_none=True)
     cancelled_by = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
 
@@ -129,7 +130,4 @@ class HistorySchema(Schema):
     versions = fields.List(fields.Nested(VersionSchema))
 
 
-class ErrorSchema(Schema):
-    error = fields.String()
-    message = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+ErrorSchema = api.ErrorSchema  # the one error answer of every API

@@ -15,7 +15,7 @@ from tenant_core.concurrency import ConflictError
 from tenant_core.params import changes, comparison, forms, openapi, resolution, schemas
 from tenant_core.params.declare import CITY, CONSORTIUM, Param
 from tenant_core.params.registry import UnknownParameter, registry
-from tenant_core.permissions import public, require
+from tenant_core.permissions import require
 from tenant_core.tenancy import current_tenant
 
 # Where a value comes from (``Resolved.source``), as the pages name it.
@@ -351,6 +351,6 @@ def api_cancel(version_id: int):
     return jsonify(schemas.VersionSchema().dump(version))
 
 
-@public
+@require("params.view")
 def openapi_json():
-    return jsonify(openapi.document())
+    return jsonify(openapi.document(current_tenant.slug))
