@@ -164,6 +164,8 @@ class Person(NameAndAddress, TenantBase):
         sa.Index("ix_persons_tsusho_key", "tsusho_key", postgresql_ops={"tsusho_key": _PATTERN}),
         sa.Index("ix_persons_residence_until", "residence_until"),
         sa.Index("ux_persons_juminhyo_code", "juminhyo_code", unique=True),
+        # The API's changes feed reads in (updated_at, 宛名番号) order from a moment.
+        sa.Index("ix_persons_updated_at_atena_no", "updated_at", "atena_no"),
     )
 
 
