@@ -7,7 +7,7 @@ called inside the restore's transaction).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -41,7 +41,7 @@ def _retoken(value: Any, old: Vault, new: Vault) -> tuple[Any, bool]:
 
 def rekey_city(session: Session, old_slug: str, new_slug: str) -> dict[str, int]:
     old, new = vault_for(old_slug), vault_for(new_slug)
-    table = Issuance.__table__
+    table = cast(sa.Table, Issuance.__table__)
     done = 0
     last_id = 0
     while True:

@@ -7,7 +7,7 @@ through the module contract (``ModuleInfo.rekey``) inside the restore's transact
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ BATCH = 2000
 def rekey_city(session: Session, old_slug: str, new_slug: str) -> dict[str, int]:
     """Re-encrypt every 個人番号 and renew its digest; a token the old key cannot open is left as it is."""
     old, new = vault_for(old_slug), vault_for(new_slug)
-    table = Person.__table__
+    table = cast(sa.Table, Person.__table__)
     update = (
         sa.update(table)
         .where(table.c.id == sa.bindparam("b_id"))
