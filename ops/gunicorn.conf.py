@@ -13,10 +13,29 @@ accesslog = "-"
 # %(q)s, which would write resident searches' names, birth dates and addresses), no Referer (it
 # carries the previous page's query string), and the request id that joins it to the app's log.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
-# The app is built in each worker after the fork, so no database connection crosses a fork.
-preload_app = False
+# The app is built once, in the master, before the workers are forked: the code, the models and the
+# templates' machinery (most of a worker's memory) are then shared by every worker instead of copied
+# into each. No database connection crosses the fork: the master closes its own (``when_ready``) and
+# a worker starts with an empty pool (``tenant_core.db._dispose_after_fork``). A code change needs a
+# restart of the service (a HUP reloads the workers from the same preloaded code).
+preload_app = True
 # Behind nginx on this host: set KYODO_TRUSTED_PROXIES=1 so the app sees the client's address.
 forwarded_allow_ips = os.environ.get("KYODO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+
+def when_ready(server):
+    """The app is loaded: close the master's connections and keep its objects out of the collector.
+
+    ``gc.freeze`` moves everything the app allocated so far to a permanent generation: the workers'
+    collections no longer walk (and so write to) those shared pages, which stay shared.
+    """
+    import gc
+
+    from tenant_core.db import close_pooled_connections
+
+    close_pooled_connections()
+    gc.collect()
+    gc.freeze()
 
 
 def post_worker_init(worker):

@@ -5,31 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenant_core import (
-    boundary,
-    concurrency,
-    emergency,
-    formatting,
-    i18n,
-    inputs,
-    logs,
-    metrics,
-    security,
-    tenancy,
-    visits,
-)
-from tenant_core.auth import guard
+from tenant_core import emergency, formatting, i18n, logs
 from tenant_core.config import Settings, load_settings
 from tenant_core.db import Database, make_engine
 from tenant_core.japanese import jst
 from tenant_core.modules import register_modules
-from tenant_core.permissions import public
+
+# The request machinery (tenancy, the request boundary, sign-in, CSRF, metrics) and the pages are
+# imported inside ``create_app`` when the app serves pages: a command's app does without them.
 
 
-def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
-    """Build the Kyodo app; ``config`` overrides the environment (tests pass a Settings or a dict)."""
+def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
+    """Build the Kyodo app; ``config`` overrides the environment (tests pass a Settings or a dict).
+
+    ``pages=False`` builds it without its pages (no blueprint, so none of the views, forms and their
+    libraries is imported): for the operator's commands that only need the database, the settings and
+    the modules' models, parameters and jobs.
+    """
     settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
     app = Flask(__name__)
     app.config.update(
@@ -45,10 +38,11 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     # Timestamps are stored in UTC and shown in Japan time everywhere.
     app.add_template_filter(jst, "jst")
     formatting.init_app(app)
-    visits.init_app(app)
 
     # 1. storage and queues
-    app.extensions["kyodo.db"] = Database(make_engine(settings.resolved_database_url, settings.db_pool_size))
+    app.extensions["kyodo.db"] = Database(
+        make_engine(settings.resolved_database_url, settings.db_pool_size, settings.db_pre_ping)
+    )
     if settings.redis_url:
         from redis import Redis
 
@@ -56,6 +50,22 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         app.extensions["kyodo.redis"] = Redis.from_url(
             settings.redis_url, socket_connect_timeout=2, socket_timeout=5
         )
+    if not pages:
+        # A command: the language, the logs, the modules' models, parameters and jobs, and the key check.
+        from tenant_core.audit.keycheck import check_key_at_startup
+
+        logs.init_app(app)
+        i18n.init_app(app)
+        register_modules(app, pages=False)
+        emergency.init_app(app)  # the state (numbers reserved in emergency mode come from their range)
+        check_key_at_startup(app)
+        return app
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from tenant_core import boundary, concurrency, inputs, metrics, security, tenancy, visits
+    from tenant_core.auth import guard
+    from tenant_core.permissions import public
+
     # 2. per-request machinery, in the order a request meets it: proxy headers, request id, language, tenant from the URL,
     #    session boundary, metrics, CSRF and headers, then the signed-in user and the permission check
     if settings.trusted_proxies:
@@ -71,6 +81,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     guard.init_app(app)
     inputs.init_app(app)  # the bounded <int:...> converter (before any route) and the query-string check
+    visits.init_app(app)  # the person at the counter and the staff menu, for every page
     # 3. routes: core pages first, then the business modules
     from tenant_core import health
     from tenant_core.admin.blueprint import bp as admin_bp

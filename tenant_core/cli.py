@@ -5,29 +5,150 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from tenant_core.config import ConfigError
 from tenant_core.extensions import get_db, get_settings
-from tenant_core.models import Tenant, TenantStatus, utcnow
+
+if TYPE_CHECKING:
+    from tenant_core.models import Tenant, TenantStatus
+
+# Imports of the application's parts happen inside the commands: ``kyodo --help`` (and a typo) must
+# not pay for the models, the configuration's validation or the modules (tests/core/test_start_up.py).
+
+
+# The core's commands that need the database and the modules' models, never a page: their app is built
+# without blueprints (no view, form or export library imported). The others (run, routes, shell, the
+# worker and the jobs commands, whose jobs run inline without Redis and may build pages' links, the
+# modules' own commands) get the whole app.
+COMMANDS_WITHOUT_PAGES = frozenset({"tenants", "audit", "users"})
+
+
+def _command_name() -> str | None:
+    """The top-level command being run (``tenants`` for ``kyodo tenants migrate``), if any."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None and ctx.parent.parent is not None:
+        ctx = ctx.parent
+    return ctx.info_name if ctx is not None and ctx.parent is not None else None
 
 
 def _create_app() -> Flask:
     from tenant_core.app import create_app
+    from tenant_core.config import ConfigError
 
     try:
-        return create_app()
+        return create_app(pages=_command_name() not in COMMANDS_WITHOUT_PAGES)
     except ConfigError as exc:
         click.echo(f"kyodo: {exc}", err=True)
         sys.exit(2)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
+class KyodoGroup(FlaskGroup):
+    """Flask's command group, without the start-up work a command does not need.
+
+    Listing the commands (``kyodo --help``) builds no app: the app adds no commands of its own
+    (``app.cli``), so Flask's search for them would only import every module. Commands from other
+    packages' ``flask.commands`` entry points are not offered: scanning every installed package for
+    them costs a quarter of a second at each start. The parameter and module commands are imported
+    when they run; ``--help`` reads their name and summary from their source (``_declared``).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded_plugin_commands = True  # see above: no entry-point scan
+        self.lazy: dict[str, tuple[str, str, str]] = {}  # name -> (owner, spec, summary)
+
+    def add_lazy(self, owner: str, spec: str) -> None:
+        """A command declared at ``spec`` (``package.module:attribute``), imported when it is used."""
+        declared = _declared(spec)
+        if declared is None:  # not statically readable: import it now (a failure names the module)
+            from tenant_core.modules import import_part
+
+            self.add_command(import_part(owner, spec))
+            return
+        name, summary = declared
+        self.lazy[name] = (owner, spec, summary)
+
+    def _load(self, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            from tenant_core.modules import ModuleLoadError, import_part
+
+            owner, spec, _summary = self.lazy[name]
+            command = import_part(owner, spec)
+            if command.name != name:
+                raise ModuleLoadError(f"module {owner!r}: {spec} is named {command.name!r}, not {name!r}")
+            self.add_command(command)
+        return self.commands.get(name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._load(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(self.lazy))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is not None and command.hidden:
+                continue
+            summary = command.get_short_help_str(formatter.width - 6 - 20) if command else self.lazy[name][2]
+            rows.append((name, summary))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _declared(spec: str) -> tuple[str, str] | None:
+    """The name and summary of the click command or group at ``spec``, read from its source file.
+
+    Only the plain form ``@click.group("name")`` / ``@click.command("name", help=...)`` on a function
+    is read; anything else returns None and the command is imported instead.
+    """
+    import ast
+    import importlib.util
+
+    path, _, attr = spec.partition(":")
+    try:
+        found = importlib.util.find_spec(path)
+    except (ImportError, ValueError):
+        return None
+    if found is None or not found.origin or not found.origin.endswith(".py"):
+        return None
+    try:
+        with open(found.origin, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError):
+        return None
+    for node in tree.body:
+        if not (isinstance(node, ast.FunctionDef) and node.name == attr):
+            continue
+        for decorator in node.decorator_list:
+            if not (
+                isinstance(decorator, ast.Call)
+                and isinstance(decorator.func, ast.Attribute)
+                and isinstance(decorator.func.value, ast.Name)
+                and decorator.func.value.id == "click"
+                and decorator.func.attr in ("group", "command")
+                and decorator.args
+                and isinstance(decorator.args[0], ast.Constant)
+                and isinstance(decorator.args[0].value, str)
+            ):
+                continue
+            summary = ast.get_docstring(node) or ""
+            for keyword in decorator.keywords:
+                if keyword.arg in ("help", "short_help") and isinstance(keyword.value, ast.Constant):
+                    summary = str(keyword.value.value)
+            first = summary.strip().splitlines()[0] if summary.strip() else ""
+            return decorator.args[0].value, first
+    return None
+
+
+@click.group(cls=KyodoGroup, create_app=_create_app, add_default_commands=True, add_version_option=False)
 def main() -> None:
     """Kyodo: one shared application for the cities of a joint municipal cloud."""
 
@@ -110,6 +231,8 @@ def _tenant_dict(t: Tenant) -> dict[str, Any]:
 def tenants_list(as_json: bool) -> None:
     """List the tenants."""
     from sqlalchemy.orm import selectinload
+
+    from tenant_core.models import Tenant
 
     with get_db().session() as session:
         rows = session.scalars(
@@ -196,6 +319,8 @@ def _set_status(slug: str, status: TenantStatus) -> None:
 @with_appcontext
 def tenants_suspend(slug: str) -> None:
     """Suspend a tenant: its pages answer with a suspension notice, its jobs are refused."""
+    from tenant_core.models import TenantStatus
+
     _set_status(slug, TenantStatus.suspended)
 
 
@@ -204,6 +329,8 @@ def tenants_suspend(slug: str) -> None:
 @with_appcontext
 def tenants_resume(slug: str) -> None:
     """Make a suspended tenant active again."""
+    from tenant_core.models import TenantStatus
+
     _set_status(slug, TenantStatus.active)
 
 
@@ -286,6 +413,7 @@ def _seal(slug: str) -> None:
 def tenants_backup(slug: str | None, all_: bool, out: Path | None, key_file: Path | None) -> None:
     """Write a city's complete encrypted backup: its schema, its shared rows, revisions and checksums."""
     from tenant_core.backup.archive import BackupError, new_archive_path, write_backup
+    from tenant_core.models import Tenant, utcnow
 
     if all_ == bool(slug):
         _fail("name one city, or pass --all")
@@ -404,8 +532,8 @@ def backup_nightly(force: bool) -> None:
 @backup.command("scheduler")
 @with_appcontext
 def backup_scheduler() -> None:
-    """Run rq's cron scheduler for the nightly backups (one such process per installation)."""
-    from tenant_core.backup.schedule import cron_expression, run_scheduler
+    """Run rq's cron scheduler: the nightly backups and the modules' scheduled work (one per installation)."""
+    from tenant_core.backup.schedule import cron_expression, run_scheduler, scheduled_work
 
     settings = get_settings()
     if not settings.redis_url:
@@ -413,6 +541,12 @@ def backup_scheduler() -> None:
     click.echo(
         f"nightly backups at {settings.backup_at} Japan time (cron {cron_expression(settings.backup_at)!r})"
     )
+    try:
+        work = scheduled_work()
+    except ValueError as exc:
+        _fail(str(exc))
+    for module, func, cron in work:
+        click.echo(f"{module}: {func.__module__}.{func.__qualname__} (cron {cron!r}, local time)")
     run_scheduler(settings.redis_url, settings.backup_at)
 
 
@@ -421,6 +555,7 @@ def backup_scheduler() -> None:
 def backup_status_command() -> None:
     """Each city's last backup: ok, failed, missed (none since the last business evening) or running."""
     from tenant_core.backup.schedule import backup_status
+    from tenant_core.models import Tenant
 
     with get_db().session() as session:
         tenants = list(session.scalars(sa.select(Tenant).order_by(Tenant.slug)))
@@ -486,7 +621,7 @@ def bcp_serve(package: Path, host: str, port: int, key_file: Path | None) -> Non
     from tenant_core.backup.archive import BackupError
     from tenant_core.backup.crypto import BackupKeyError, load_key
     from tenant_core.bcp.serve import close, emergency_app
-    from tenant_core.config import load_settings
+    from tenant_core.config import ConfigError, load_settings
 
     settings = load_settings()
     try:
@@ -702,6 +837,7 @@ def audit() -> None:
 
 
 def _tenant_ref(slug: str):
+    from tenant_core.models import Tenant
     from tenant_core.tenancy import TenantRef
 
     with get_db().session() as session:
@@ -781,6 +917,7 @@ def audit_purge(slug: str) -> None:
     """Delete entries older than the city's retention period, recorded in the platform chain."""
     from tenant_core.audit.services import purge_expired
     from tenant_core.auth.services import policy_for_tenant
+    from tenant_core.models import Tenant
 
     tenant, _ = _tenant_ref(slug)
     with get_db().session() as session:
@@ -903,6 +1040,7 @@ def users() -> None:
 def users_create(slug: str, login: str, display_name: str, roles: tuple[str, ...], password: str) -> None:
     """Create a staff account of city SLUG (use `platform` for a platform operator)."""
     from tenant_core.auth.services import AccountError, create_user
+    from tenant_core.models import Tenant
 
     with get_db().session() as session:
         tenant = None
@@ -920,13 +1058,13 @@ def users_create(slug: str, login: str, display_name: str, roles: tuple[str, ...
 
 def _add_module_commands() -> None:
     """The parameter commands, then each installed module's own commands (manifest ``commands``)."""
-    from tenant_core.modules import import_part, iter_modules
-    from tenant_core.params.cli import params
+    from tenant_core.modules import iter_modules
 
-    main.add_command(params)
+    group: KyodoGroup = main
+    group.add_lazy("params", "tenant_core.params.cli:params")
     for info in iter_modules():
         for spec in info.commands:
-            main.add_command(import_part(info, spec))
+            group.add_lazy(info.name, spec)
 
 
 _add_module_commands()

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: str | None = None
     db_pool_size: int = Field(default=5, ge=1, le=200)
+    # Test each pooled connection with a round trip at checkout; off: connections are recycled after
+    # 30 minutes and a request whose first statement meets a dropped one retries it on a new one.
+    db_pre_ping: bool = False
     default_locale: Literal["ja", "en"] = "ja"
     # Sign-in attempts allowed per client address (flask-limiter syntax), on top of the per-account lockout.
     login_rate_limit: str = "30 per 10 minutes"

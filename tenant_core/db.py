@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import weakref
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -140,8 +141,24 @@ def _dispose_after_fork() -> None:
 os.register_at_fork(after_in_child=_dispose_after_fork)
 
 
-def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """Create the application's engine for PostgreSQL or SQLite."""
+def close_pooled_connections() -> None:
+    """Close every pooled connection of this process: gunicorn's master calls it after building the app
+    (``preload_app``), which it never uses for a request, so that it holds no PostgreSQL backend."""
+    for engine in list(_ENGINES):
+        engine.dispose()
+
+
+# A pooled PostgreSQL connection is replaced after this long, before a firewall or the server's idle
+# timeout can cut it; one cut anyway is replaced when a request's first statement finds it dead
+# (``boundary.first_statement``). That replaces a "SELECT 1" round trip at every checkout.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def make_engine(url: str, pool_size: int = 5, pre_ping: bool = False) -> Engine:
+    """Create the application's engine for PostgreSQL or SQLite.
+
+    ``pre_ping`` tests every connection at checkout (a round trip each); off by default, see above.
+    """
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path:
@@ -159,7 +176,8 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
             url,
             pool_size=pool_size,
             max_overflow=0 if pool_size == 1 else 10,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
+            pool_recycle=POOL_RECYCLE_SECONDS,
         )
     _ENGINES.add(engine)
     return engine
@@ -168,11 +186,18 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
 class Database:
     """The engine of one app and the way to open a session bound to a tenant."""
 
+    # Per-schema engines kept for reuse: a worker that serves every city must not keep one per city
+    # for its whole life (they are cheap to make again).
+    BOUND_KEPT = 32
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._bound: dict[str | None, Engine] = {}
+        self._bound: OrderedDict[str | None, Engine] = OrderedDict()
         # Tests set this to one connection inside an outer transaction that they roll back.
         self.test_connection: Connection | None = None
+        # In a request, the request's own connection once its session is done (``boundary``): the
+        # access-log writes and sealing after the commit reuse it instead of checking out another.
+        self.idle_request_connection: Any = lambda: None
 
     @property
     def is_sqlite(self) -> bool:
@@ -185,7 +210,18 @@ class Database:
                 schema_translate_map=translate_map(self.engine, tenant_schema)
             )
             self._bound[tenant_schema] = bound
+            if len(self._bound) > self.BOUND_KEPT:
+                self._bound.popitem(last=False)
+        else:
+            self._bound.move_to_end(tenant_schema)
         return bound
+
+    def bind_connection(self, connection: Connection, tenant_schema: str | None) -> Connection:
+        """Point ``connection``'s tenant tables at ``tenant_schema`` (in place; it returns the connection).
+
+        On SQLite the tenant's file is attached when the connection's next transaction begins.
+        """
+        return connection.execution_options(schema_translate_map=translate_map(self.engine, tenant_schema))
 
     def session(self, tenant_schema: str | None = None) -> Session:
         """A new session whose tenant tables resolve to ``tenant_schema`` (or to nothing)."""
@@ -198,6 +234,9 @@ class Database:
                 join_transaction_mode="create_savepoint",
                 expire_on_commit=False,
             )
+        idle = self.idle_request_connection()
+        if idle is not None:
+            return Session(bind=self.bind_connection(idle, tenant_schema), expire_on_commit=False)
         return Session(bind=self.bind_for(tenant_schema), expire_on_commit=False)
 
     def attach_for_tests(self, connection: Connection, schemas: list[str]) -> None:

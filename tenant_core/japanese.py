@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
+from typing import Any
 
 from tenant_core.wareki import ERAS as _ERA_TABLE
 from tenant_core.wareki import era_of as _era_of
@@ -58,3 +60,26 @@ def jst(moment: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return "-"
     aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     return aware.astimezone(JST).strftime(fmt)
+
+
+@cache
+def _holidays() -> Any:
+    """Japan's national holidays, loaded on first use: the package is slow to import and most
+    processes never need it."""
+    import holidays
+
+    return holidays.Japan(language="ja")
+
+
+def is_holiday(day: dt.date) -> bool:
+    """A Saturday, a Sunday or a national holiday (国民の祝日に関する法律)."""
+    return day.weekday() >= 5 or day in _holidays()
+
+
+def is_business_day(day: dt.date) -> bool:
+    """A day the city offices open: not a Saturday, Sunday or national holiday, nor 29 December to 3
+    January (地方自治法第4条の2第1項, the days a municipality's offices are closed; the same days
+    地方税法第20条の5第2項 moves a tax's due date past)."""
+    if is_holiday(day):
+        return False
+    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))

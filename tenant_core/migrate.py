@@ -8,12 +8,9 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from tenant_core import all_models  # noqa: F401 - complete metadata before create_all
@@ -23,12 +20,19 @@ from tenant_core.codes import schema_name
 from tenant_core.db import SHARED, Database, SharedBase, TenantBase, make_engine, sqlite_tenant_file
 from tenant_core.models import Tenant, TenantStatus
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where a history is read or run, not with this module: the web app and most
+# commands never migrate.
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 History = Literal["shared", "tenant"]
 
 
 def alembic_config(history: History, extra_locations: Sequence[Path] = ()) -> Config:
     """An Alembic Config for one history, built in code: there is no alembic.ini to drift."""
+    from alembic.config import Config
+
     cfg = Config()
     location = MIGRATIONS_DIR / history
     cfg.set_main_option("script_location", str(location))
@@ -43,15 +47,65 @@ def alembic_config(history: History, extra_locations: Sequence[Path] = ()) -> Co
 
 
 def head_revision(history: History, extra_locations: Sequence[Path] = ()) -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config(history, extra_locations)).get_current_head()
     if head is None:
         raise RuntimeError(f"the {history} migration history has no head revision")
     return head
 
 
+def declared_head(history: History, extra_locations: Sequence[Path] = ()) -> str | None:
+    """The head revision as the revision files declare it, read as text (``ast``), not imported.
+
+    Only plain files are read: every ``*.py`` of the version folders assigning string literals (or
+    None) to ``revision`` and ``down_revision``, no branch labels, no dependencies. Anything else, or a
+    history without exactly one head, returns None: ask Alembic (``head_revision``).
+    """
+    import ast
+
+    folders = [MIGRATIONS_DIR / history / "versions", *extra_locations]
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for folder in folders:
+        for path in Path(folder).glob("*.py"):
+            if path.name.startswith("_"):
+                continue
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, ValueError):
+                return None
+            found: dict[str, Any] = {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign | ast.AnnAssign):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, ast.Name) and node.value is not None:
+                            try:
+                                found[target.id] = ast.literal_eval(node.value)
+                            except ValueError:
+                                found[target.id] = ...  # not a literal
+            revision, down = found.get("revision"), found.get("down_revision", ...)
+            if not isinstance(revision, str) or found.get("branch_labels") or found.get("depends_on"):
+                return None
+            if down is None:
+                pass
+            elif isinstance(down, str):
+                parents.add(down)
+            elif isinstance(down, tuple) and all(isinstance(d, str) for d in down):
+                parents.update(down)
+            else:
+                return None
+            revisions.add(revision)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
 def _run(cfg: Config, connection: Connection, schema: str | None, action: str, revision: str) -> None:
     cfg.attributes["connection"] = connection
     cfg.attributes["schema"] = schema
+    from alembic import command
+
     getattr(command, action)(cfg, revision)
 
 
@@ -193,6 +247,11 @@ def migrate_tenants(
     A failed schema keeps its old revision (its transaction rolls back, version table included).
     With ``on_error="stop"`` the tenants not yet started are skipped; a later run resumes them.
     """
+    # Nothing to do is the common case (a deployment without a new revision): it is answered from the
+    # revision files read as text, without Alembic; any doubt, and any work, goes through Alembic.
+    declared = declared_head("tenant", extra_locations)
+    if declared is not None and not tenants_to_migrate(db, slugs, declared):
+        return MigrationReport(head=declared)
     head = head_revision("tenant", extra_locations)
     report = MigrationReport(head=head)
     pending = tenants_to_migrate(db, slugs, head)

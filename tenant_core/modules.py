@@ -10,6 +10,7 @@ a part that fails to import stops the start with the module's name: no module is
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -100,6 +101,11 @@ class ModuleInfo:
     # city's schema, inside the restore's transaction: re-encrypt what the module keeps under a key
     # derived from the slug (the 個人番号) with the new slug's key. It flushes; it must not commit.
     rekey: str | None = None
+    # Work on the platform's schedule: ``("package.module:function", "cron line")`` pairs that rq's cron
+    # scheduler (``kyodo backup scheduler``, beside the nightly backups) enqueues; the function is called
+    # with no argument in a worker, builds its app and records its own jobs (their records are the result).
+    # The cron line is read in Japan time (e.g. ``"0 10 1 * *"``: 10:00 on the 1st of each month).
+    scheduled: tuple[tuple[str, str], ...] = ()
 
     # Labels are declared in both languages, as parameters declare theirs.
     def label(self, lang: str) -> str:
@@ -127,9 +133,10 @@ def import_part(module: ModuleInfo | str, spec: str) -> Any:
 def _package_paths() -> list[str]:
     listed = import_part(MODULE_PACKAGE, MODULE_PACKAGE)
     paths = [f"{MODULE_PACKAGE}.{name}" for name in getattr(listed, "INSTALLED", ())]
-    from tenant_core.config import load_settings
-
-    return paths + load_settings().extra_module_packages
+    # KYODO_EXTRA_MODULES as Settings reads it (comma-separated import paths), read here without
+    # validating the whole configuration: ``kyodo --help`` lists module commands before any app exists.
+    extra = os.environ.get("KYODO_EXTRA_MODULES", "")
+    return paths + [p.strip() for p in extra.split(",") if p.strip()]
 
 
 @cache
@@ -180,6 +187,19 @@ def load_usage_counters(info: ModuleInfo) -> tuple[Any, ...]:
     return tuple(import_part(info, spec) for spec in info.usage_counters)
 
 
+@cache
+def load_scheduled(info: ModuleInfo) -> tuple[tuple[Any, str], ...]:
+    """The module's scheduled functions with their cron lines (Japan time)."""
+    from croniter import croniter
+
+    found = []
+    for spec, cron in info.scheduled:
+        if not croniter.is_valid(cron):
+            raise ModuleLoadError(f"module {info.name!r}: {spec} has an invalid cron line {cron!r}")
+        found.append((import_part(info, spec), cron))
+    return tuple(found)
+
+
 def load_models() -> None:
     """Import every installed module's models so that both metadata objects are complete."""
     for info in iter_modules():
@@ -197,10 +217,14 @@ def module_of_blueprint(blueprint: str | None) -> ModuleInfo | None:
     return None
 
 
-def register_modules(app: Flask) -> None:
-    """Register the blueprints of every installed module; each module's parts are imported here."""
+def register_modules(app: Flask, pages: bool = True) -> None:
+    """Register the blueprints of every installed module; each module's parts are imported here.
+
+    ``pages=False`` (an app without pages, for a command) imports the models and runs the start-up
+    hooks only.
+    """
     load_models()
-    for info in iter_modules():
+    for info in iter_modules() if pages else ():
         blueprints = load_blueprints(info)
         if blueprints and blueprints[0].name != info.name:
             raise ModuleLoadError(
@@ -211,6 +235,7 @@ def register_modules(app: Flask) -> None:
         load_usage_counters(info)  # imported at start like every part: a broken one names its module
         if info.rekey:
             import_part(info, info.rekey)
+        load_scheduled(info)
     for info in iter_modules():
         if info.startup:
             import_part(info, info.startup)()

@@ -74,11 +74,26 @@ def find_tenant(slug: str) -> TenantRef | None:
     return TenantRef.from_row(row) if row else None
 
 
+def _request_tenant(slug: str) -> TenantRef | None:
+    """The city of a request, read on the request's own connection (its first statement): never cached,
+    so a city suspended a moment ago is refused on the next request, in every worker."""
+    from tenant_core.boundary import bind_tenant, first_statement
+
+    if not is_valid_slug(slug):
+        return None
+    row = first_statement(lambda session: session.execute(_LOOKUP.where(Tenant.slug == slug)).first())
+    if row is None:
+        return None
+    tenant = TenantRef.from_row(row)
+    bind_tenant(tenant.schema)
+    return tenant
+
+
 def _pull_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if not values or URL_ARG not in values:
         return
     slug = values.pop(URL_ARG)
-    tenant = find_tenant(slug)
+    tenant = _request_tenant(slug)
     if tenant is None or tenant.status == TenantStatus.archived:
         abort(404)
     if tenant.status == TenantStatus.suspended:

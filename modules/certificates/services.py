@@ -267,14 +267,16 @@ def _reserve(session: Session, name: str) -> int:
     return sequences.reserve(session, CertificateCounter, name)
 
 
-def _person(session: Session, atena_no: int | None, *, removed: bool = False) -> Person:
-    """The person asked for; a resident, or (``removed``) a 除票 (moved out or died)."""
+def _person(session: Session, atena_no: int | None, *, removed: bool | None = False) -> Person:
+    """The person asked for; a resident, or (``removed``) a 除票 (moved out or died); either (None)."""
     try:
         person = residents.require_person(session, atena_no)
     except residents.PersonNotFound:
         raise CertificateError(
             _("指定された宛名番号の方は、この市の住民記録にありません。"), "atena_no", not_found=True
         ) from None
+    if removed is None:
+        return person
     if removed:
         if residents.is_resident(person):
             raise CertificateError(
@@ -704,12 +706,19 @@ def issue_tenshutsu(
     layout: Layout | None = None,
     on: dt.date | None = None,
 ) -> Issuance:
-    """転出証明書 (住基法24条, 施行令23条) of a person whose 転出 is recorded: the persons who left with
-    them that day, the 転出先 and the 転出の年月日, the 住民票コード (the next city needs it)."""
-    person = _person(session, atena_no, removed=True)
+    """転出証明書 (住基法24条, 施行令23条・24条): the persons moving, the 転出先 and the 転出(予定)の年月日,
+    the 住民票コード (the next city needs it).
+
+    Issued at the visit of the 転出届 (法24条: the notice is made in advance): a resident with a
+    pending 転出届 gets one printing the 転出予定年月日; a person whose 転出 is recorded gets one
+    printing the 転出の年月日. A 特例転出 gets none (see ``_pending_movers``).
+    """
+    person = _person(session, atena_no, removed=None)
     _check_protection(session, person, requester)
-    left = _leaving_event(session, person)
     errors: dict[str, str] = {}
+    if residents.is_resident(person):
+        return _tenshutsu_pending(session, tenant, person, requester, user, layout=layout, on=on)
+    left = _leaving_event(session, person)
     if left is None or left.kind != "move_out":
         errors["atena_no"] = _("この方の転出は記録されていません（転出証明書は転出した方に交付します）。")
     _check_requester(errors, requester, purpose_required=False, person=person)
@@ -745,6 +754,64 @@ def issue_tenshutsu(
         "destination": destination,
         "moved_on": left.effective_on.isoformat(),
         "notified_on": recorded.isoformat(),
+        "persons": [_person_entry(session, p, options, p) for p in movers],
+    }
+    return _finish(session, tenant, issuance, None, True, layout.images)
+
+
+def _tenshutsu_pending(
+    session: Session,
+    tenant: TenantRef,
+    person: Person,
+    requester: Requester,
+    user: CurrentUser,
+    *,
+    layout: Layout | None,
+    on: dt.date | None,
+) -> Issuance:
+    """転出証明書 from a pending 転出届: the person is still a resident until the 転出予定日."""
+    # The person's row is locked as a seal registration does: a clerk confirming or cancelling the
+    # notice at the same moment goes first or after, never half-way (the notice is read again).
+    residents.lock_person(session, person)
+    notice = residents.pending_move_out(session, person)
+    errors: dict[str, str] = {}
+    if notice is None:
+        errors["atena_no"] = _(
+            "この方には受け付けた転出届（転出予定）がありません。転出証明書は転出届を受け付けてから交付します。"
+        )
+    elif notice.special:
+        # 住基法第24条の2: a 特例転出 (マイナンバーカードによる転出) sends what the 転出証明書 would
+        # carry to the new city through the network; no paper certificate is issued.
+        errors["atena_no"] = _(
+            "この方の転出届は特例転出（マイナンバーカードによる転出）です。転出証明書は交付しません"
+            "（転出の情報は住基ネットで転入先の市区町村へ通知されます。住民基本台帳法第24条の2）。"
+        )
+    _check_requester(errors, requester, purpose_required=False, person=person)
+    if errors or notice is None:
+        raise CertificateError(errors)
+    on = on or japan_today()
+    layout = layout or Layout.current(tenant, Kind.tenshutsu, on)
+    options = JuminhyoOptions(relationship=True, juminhyo_code=True)
+    # Everyone of the same 届出 who is still a resident (one household's notice moves them together).
+    found = residents.get_persons(session, [*notice.atena_nos, person.atena_no])
+    movers = sorted((p for p in found.values() if residents.is_resident(p)), key=lambda p: p.atena_no)
+    issuance = _new_issuance(session, Kind.tenshutsu, on, user, requester, layout)
+    issuance.atena_no = person.atena_no
+    issuance.scope = "household" if len(movers) > 1 else "person"
+    # The register keeps which 転出届 the certificate came from: a notice cancelled later shows on the
+    # issuance's page, and the certificate is then cancelled there (交付取消).
+    issuance.items = {**_items(options), "move_out_notice": notice.notice_id}
+    issuance.persons = [p.atena_no for p in movers]
+    issuance.mynumber_condition = None
+    issuance.content = {
+        "layout": _layout_dict(layout),
+        "address": f"{tenant.name}{person.town}{person.banchi}",
+        "katagaki": person.katagaki,
+        "head_name": "",
+        "destination": notice.destination_text,
+        "moved_label": "転出予定年月日",  # 施行令第23条: 転出の予定年月日
+        "moved_on": notice.planned_on.isoformat(),
+        "notified_on": notice.notified_on.isoformat(),
         "persons": [_person_entry(session, p, options, p) for p in movers],
     }
     return _finish(session, tenant, issuance, None, True, layout.images)

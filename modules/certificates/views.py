@@ -190,9 +190,13 @@ def issuance(number: str):
     """One entry of the register: the PDF shown inline, a download button, 交付取消 and 再交付."""
     row = _issuance_or_404(number, "certificates.issuance")
     audit.record("view", screen="certificates.issuance", target=f"certificate:{number}")
+    notice_id = row.items.get("move_out_notice")
+    # A 転出証明書 issued from a pending 転出届: the notice's state now (a cancelled one asks for 交付取消).
+    notice = residents.move_out_notice(get_session(), int(notice_id)) if notice_id else None
     return _render(
         "certificates/issuance.html",
         issuance=row,
+        notice=notice,
         can_print=g.user.can("certificates.edit"),
         cancel_form=CancelForm(version=str(row.version)),
         reissue_form=ReissueForm(version=str(row.version)),

@@ -12,6 +12,9 @@ MODULE = ModuleInfo(
     models=("modules.costs.models", "modules.costs.usage_models"),
     commands=("modules.costs.cli:costs",),
     demo="modules.costs.demo:load_demo",
+    # The month's usage (実績) is measured on the 1st for the month before, one job per city; at 10:00
+    # Japan time, which is the 1st in UTC too (the scheduler's cron is read in its local zone).
+    scheduled=(("modules.costs.usage_schedule:monthly", "0 10 1 * *"),),
     demo_roles={"admin": "editor", "finance": "viewer"},
     # The finance department reads and exports its city's share; the secretariat enters the joint costs.
     duty_permissions={

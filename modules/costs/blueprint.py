@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from modules.costs import manage_views, settlement_views, usage_views, views
+from modules.costs import joint_alone_views, manage_views, settlement_views, usage_views, views
 
 bp = Blueprint("costs", __name__, url_prefix="/<tenant>/costs", template_folder="templates")
 bp.context_processor(views.template_context)
@@ -58,6 +58,15 @@ bp.add_url_rule("/manage/<int:year>/bases", "bases_save", manage_views.bases_sav
 bp.add_url_rule("/manage/<int:year>/rules", "rule_add", manage_views.rule_add, methods=["POST"])
 bp.add_url_rule(
     "/manage/<int:year>/rules/<int:rule_id>/delete", "rule_delete", manage_views.rule_delete, methods=["POST"]
+)
+bp.add_url_rule(
+    "/manage/joint-alone/", "joint_alone_new", joint_alone_views.joint_alone_entry, methods=["GET", "POST"]
+)
+bp.add_url_rule(
+    "/manage/joint-alone/<int:scenario_id>",
+    "joint_alone_edit",
+    joint_alone_views.joint_alone_entry,
+    methods=["GET", "POST"],
 )
 bp.add_url_rule("/manage/<int:year>/approve", "approve", manage_views.approve, methods=["POST"])
 bp.add_url_rule("/manage/<int:year>/reopen", "reopen", manage_views.reopen, methods=["POST"])

@@ -115,10 +115,13 @@ def save_joint_alone(
     members: dict[str, dict[str, Any]],
     items: list[dict[str, Any]],
     source: str = "",
+    fiscal_years: list[int] | None = None,
 ) -> Scenario:
     """Store a joint-versus-alone scenario: members {code: {"name", "bases"}}, items [{"name", "kind",
     "alone": {code: [values]}, "joint": [values], "rule": spec}]; checked by computing it first."""
-    definition = {"kind": JOINT_ALONE, "periods": periods, "members": members, "items": items}
+    definition: dict[str, Any] = {"kind": JOINT_ALONE, "periods": periods, "members": members, "items": items}
+    if fiscal_years is not None:  # entered on the secretariat's form, which reads them back to edit it
+        definition["fiscal_years"] = fiscal_years
     joint_alone_result(definition)
     row = session.scalar(
         sa.select(Scenario).where(Scenario.consortium_id == consortium_id, Scenario.key == key)

@@ -6,7 +6,9 @@ Counters:
 - from the platform itself: ``printed`` (documents printed, the access log's "print" entries), ``requests``
   (entries of the access log: every page, search, change and export), ``active_staff`` (distinct staff in
   the access log), ``jobs`` and ``job_seconds`` (jobs started in the month, their run time), and
-  ``storage_bytes`` (the city's schema: PostgreSQL's relation sizes, or its SQLite file).
+  ``storage_bytes`` (the city's schema: PostgreSQL's relation sizes, or its SQLite file; plus the city's
+  files under the var folder: ``var/cities/<slug>/`` (print runs...) and ``var/tenants/<slug>/`` (its
+  signing key)).
 
 A month runs in Japan time. ``collect`` stores what it measured; a count a revision corrected keeps the
 corrected value (``measured`` is refreshed beside it). A fiscal year's total of a counter is a basis a rule
@@ -20,8 +22,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import has_app_context
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -29,6 +33,7 @@ from modules.costs.errors import CostError
 from modules.costs.usage_models import UsageCount, UsageRevision
 from tenant_core.audit.models import AccessLog
 from tenant_core.db import Database, sqlite_tenant_file, translate_map
+from tenant_core.extensions import get_settings
 from tenant_core.models import JobRecord, Tenant, TenantStatus, utcnow
 from tenant_core.modules import iter_modules, load_usage_counters
 
@@ -97,9 +102,33 @@ def _job_counts(shared: Session, start: dt.date, end: dt.date) -> dict[int, dict
     return result
 
 
+# The per-city folders under the var folder whose files a city's storage counts (printing runs, signing
+# keys). Backups are the platform's copies (their own retention) and are not the city's use.
+CITY_FOLDERS = ("cities", "tenants")
+
+
+def _folder_bytes(folder: Path) -> int:
+    """Bytes of the regular files under ``folder`` (links are not followed: a file is counted once)."""
+    total = 0
+    if not folder.is_dir():
+        return 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+        except OSError:  # a file removed while we walk (a run cleaned up) is simply not counted
+            continue
+    return total
+
+
+def file_storage(var_dir: Path, slug: str) -> int:
+    """Bytes of the city's own files under the var folder."""
+    return sum(_folder_bytes(var_dir / name / slug) for name in CITY_FOLDERS)
+
+
 def _storage(db: Database, shared: Session, schemas: list[str]) -> dict[str, int]:
     """Bytes used by each city's schema: the relation sizes on PostgreSQL (one catalogue query for all),
-    the attached file on SQLite. Files a module keeps outside the database are not counted yet."""
+    the attached file on SQLite."""
     if db.is_sqlite:
         result = {}
         for schema in schemas:
@@ -125,10 +154,20 @@ class Collected:
 
 
 def collect(
-    db: Database, shared: Session, year: int, month: int, slugs: Iterable[str] | None = None
+    db: Database,
+    shared: Session,
+    year: int,
+    month: int,
+    slugs: Iterable[str] | None = None,
+    *,
+    var_dir: Path | None = None,
 ) -> Collected:
-    """Measure one month for the active cities (or those named) and store the counts; flushes."""
+    """Measure one month for the active cities (or those named) and store the counts; flushes.
+
+    ``var_dir`` holds the cities' files (the settings' one in an app context; none counted without)."""
     start, end = month_bounds(year, month)
+    if var_dir is None and has_app_context():
+        var_dir = get_settings().var_dir
     query = sa.select(Tenant).where(Tenant.status == TenantStatus.active).order_by(Tenant.slug)
     if slugs is not None:
         query = query.where(Tenant.slug.in_(list(slugs)))
@@ -157,6 +196,8 @@ def collect(
             session.close()
             counts.update(jobs.get(tenant.id, {"jobs": 0, "job_seconds": 0}))
             counts["storage_bytes"] = storage.get(f"t_{tenant.slug}", 0)
+            if var_dir is not None:
+                counts["storage_bytes"] += file_storage(var_dir, tenant.slug)
             for name, value in sorted(counts.items()):
                 row = existing.get((tenant.id, name))
                 if row is None:

@@ -1,6 +1,7 @@
 """`kyodo costs collect-usage`: measure a month's usage of every active city (or those named) and store it.
 
-Run monthly (a timer on the 1st, for the month before); running it again for a month refreshes the
+The platform's scheduler runs it monthly (modules/costs/usage_schedule.py, on the 1st for the month
+before, one job per city); running it again for a month refreshes the
 measured figures and keeps the corrected ones.
 """
 
@@ -16,10 +17,10 @@ from tenant_core.extensions import get_db
 
 
 def _previous_month() -> tuple[int, int]:
+    from modules.costs.usage_schedule import previous_month
     from tenant_core.japanese import japan_today
 
-    today = japan_today()
-    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return previous_month(japan_today())
 
 
 @click.command("collect-usage")

@@ -10,6 +10,9 @@ bp.add_url_rule("/ledger.xlsx", "ledger_export", views.ledger_export)
 bp.add_url_rule("/assess", "assess", views.assess, methods=["POST"])
 bp.add_url_rule("/vehicles/new", "new_vehicle", views.new_vehicle, methods=["GET", "POST"])
 bp.add_url_rule("/vehicles/<int:vehicle_id>", "vehicle", views.vehicle)
+bp.add_url_rule(
+    "/vehicles/<int:vehicle_id>/holders", "change_holders", views.change_holders, methods=["GET", "POST"]
+)
 bp.add_url_rule("/vehicles/<int:vehicle_id>/scrap", "scrap", views.scrap, methods=["POST"])
 bp.add_url_rule("/vehicles/<int:vehicle_id>/reduction", "reduction", views.reduction, methods=["POST"])
 bp.add_url_rule("/reductions", "reductions", views.reductions)

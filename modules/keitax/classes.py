@@ -1,4 +1,8 @@
-"""車種区分: the classes of 軽自動車等 as 地方税法第463条の15 lists them, and what each may be taxed by."""
+"""車種区分: the classes of 軽自動車等 as 地方税法第463条の15 lists them, and what each may be taxed by.
+
+The item numbers were checked against the article's text (第1項第1号イ-ニ 原動機付自転車, 第2号イ-ハ
+軽自動車, 第3号 二輪の小型自動車). 小型特殊自動車 are not given a standard rate there: the city sets their
+rate by 条例 under 同条第3項 (the 区分 that 第1項 does not fit)."""
 
 from __future__ import annotations
 

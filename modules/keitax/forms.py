@@ -23,7 +23,19 @@ class VehicleForm(KyodoForm):
     green = BooleanField(_l("電気軽自動車等（グリーン化特例の対象）"))
     owner_atena_no = StringField(_l("所有者の宛名番号"), validators=[Length(max=12)])
     user_atena_no = StringField(_l("使用者の宛名番号"), validators=[Length(max=12)])
+    retained_title = BooleanField(_l("所有権留保（使用者＝買主に課税）"))
     acquired_on = WarekiDateField(_l("取得日"))
+
+
+class HoldersForm(KyodoForm):
+    """所有者・使用者の変更: the version shown, the new holders, the day and a deliberate tick."""
+
+    version = HiddenField()
+    owner_atena_no = StringField(_l("所有者の宛名番号"), validators=[Length(max=12)])
+    user_atena_no = StringField(_l("使用者の宛名番号"), validators=[Length(max=12)])
+    retained_title = BooleanField(_l("所有権留保（使用者＝買主に課税）"))
+    effective_on = WarekiDateField(_l("異動日"))
+    confirm = BooleanField(_l("変更の内容を確認しました"))
 
 
 class ScrapForm(KyodoForm):

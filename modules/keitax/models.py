@@ -23,8 +23,11 @@ class Vehicle(TenantBase):
     vehicle_class: Mapped[str] = mapped_column(sa.String(30))  # 車種区分 (classes.py)
     first_inspection: Mapped[dt.date | None]  # 初度検査年月 (the 1st of the month); none for 原付
     green: Mapped[bool] = mapped_column(default=False)  # 電気軽自動車等 (グリーン化特例の対象)
-    owner_atena_no: Mapped[int]  # 所有者 (the taxpayer)
+    owner_atena_no: Mapped[int]  # 所有者 (the taxpayer, unless the title is retained)
     user_atena_no: Mapped[int | None]  # 使用者
+    # 所有権留保: sold on credit, the seller keeping the title; the buyer (the 使用者) is deemed the
+    # owner and taxed (地方税法第444条第1項, 軽自動車税のみなす課税).
+    retained_title: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     acquired_on: Mapped[dt.date]  # 取得日
     scrapped_on: Mapped[dt.date | None]  # 廃車日
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

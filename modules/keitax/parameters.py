@@ -1,8 +1,10 @@
 """Parameters of 軽自動車税（種別割）: the city's 税率 table, 納期限 and rounding.
 
-The 税率 are the city's 条例 rates: the 標準税率 of 地方税法第463条の15 unless the city's ordinance
-says otherwise (up to 1.5 times the standard, 同条第2項). The table is effective-dated: the 賦課 of a
-fiscal year reads the version in force on its 賦課期日 (4月1日).
+The 税率 are the city's 条例 rates: the 標準税率 of 地方税法第463条の15第1項 unless the city's ordinance
+says otherwise (up to 1.5 times the standard, 同条第2項; both checked against the article's text).
+小型特殊自動車 have no standard rate in the law (同条第3項: the city's 条例 sets it); the default is the
+amount most cities' ordinances use. The table is effective-dated: the 賦課 of a fiscal year reads the
+version in force on its 賦課期日 (4月1日).
 """
 
 from __future__ import annotations
@@ -57,10 +59,14 @@ def _row(code: str, standard: int, old: int = 0, heavy: int = 0, green: int = 0)
     return {"vehicle_class": code, "standard": standard, "old": old, "heavy": heavy, "green": green}
 
 
-# 地方税法第463条の15 (標準税率, 平成28年度以後); 旧税率: 平成27年3月31日以前に最初の新規検査を受けた
-# 軽三輪・軽四輪 (地方税法等の一部を改正する法律 平成26年法律第4号 附則); 重課: 最初の新規検査から13年を
-# 経過した月の属する年度以後 (地方税法附則第30条第1項); 軽課 (グリーン化特例): 電気軽自動車等を取得した
-# 年度の翌年度分 (地方税法附則第30条第2項以下, 概ね75%軽減の額).
+# 地方税法第463条の15第1項 (標準税率; checked against the article's text and the cities' tables);
+# 小型特殊 (special_*): 同条第3項, the usual 条例 amounts. 旧税率: 平成27年3月31日以前に最初の新規検査を受けた
+# 軽三輪・軽四輪 (平成26年度改正法の附則: article not verified; amounts checked against the cities' tables).
+# 重課: 13年を経過した年度の翌年度から (amounts checked; 地方税法附則第30条第1項: not verified).
+# 軽課 (グリーン化特例): 電気軽自動車等を取得した年度の翌年度分, 75%軽減 (三輪 1,000円 and 営業用乗用
+# 1,800円 checked against a city's table; 自家用乗用 2,700円 and 貨物 1,300円/1,000円: not verified;
+# 附則第30条第2項以下: not verified). The special measure is time-limited (acquisitions up to 令和8年3月31日
+# as the cities publish it): a city adds a version without 軽課 when it ends.
 STANDARD_RATES = [
     _row("moped_50", 2000),
     _row("moped_90", 2000),
@@ -95,17 +101,22 @@ PARAMETERS = [
         STANDARD_RATES,
         "軽自動車税（種別割）の税率",
         "Light vehicle tax rates",
-        help_ja="車種区分ごとの年額（円）。0 はその税率を適用しないことを表します。既定は地方税法第463条の15の標準税率です。"
+        help_ja="車種区分ごとの年額（円）。0 はその税率を適用しないことを表します。"
+        "既定は地方税法第463条の15第1項の標準税率です（小型特殊自動車は同条第3項により条例で定める額）。"
         "旧税率は平成27年3月31日以前に最初の新規検査を受けた軽三輪・軽四輪、"
-        "重課税率は最初の新規検査から13年を経過した月の属する年度以後（地方税法附則第30条第1項）、"
+        "重課税率は最初の新規検査から13年を経過した年度の翌年度以後（地方税法附則第30条第1項）、"
         "軽課税率はグリーン化特例（同条第2項以下）で取得の翌年度分に適用します。"
         "条例で税率を定めた団体は、その施行日からの版を登録してください（標準税率の1.5倍まで、第463条の15第2項）。",
-        help_en="Yen a year per vehicle class; the default is the standard rate of 地方税法 art. 463-15. "
-        "Old rate: three- and four-wheelers first inspected before April 2015; heavier rate: 13 years after "
-        "the first inspection (附則 art. 30(1)); green rate: the year after acquiring an electric vehicle "
-        "(附則 art. 30(2)-). A city with its own ordinance rate adds a version from its effective date.",
+        help_en="Yen a year per vehicle class; the default is the standard rate of 地方税法 art. 463-15(1) "
+        "(small special vehicles: the city's ordinance, art. 463-15(3)). "
+        "Old rate: three- and four-wheelers first inspected before April 2015; heavier rate: from the year "
+        "after the one in which 13 years from the first inspection are reached (附則 art. 30(1)); green rate: "
+        "the year after acquiring an electric vehicle (附則 art. 30(2)-). A city with its own ordinance rate "
+        "adds a version from its effective date.",
         unit=_l("円"),
     ),
+    # The 種別割's 納期 article of 地方税法 (第463条の23 as usually cited) and 第20条の5第2項 (a deadline on
+    # a holiday moves to the next day): not verified; the day itself is the city's ordinance's.
     Param(
         "keitax.due_month",
         Integer(min=4, max=12),
@@ -127,6 +138,7 @@ PARAMETERS = [
         help_en="The day of the deadline (a day past the month's end means its last day).",
         unit=_l("日"),
     ),
+    # 地方税法第20条の4の2第3項 (確定金額の100円未満切捨て): checked against the article's text.
     Param(
         "keitax.rounding",
         Choice(

@@ -39,7 +39,7 @@ from modules.keitax.models import (
     VehicleEventKind,
 )
 from tenant_core import sequences
-from tenant_core.concurrency import check_version
+from tenant_core.concurrency import check_version, lock_rows
 from tenant_core.errors import Collector, InputError
 from tenant_core.inputs import has_control_characters
 from tenant_core.models import utcnow
@@ -54,6 +54,7 @@ _TRACKED = (
     "green",
     "owner_atena_no",
     "user_atena_no",
+    "retained_title",
     "acquired_on",
     "scrapped_on",
 )
@@ -103,6 +104,7 @@ def _check_vehicle(
     user_atena_no: int | None,
     acquired_on: dt.date | None,
     first_inspection: dt.date | None,
+    retained_title: bool = False,
 ) -> None:
     if not (plate_no or "").strip():
         problems.add("plate_no", _("標識番号を入力してください。"))
@@ -127,6 +129,11 @@ def _check_vehicle(
         problems.add("owner_atena_no", _("所有者の宛名番号がこの団体の宛名にありません。"))
     if user_atena_no is not None and user_atena_no not in found:
         problems.add("user_atena_no", _("使用者の宛名番号がこの団体の宛名にありません。"))
+    if retained_title and user_atena_no is None:
+        # 所有権留保: the buyer is the one taxed (地方税法第444条第1項), so the buyer must be named.
+        problems.add("user_atena_no", _("所有権留保の車両は、使用者（買主）の宛名番号を入力してください。"))
+    elif retained_title and user_atena_no == owner_atena_no:
+        problems.add("user_atena_no", _("所有権留保の車両は、使用者（買主）と所有者（売主）が別の人です。"))
 
 
 def register_vehicle(
@@ -140,6 +147,7 @@ def register_vehicle(
     first_inspection: dt.date | None = None,
     user_atena_no: int | None = None,
     green: bool = False,
+    retained_title: bool = False,
 ) -> Vehicle:
     """取得: a vehicle enters the register (``InputError`` naming every bad field, nothing changed)."""
     problems = Collector()
@@ -152,6 +160,7 @@ def register_vehicle(
         user_atena_no=user_atena_no,
         acquired_on=acquired_on,
         first_inspection=first_inspection,
+        retained_title=retained_title,
     )
     problems.raise_if_any()
     assert acquired_on is not None and owner_atena_no is not None
@@ -162,6 +171,7 @@ def register_vehicle(
         green=green,
         owner_atena_no=owner_atena_no,
         user_atena_no=user_atena_no,
+        retained_title=retained_title,
         acquired_on=acquired_on,
     )
     session.add(vehicle)
@@ -200,6 +210,7 @@ def change_vehicle(
             "user_atena_no",
             "acquired_on",
             "first_inspection",
+            "retained_title",
         )
     }
     problems = Collector()
@@ -226,6 +237,38 @@ def change_vehicle(
     )
     session.flush()
     return vehicle
+
+
+def change_holders(
+    session: Session,
+    vehicle: Vehicle,
+    *,
+    owner_atena_no: int | None,
+    user_atena_no: int | None,
+    retained_title: bool,
+    effective_on: dt.date | None,
+    confirmed: bool,
+    version: int | None,
+    by: str,
+) -> Vehicle:
+    """所有者・使用者の変更 (the page's form): the row is locked, then the version and every value are
+    checked again; an owner or user of another city is not found here and is refused by name."""
+    lock_rows(session, Vehicle, [vehicle.id])
+    check_version(vehicle, version, target=f"vehicle:{vehicle.id}")
+    changes = {
+        "owner_atena_no": owner_atena_no,
+        "user_atena_no": user_atena_no,
+        "retained_title": retained_title,
+    }
+    if all(getattr(vehicle, k) == v for k, v in changes.items()):
+        raise InputError(_("所有者・使用者・所有権留保のいずれも変わっていません。"), "owner_atena_no")
+    if not confirmed:
+        raise InputError(_("内容を確認のうえ、確認欄にチェックを入れてください。"), "confirm")
+    if effective_on is not None and effective_on < vehicle.acquired_on:
+        raise InputError(
+            _("異動日が取得日（%(day)s）より前です。", day=vehicle.acquired_on.isoformat()), "effective_on"
+        )
+    return change_vehicle(session, vehicle, version=version, effective_on=effective_on, by=by, **changes)
 
 
 def scrap_vehicle(
@@ -274,6 +317,14 @@ def vehicles_of(session: Session, atena_no: int) -> list[Vehicle]:
 def events_of(session: Session, vehicle: Vehicle) -> list[VehicleEvent]:
     query = sa.select(VehicleEvent).where(VehicleEvent.vehicle_id == vehicle.id)
     return list(session.scalars(query.order_by(VehicleEvent.id)))
+
+
+def taxpayer_of(vehicle: Vehicle) -> int:
+    """納税義務者: the 所有者 (地方税法第442条の2 (not verified)), or the buyer (使用者) of a vehicle whose seller
+    kept the title, who is deemed its owner (所有権留保, 地方税法第444条第1項)."""
+    if vehicle.retained_title and vehicle.user_atena_no is not None:
+        return vehicle.user_atena_no
+    return vehicle.owner_atena_no
 
 
 def owned_on(vehicle: Vehicle, day: dt.date) -> bool:
@@ -365,7 +416,7 @@ def assess_batch(
                 rules.table, v.vehicle_class, v.first_inspection, v.acquired_on, v.green, fiscal_year
             )
             reduction, amount = rates.after_reduction(rated.rate, reductions.get(v.id, 0), rules.unit)
-            values = (v.owner_atena_no, v.vehicle_class, rated.rule, rated.rate, reduction, amount)
+            values = (taxpayer_of(v), v.vehicle_class, rated.rule, rated.rate, reduction, amount)
         elif before is not None and before.rule != rates.Rule.none:
             values = (before.taxpayer_atena_no, v.vehicle_class, rates.Rule.none, 0, 0, 0)
         else:

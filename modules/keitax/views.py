@@ -14,13 +14,21 @@ from flask_babel import gettext as _
 from modules.atena import public as atena
 from modules.keitax import services, tasks
 from modules.keitax.classes import CLASSES, class_label
-from modules.keitax.forms import DecideForm, ImportForm, ReductionForm, ScrapForm, VehicleForm, YearForm
+from modules.keitax.forms import (
+    DecideForm,
+    HoldersForm,
+    ImportForm,
+    ReductionForm,
+    ScrapForm,
+    VehicleForm,
+    YearForm,
+)
 from modules.keitax.models import PaymentResult, ReductionState
 from modules.residents import public as residents
 from tenant_core import exports
 from tenant_core.audit import services as audit
 from tenant_core.boundary import get_session
-from tenant_core.concurrency import parse_version
+from tenant_core.concurrency import ConflictError, parse_version
 from tenant_core.errors import InputError, place_errors
 from tenant_core.formatting import page_date
 from tenant_core.japanese import fiscal_year_of, japan_today
@@ -175,6 +183,7 @@ def new_vehicle():
                 acquired_on=parse_date(form.acquired_on.data),
                 first_inspection=_month(form.first_inspection.data),
                 green=bool(form.green.data),
+                retained_title=bool(form.retained_title.data),
                 by=g.user.operator_id,
             )
         except InputError as exc:
@@ -223,6 +232,73 @@ def vehicle(vehicle_id: int):
     row = _vehicle_or_404(vehicle_id, "keitax.vehicle")
     audit.record("view", screen="keitax.vehicle", target=f"vehicle:{row.id}")
     return _vehicle_page(row)
+
+
+def _atena_or_error(form: HoldersForm, name: str) -> int | None:
+    """A 宛名番号 typed in the form, None when blank; a number that cannot be one is named."""
+    text = (getattr(form, name).data or "").strip()
+    if not text:
+        return None
+    number = residents.parse_atena(text)
+    if number is None:
+        label = str(getattr(form, name).label.text)
+        raise InputError(_("%(label)sがこの団体の宛名にありません。", label=label), name)
+    return number
+
+
+@require("keitax.edit")
+def change_holders(vehicle_id: int):
+    """所有者・使用者の変更 (異動): checked against the version shown, confirmed, kept in the history."""
+    row = _vehicle_or_404(vehicle_id, "keitax.change_holders")
+    form = HoldersForm()
+    errors: list[str] = []
+    status = 200
+    if request.method == "GET":
+        form.version.data = str(row.version)
+        form.owner_atena_no.data = str(row.owner_atena_no)
+        form.user_atena_no.data = str(row.user_atena_no) if row.user_atena_no else ""
+        form.retained_title.data = row.retained_title
+        form.effective_on.data = japan_today().isoformat()
+    elif not form.validate_on_submit():
+        errors, status = place_errors(form, {}), 422
+    else:
+        before = (row.owner_atena_no, row.user_atena_no, row.retained_title)
+        try:
+            version = parse_version(form.version.data)
+            if version is None:  # a form always carries the version it showed
+                raise ConflictError(target=f"vehicle:{row.id}")
+            services.change_holders(
+                get_session(),
+                row,
+                owner_atena_no=_atena_or_error(form, "owner_atena_no"),
+                user_atena_no=_atena_or_error(form, "user_atena_no"),
+                retained_title=bool(form.retained_title.data),
+                effective_on=parse_date(form.effective_on.data),
+                confirmed=bool(form.confirm.data),
+                version=version,
+                by=g.user.operator_id,
+            )
+        except InputError as exc:
+            errors, status = place_errors(form, exc.errors), 422
+            audit.record(
+                "change",
+                screen="keitax.change_holders",
+                target=f"vehicle:{row.id}",
+                outcome="failed",
+                detail="invalid input",
+            )
+        else:
+            audit.record(
+                "change",
+                screen="keitax.change_holders",
+                target=f"vehicle:{row.id}",
+                detail="holders owner:{} user:{} retained:{} -> owner:{} user:{} retained:{}".format(
+                    *before, row.owner_atena_no, row.user_atena_no, row.retained_title
+                ),
+            )
+            flash(_("所有者・使用者を変更しました。"))
+            return redirect(url_for(".vehicle", vehicle_id=row.id))
+    return _render("keitax/holders.html", status, form=form, errors=errors, vehicle=row)
 
 
 @require("keitax.edit")

@@ -15,8 +15,8 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
-import jntajis
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -25,12 +25,19 @@ from tenant_core.models import utcnow
 
 PUA_FIRST, PUA_LAST = 0xE000, 0xF8FF
 CSV_HEADER = ("私用領域コード", "文字", "備考")
-_SHRINK = (
-    jntajis.MJShrinkSchemeCombo.JIS_INCORPORATION_UCS_UNIFICATION_RULE
-    | jntajis.MJShrinkSchemeCombo.INFERENCE_BY_READING_AND_GLYPH
-    | jntajis.MJShrinkSchemeCombo.MOJ_NOTICE_582
-    | jntajis.MJShrinkSchemeCombo.MOJ_FAMILY_REGISTER_ACT_RELATED_NOTICE
-)
+
+
+@cache
+def _shrink() -> int:
+    """The MJ 縮退 schemes; jntajis is imported when a name first needs reducing, not at start-up."""
+    import jntajis
+
+    return int(
+        jntajis.MJShrinkSchemeCombo.JIS_INCORPORATION_UCS_UNIFICATION_RULE
+        | jntajis.MJShrinkSchemeCombo.INFERENCE_BY_READING_AND_GLYPH
+        | jntajis.MJShrinkSchemeCombo.MOJ_NOTICE_582
+        | jntajis.MJShrinkSchemeCombo.MOJ_FAMILY_REGISTER_ACT_RELATED_NOTICE
+    )
 
 
 class GaijiError(ValueError):
@@ -148,7 +155,9 @@ class Cp932Writer:
             if fits_cp932(mapped):
                 self.choices.append(Reduction(text, mapped, "外字コード"))
                 return mapped
-        for candidate in jntajis.mj_shrink_candidates(text, int(_SHRINK)):
+        import jntajis
+
+        for candidate in jntajis.mj_shrink_candidates(text, _shrink()):
             if fits_cp932(candidate):
                 self.choices.append(Reduction(text, candidate, "縮退"))
                 return candidate

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from modules.residents.public import FOREIGN_CATEGORIES, STATUS_DECEASED, STATUS_MOVED_OUT, STATUS_RESIDENT
+from modules.residents.public import RELATIONSHIPS as REGISTER_RELATIONSHIPS
 
 VERSION = "residents-v1"
 
@@ -78,28 +79,9 @@ SEAL_COLUMNS = (
 SEAL_HEADER = tuple(c.name for c in SEAL_COLUMNS)
 SEAL_REQUIRED = tuple(c.name for c in SEAL_COLUMNS if c.required)
 
-RELATIONSHIPS = (
-    "世帯主",
-    "妻",
-    "夫",
-    "子",
-    "父",
-    "母",
-    "孫",
-    "祖父",
-    "祖母",
-    "兄",
-    "姉",
-    "弟",
-    "妹",
-    "縁故者",
-    "同居人",
-    "妻の子",
-    "夫の子",
-    "子の妻",
-    "子の夫",
-    "その他",
-)
+# 続柄: those the register takes, and the few more the layout lists (妻の子, 夫の子, その他), so that an
+# export of any person is read back by the import.
+RELATIONSHIPS = tuple(dict.fromkeys((*REGISTER_RELATIONSHIPS, "妻の子", "夫の子", "その他")))
 SEX = {"1": "male", "2": "female"}
 CITIZENSHIP = {"1": "japanese", "2": "foreign"}
 FOREIGN_CATEGORY = {str(i): code for i, code in enumerate(FOREIGN_CATEGORIES, start=1)}

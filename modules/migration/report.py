@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from modules.migration.reading import Problem
 from tenant_core import exports
 
@@ -43,6 +41,8 @@ def write(directory: Path, stem: str, problems: list[Problem], summary: dict[str
     directory.mkdir(parents=True, exist_ok=True)
     csv_path = directory / f"{stem}_report.csv"
     csv_path.write_text(exports.csv_text(HEADER, (_row(p) for p in problems)), encoding="utf-8", newline="")
+    from openpyxl import Workbook  # only when a report is written, not at start-up
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

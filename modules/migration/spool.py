@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
-
 _LENGTH = struct.Struct(">I")
 
 
 class Spool:
     def __init__(self, directory: Path | None = None, batch: int = 2000) -> None:
+        from cryptography.fernet import Fernet  # only when a run spools, not at start-up
+
         self._fernet = Fernet(Fernet.generate_key())
         self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by close())
         self._pending: list[Any] = []

@@ -34,6 +34,7 @@ from modules.residents.models import (
     Status,
 )
 from modules.residents.mynumber import Vault
+from modules.residents.validation import RELATIONSHIPS as _RELATIONSHIPS
 from tenant_core.db import TENANT
 from tenant_core.models import utcnow
 
@@ -42,6 +43,8 @@ ITEM_FIELDS = tuple(f for f in SNAPSHOT_FIELDS if f != "household_id")
 FOREIGN_CATEGORIES = tuple(CATEGORY_LABELS)  # in the order of the table of 住基法30条の45
 MID_LONG_CATEGORY = MID_LONG
 HEAD_RELATIONSHIP = HEAD
+# The 続柄 the register takes (the forms' list): an exchange file may carry these.
+RELATIONSHIPS = _RELATIONSHIPS
 STATUS_RESIDENT, STATUS_MOVED_OUT, STATUS_DECEASED = (s.value for s in Status)
 
 valid_juminhyo_code = _juminhyo.is_valid

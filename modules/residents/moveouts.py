@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,6 +56,49 @@ def pending_for(session: Session, person: Person) -> MoveOutNotice | None:
         sa.select(MoveOutNotice).where(
             MoveOutNotice.person_id == person.id, MoveOutNotice.state == NoticeState.pending
         )
+    )
+
+
+@dataclass(frozen=True)
+class MoveOutInfo:
+    """A 転出届 as other modules read it (``public.pending_move_out``): what a 転出証明書 prints from it."""
+
+    notice_id: int
+    group_id: int  # the household's 届出 (the first notice's id)
+    state: str  # pending (転出予定), confirmed (転出確定), cancelled (取消し)
+    notified_on: dt.date  # 届出日
+    planned_on: dt.date  # 転出予定日
+    moved_on: dt.date | None  # 転出日, once confirmed
+    destination: str  # 転出先 (address)
+    destination_city: str  # 転出先市区町村, when known
+    special: bool  # 特例転出 (法第24条の2)
+    cancel_reason: str
+    atena_nos: tuple[int, ...]  # everyone of the same 届出, the 世帯主 last
+
+    @property
+    def destination_text(self) -> str:
+        """The 転出先 as printed: the city (when given) and the address."""
+        city, address = self.destination_city.strip(), self.destination.strip()
+        return address if not city or address.startswith(city) else f"{city}{address}"
+
+
+def move_out_info(session: Session, notice: MoveOutNotice) -> MoveOutInfo:
+    group = group_of(session, notice) if notice.group_id is not None else [notice]
+    ids = [n.person_id for n in group]
+    rows = session.execute(sa.select(Person.id, Person.atena_no).where(Person.id.in_(ids)))
+    numbers = {person_id: atena_no for person_id, atena_no in rows}
+    return MoveOutInfo(
+        notice_id=notice.id,
+        group_id=notice.group_id or notice.id,
+        state=str(notice.state),
+        notified_on=notice.notified_on,
+        planned_on=notice.planned_on,
+        moved_on=notice.moved_on,
+        destination=notice.destination,
+        destination_city=notice.destination_city,
+        special=notice.special,
+        cancel_reason=notice.cancel_reason,
+        atena_nos=tuple(numbers[i] for i in ids),
     )
 
 

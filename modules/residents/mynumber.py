@@ -14,10 +14,12 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+# cryptography (about 9 MiB in each process) is imported when a number is first encrypted or read.
 
 from tenant_core.auth.fields import HasPermissions, masked_for
 
@@ -49,6 +51,9 @@ def with_check_digit(first_eleven: str) -> str:
 
 
 def _derive(secret: str, info: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"kyodo-mynumber-v1", info=info.encode()).derive(
         secret.encode()
     )
@@ -64,6 +69,8 @@ class Vault:
 
     @classmethod
     def for_city(cls, secret: str, slug: str) -> Vault:
+        from cryptography.fernet import Fernet
+
         key = base64.urlsafe_b64encode(_derive(secret, f"tenant:{slug}:encrypt"))
         return cls(slug, Fernet(key), _derive(secret, f"tenant:{slug}:digest"))
 
@@ -74,6 +81,8 @@ class Vault:
         """The number, or None when there is none or the token is not this city's."""
         if not token:
             return None
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:

@@ -21,6 +21,9 @@ Events: ``on_person_left(listener)`` registers ``listener(session, PersonLeft)``
 transaction of every 転出 and 死亡 (a module whose records end with the residence, such as a seal
 registration, ends them there; an exception makes the event fail). Register it at start-up
 (the manifest's ``startup``), never per request.
+転出届 (read only): ``pending_move_out`` (the person's 転出予定 not yet confirmed or cancelled, so a
+転出証明書 can be issued at the visit of the 届出), ``move_out_notice`` (one notice by id, to show its
+state later: a notice cancelled after its certificate was issued), both as ``MoveOutInfo``.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Migration (移行) and hand-over, in bulk (exchange.py): ``Incoming``, ``apply_incoming`` (one batch of
 persons keyed by 宛名番号: new ones with the history the file implies, changed ones corrected once),
@@ -44,6 +47,7 @@ from modules.residents.exchange import (
     HEAD_RELATIONSHIP,
     ITEM_FIELDS,
     MID_LONG_CATEGORY,
+    RELATIONSHIPS,
     STATUS_DECEASED,
     STATUS_MOVED_OUT,
     STATUS_RESIDENT,
@@ -72,6 +76,7 @@ from modules.residents.lookups import (
     parse_atena,
 )
 from modules.residents.models import Household, Person
+from modules.residents.moveouts import MoveOutInfo, move_out_info, pending_for
 from modules.residents.mynumber import MYNUMBER_PERMISSION, Vault, mynumber_for, vault_for
 from modules.residents.protection import PROTECT_VIEW, Verdict, visible_clause
 from modules.residents.protection import protection_check as _protection_check
@@ -93,6 +98,7 @@ __all__ = [
     "MID_LONG_CATEGORY",
     "MYNUMBER_PERMISSION",
     "PROTECT_VIEW",
+    "RELATIONSHIPS",
     "SEARCH_FORM_TEMPLATE",
     "SEARCH_KEYS",
     "STATUS_DECEASED",
@@ -101,6 +107,7 @@ __all__ = [
     "Applied",
     "Household",
     "Incoming",
+    "MoveOutInfo",
     "Outgoing",
     "Person",
     "PersonLeft",
@@ -128,10 +135,12 @@ __all__ = [
     "juminhyo_code_of",
     "kyuuji_of",
     "lock_person",
+    "move_out_notice",
     "mynumber_for",
     "normalize_kana",
     "on_person_left",
     "parse_atena",
+    "pending_move_out",
     "person_or_404",
     "protection_check",
     "require_person",
@@ -192,6 +201,20 @@ def lock_person(session: Session, person: Person) -> Person:
     """
     lock_rows(session, Person, [person.id])
     return person
+
+
+def pending_move_out(session: Session, person: Person) -> MoveOutInfo | None:
+    """The person's 転出届 with a 転出予定日 still to come (or not yet confirmed), None when there is none."""
+    notice = pending_for(session, person)
+    return move_out_info(session, notice) if notice is not None else None
+
+
+def move_out_notice(session: Session, notice_id: int) -> MoveOutInfo | None:
+    """One 転出届 of the session's city by its id (any state), None when there is none."""
+    from modules.residents.moveout_models import MoveOutNotice
+
+    notice = session.get(MoveOutNotice, notice_id)
+    return move_out_info(session, notice) if notice is not None else None
 
 
 def protection_check(

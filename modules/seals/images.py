@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from functools import cache
+from types import ModuleType
 
 from flask_babel import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from modules.seals.errors import SealError
 
@@ -16,9 +17,19 @@ FIELD = "image"
 # The magic bytes decide the type; the file name and the browser's Content-Type are not trusted.
 MAGIC = {b"\x89PNG\r\n\x1a\n": ("image/png", "PNG"), b"\xff\xd8\xff": ("image/jpeg", "JPEG")}
 MIN_SIDE, MAX_SIDE = 16, 4000  # pixels: smaller cannot show a seal, larger is a photo, not a scan
-# Pillow refuses to decode anything larger (DecompressionBombError) wherever an image is opened;
-# a seal image is checked from its header against MAX_SIDE long before this.
-Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+
+
+@cache
+def _pil() -> ModuleType:
+    """Pillow, imported when an image is first checked (the only place images are opened), not at start-up.
+
+    Pillow refuses to decode anything larger (DecompressionBombError) wherever an image is opened;
+    a seal image is checked from its header against MAX_SIDE long before this.
+    """
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE
+    return Image
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,9 @@ def check_image(data: bytes | None, max_kb: int) -> CheckedImage:
     if kind is None:
         raise _refuse(_("PNG または JPEG の画像ファイルを選択してください（画像ではないファイルです）。"))
     mime, pil_format = kind
+    Image = _pil()
+    from PIL import UnidentifiedImageError
+
     try:
         # Image.open reads the header only: the dimensions are known before any pixel is decoded,
         # so a small file claiming 12000×12000 pixels is refused without inflating it.

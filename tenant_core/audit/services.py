@@ -7,15 +7,12 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -29,10 +26,9 @@ from tenant_core.audit.models import (
     PlatformAccessLog,
     PlatformAccessLogHead,
 )
-from tenant_core.config import ConfigError
 from tenant_core.extensions import get_db
 from tenant_core.inputs import printable
-from tenant_core.japanese import japan_today
+from tenant_core.japanese import is_holiday, japan_today
 from tenant_core.tenancy import TenantRef
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -484,46 +480,8 @@ def keypair() -> tuple[bytes, bytes]:
 
 # -- the key the chains are sealed with -------------------------------------------------------------
 
-_skip_key_check: ContextVar[bool] = ContextVar("kyodo_skip_audit_key_check", default=False)
-
-
-@contextmanager
-def key_check_skipped() -> Iterator[None]:
-    """Build an app that does not check its key against the chains (only ``kyodo audit rekey`` does)."""
-    token = _skip_key_check.set(True)
-    try:
-        yield
-    finally:
-        _skip_key_check.reset(token)
-
-
-def check_key_at_startup(app: Flask) -> None:
-    """Refuse to start with a key that did not seal the chains of this database.
-
-    One query: the platform chain's key fingerprint (or, before it has one, its newest entry).
-    Every city's chain is checked the same way whenever it is sealed.
-    """
-    if _skip_key_check.get():
-        return
-    key = chain.chain_key(app.config["SECRET_KEY"], "platform")
-    db = app.extensions["kyodo.db"]
-    try:
-        with db.session() as session:
-            head = session.get(PlatformAccessLogHead, 1)
-            if head is None:
-                return
-            try:
-                chain.check_key(session, PlatformAccessLog, head, key)
-            except chain.KeyMismatch:
-                raise ConfigError(
-                    "KYODO_SECRET_KEY: this key did not seal the access logs in this database; "
-                    "start with the key they were sealed with, or re-anchor them under this one with "
-                    "`kyodo audit rekey --old-key-file FILE`"
-                ) from None
-            session.commit()
-    except sa.exc.DBAPIError:
-        return  # no shared schema yet (kyodo init) or no database: nothing to check
-
+# The key check at start-up lives apart (``keycheck``): an app without pages runs it without importing this.
+from tenant_core.audit.keycheck import check_key_at_startup, key_check_skipped  # noqa: E402, F401
 
 # -- re-keying ---------------------------------------------------------------------------------------
 
@@ -617,22 +575,13 @@ def local_time(at: dt.datetime) -> dt.datetime:
     return at.replace(tzinfo=dt.UTC).astimezone(JST)
 
 
-@cache
-def _japanese_holidays() -> Any:
-    """Japan's public holidays, loaded on first use: the package is slow to import and most processes
-    (commands, workers) never flag a log entry."""
-    import holidays
-
-    return holidays.Japan(language="ja")
-
-
 def flags(entry: AccessLog) -> list[str]:
     """Why an entry deserves a second look: night, holiday, failed sign-in, bulk search."""
     local = local_time(entry.at)
     found = []
     if local.hour >= 22 or local.hour < 6:
         found.append(_("夜間"))
-    if local.weekday() >= 5 or local.date() in _japanese_holidays():
+    if is_holiday(local.date()):
         found.append(_("休日"))
     if entry.function == "login" and entry.outcome != "ok":
         found.append(_("ログイン失敗"))

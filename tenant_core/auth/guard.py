@@ -17,7 +17,7 @@ from flask_login import LoginManager
 from tenant_core.audit import services as audit
 from tenant_core.auth import services
 from tenant_core.auth.current import AnonymousUser, CurrentUser, current_user
-from tenant_core.extensions import get_db
+from tenant_core.boundary import first_statement, get_session
 from tenant_core.modules import module_of_blueprint
 from tenant_core.permissions import declared_permission, is_public
 
@@ -45,13 +45,18 @@ def session_holder() -> CurrentUser | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    with get_db().session() as s:
-        check = services.resolve_session(s, token)  # rotation, idle/absolute expiry, revocation
+    # On the request's own connection and in its transaction (one statement when nothing is due);
+    # what the check writes (an ended session, the idle clock) commits at once, whatever the request
+    # does next.
+    check = first_statement(lambda s: services.resolve_session(s, token))
+    s = get_session()
+    if s.dirty:
         s.commit()
     if check.user is not None and check.touch_due:
-        with get_db().session() as s:
-            services.touch_session(s, check.user.session_id)
-            s.commit()
+        # Ends the transaction that read first: on SQLite one that writes first waits its turn.
+        s.commit()
+        services.touch_session(s, check.user.session_id)
+        s.commit()
     if check.user is None:
         session.pop(SESSION_KEY, None)
         g.session_refused = check.refused

@@ -16,7 +16,7 @@ import pyotp
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from tenant_core.auth import passwords
 from tenant_core.auth.current import CurrentUser
@@ -282,7 +282,19 @@ _TOUCH_EVERY = dt.timedelta(minutes=1)
 def resolve_session(session: Session, token: str, now: dt.datetime | None = None) -> SessionCheck:
     """Turn a cookie token into the signed-in user, enforcing the city's timeouts."""
     now = now or utcnow()
-    row = session.get(UserSession, _token_id(token))
+    # One statement: the session, its user, the user's roles and city (for the city's timeouts).
+    row = (
+        session.execute(
+            sa.select(UserSession)
+            .where(UserSession.id == _token_id(token))
+            .options(
+                joinedload(UserSession.user).joinedload(User.roles),
+                joinedload(UserSession.user).joinedload(User.tenant),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if row is None:
         return SessionCheck(None, "unknown session")
     if row.ended_at is not None:

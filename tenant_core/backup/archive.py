@@ -22,7 +22,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import tarfile
 import tempfile
 import time
@@ -267,13 +266,7 @@ def write_backup(db: Database, slug: str, out: Path, key: bytes) -> BackupResult
             tar.add(staging / MANIFEST, arcname=MANIFEST)
             for name in manifest["members"]:
                 tar.add(staging / name, arcname=name)
-        partial = out.with_name(out.name + ".partial")
-        with plain.open("rb") as source, partial.open("wb") as target:
-            crypto.encrypt_file(source, target, key)
-            target.flush()
-            os.fsync(target.fileno())
-        partial.chmod(0o600)
-        os.replace(partial, out)
+        crypto.encrypt_to(plain, out, key)
     rows = {name: m["rows"] for name, m in manifest["members"].items()}
     return BackupResult(out, slug, out.stat().st_size, _sha256(out), rows, time.perf_counter() - started)
 

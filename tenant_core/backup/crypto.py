@@ -99,6 +99,19 @@ def encrypt_file(source: BinaryIO, target: BinaryIO, key: bytes) -> None:
         chunk, counter = following, counter + 1
 
 
+def encrypt_to(plain: Path, out: Path, key: bytes) -> None:
+    """Encrypt the file ``plain`` into ``out``, readable by its owner only. The file appears whole or not
+    at all: it is written beside ``out``, flushed to the disk, then renamed over it, so a crash never
+    leaves a cut archive under the real name."""
+    partial = out.with_name(out.name + ".partial")
+    with plain.open("rb") as source, partial.open("wb") as target:
+        encrypt_file(source, target, key)
+        target.flush()
+        os.fsync(target.fileno())
+    partial.chmod(0o600)
+    os.replace(partial, out)
+
+
 def decrypt_chunks(source: BinaryIO, key: bytes) -> Iterator[bytes]:
     """The plaintext, chunk by chunk; raises before yielding anything it could not authenticate."""
     header = source.read(HEADER_LEN)

@@ -13,7 +13,6 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,27 +20,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from tenant_core.japanese import is_business_day
 from tenant_core.jobs import JobContext, job
 
 JST = ZoneInfo("Asia/Tokyo")
 BACKUP_FUNC = "tenant_core.backup.schedule:backup_city"
 # Hours after the scheduled time within which tonight's backup must have finished before it counts as missed.
 GRACE_HOURS = 6
-
-
-@cache
-def _holidays() -> Any:
-    import holidays
-
-    return holidays.Japan(language="ja")
-
-
-def is_business_day(day: dt.date) -> bool:
-    """A day the city offices open: not Saturday, Sunday, a national holiday, nor 29 December to 3
-    January (地方自治法第4条の2第1項, the days a municipality's offices are closed)."""
-    if day.weekday() >= 5 or day in _holidays():
-        return False
-    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
 
 
 def scheduled_time(at: str) -> dt.time:
@@ -239,13 +224,54 @@ def nightly() -> dict[str, Any]:
     return {"enqueued": len(ids)}
 
 
+def local_cron(japan_cron: str) -> str:
+    """A module's cron line (Japan time) in the scheduler's local time zone.
+
+    A fixed minute and hour are moved by the zones' offset (Japan keeps no daylight saving, as in
+    ``cron_expression``); a line whose moved time falls on another calendar day while it names days
+    (e.g. 03:00 on the 1st, read in UTC) cannot be moved without changing its days: it is refused, so
+    that the module chooses a time on the same day in both zones or the scheduler runs in Japan time.
+    """
+    fields = japan_cron.split()
+    if len(fields) != 5 or not (fields[0].isdigit() and fields[1].isdigit()):
+        return japan_cron  # "every N minutes" and the like read the same in any zone
+    today = dt.datetime.now(JST).date()
+    japan = dt.datetime.combine(today, dt.time(int(fields[1]), int(fields[0])), tzinfo=JST)
+    local = japan.astimezone()
+    if local.date() != today and fields[2:] != ["*", "*", "*"]:
+        raise ValueError(
+            f"the cron line {japan_cron!r} (Japan time) falls on another day in the scheduler's zone; "
+            "run the scheduler with TZ=Asia/Tokyo or choose a time on the same day"
+        )
+    return " ".join([str(local.minute), str(local.hour), *fields[2:]])
+
+
+def scheduled_work() -> list[tuple[str, Any, str]]:
+    """What the modules put on the platform's schedule: (module, function, local cron line); the core
+    names no module, it reads their manifests."""
+    from tenant_core.modules import iter_modules, load_scheduled
+
+    return [
+        (info.name, func, local_cron(cron)) for info in iter_modules() for func, cron in load_scheduled(info)
+    ]
+
+
+def register_all(scheduler: Any, at: str) -> list[Any]:
+    """Register the nightly backups and every module's scheduled work with an rq cron scheduler."""
+    registered = [scheduler.register(nightly, queue_name="high", cron=cron_expression(at), job_timeout=600)]
+    for _module, func, cron in scheduled_work():
+        registered.append(scheduler.register(func, queue_name="high", cron=cron, job_timeout=600))
+    return registered
+
+
 def run_scheduler(redis_url: str, at: str) -> None:
-    """rq's cron scheduler with the nightly run registered (it loops and sleeps; rq owns the timing)."""
+    """rq's cron scheduler with the nightly run and the modules' scheduled work registered (it loops and
+    sleeps; rq owns the timing)."""
     from redis import Redis
     from rq.cron import CronScheduler
 
     scheduler = CronScheduler(connection=Redis.from_url(redis_url), name=f"kyodo-backup:{os.getpid()}")
-    scheduler.register(nightly, queue_name="high", cron=cron_expression(at), job_timeout=600)
+    register_all(scheduler, at)
     scheduler.start()
 
 

@@ -149,21 +149,8 @@ def _merge_log(
         query = query.where(source.c.id > max_ids["access_log"])
     count = 0
     for row in src.execute(query).mappings():
-        values = {
-            f: row[f]
-            for f in (
-                "at",
-                "operator",
-                "address",
-                "user_agent",
-                "function",
-                "screen",
-                "target",
-                "search_shape",
-                "mynumber_shown",
-                "outcome",
-            )
-        }
+        # The entry's own fields as the chain hashes them; its detail says where it was made.
+        values = {f: row[f] for f in chain.ENTRY_FIELDS if f != "detail"}
         values["detail"] = ("緊急窓口: " + (row["detail"] or ""))[:500]
         session.add(chain.new_entry(AccessLog, key, values))
         count += 1

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import tarfile
 import tempfile
 import uuid
@@ -108,13 +107,7 @@ def seal_package(folder: Path, out: Path, key: bytes) -> None:
         with tarfile.open(plain, mode="w:gz", compresslevel=1, format=tarfile.PAX_FORMAT) as tar:
             for name in _members(folder):
                 tar.add(folder / name, arcname=name)
-        partial = out.with_name(out.name + ".partial")
-        with plain.open("rb") as source, partial.open("wb") as target:
-            crypto.encrypt_file(source, target, key)
-            target.flush()
-            os.fsync(target.fileno())
-        partial.chmod(0o600)
-        os.replace(partial, out)
+        crypto.encrypt_to(plain, out, key)
 
 
 def open_package(package: Path, key: bytes, into: Path) -> dict[str, Any]:

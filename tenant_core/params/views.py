@@ -14,7 +14,6 @@ from tenant_core.boundary import get_session
 from tenant_core.concurrency import ConflictError
 from tenant_core.params import changes, comparison, forms, openapi, resolution, schemas
 from tenant_core.params.declare import CITY, CONSORTIUM, Param
-from tenant_core.params.excel import comparison_workbook
 from tenant_core.params.registry import UnknownParameter, registry
 from tenant_core.permissions import public, require
 from tenant_core.tenancy import current_tenant
@@ -222,6 +221,8 @@ def compare():
 
 @require("params.compare")
 def compare_xlsx():
+    from tenant_core.params.excel import comparison_workbook  # openpyxl: only when a workbook is asked for
+
     module = _module_arg()
     table = comparison.compare(get_session(), current_tenant.consortium_id, module, _on())
     audit.record(

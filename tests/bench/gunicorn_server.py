@@ -26,9 +26,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_gunicorn(root: Path, url: str, port: int, workers: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def start_gunicorn(
+    root: Path,
+    url: str,
+    port: int,
+    workers: int,
+    log: IO[bytes],
+    app: str = "wsgi:app",
+    extra_args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     """gunicorn (``ops/gunicorn.conf.py`` of ``root``) on ``url``, answering ``/healthz`` when this returns.
 
+    ``app`` is gunicorn's application (``module:variable`` or ``module:factory()``), ``extra_args`` more
+    command-line settings (they override the configuration file), ``extra_env`` more environment.
     Its stderr (the app's JSON log in newer trees) goes to the file ``log``: an unread pipe would fill and
     stop the workers in the middle of a run.
     """
@@ -43,10 +54,13 @@ def start_gunicorn(root: Path, url: str, port: int, workers: int, log: IO[bytes]
         "KYODO_BIND": f"{HOST}:{port}",
         "KYODO_LOGIN_RATE_LIMIT": "100000 per minute",
         "KYODO_DB_POOL_SIZE": "8",
+        **(extra_env or {}),
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "-c", str(root / "ops" / "gunicorn.conf.py"), "--access-logfile", "/dev/null"]
-    proc = subprocess.Popen([*command, "wsgi:app"], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(
+        [*command, *extra_args, app], cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=log
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:

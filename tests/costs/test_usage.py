@@ -4,7 +4,9 @@ as the basis of a rule."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -37,7 +39,7 @@ def _counts(app, slug: str, year: int, month: int) -> dict[str, int]:
 
 def _collect(app, today: dt.date, slugs=None) -> usage.Collected:
     db = get_db(app)
-    with db.session() as shared:
+    with app.app_context(), db.session() as shared:  # the context gives the var folder of the city files
         summary = usage.collect(db, shared, today.year, today.month, slugs)
         shared.commit()
     return summary
@@ -173,3 +175,80 @@ def test_the_collection_command(app, measured):
     assert runner.invoke(main, ["costs", "collect-usage", "--month", "2026-13"]).exit_code == 2
     assert runner.invoke(main, ["costs", "collect-usage", "--month", "April"]).exit_code == 2
     assert runner.invoke(main, ["costs", "collect-usage", "nowhere", "--month", "2026-04"]).exit_code == 1
+
+
+def test_files_in_the_city_folders_count_as_storage(app, costs_demo):
+    from tenant_core.extensions import get_settings
+
+    month = dt.date(2031, 5, 1)  # a month of its own: nothing else is collected for it
+    _collect(app, month, ["fuji"])
+    before = _counts(app, "fuji", 2031, 5)["storage_bytes"]
+    folder = get_settings(app).var_dir / "cities" / "fuji" / "printing" / "run-999999"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "batch.pdf").write_bytes(b"%PDF" + b"x" * 123_456)
+    other = get_settings(app).var_dir / "cities" / "fujinomiya"  # another city's file is not fuji's
+    other.mkdir(parents=True, exist_ok=True)
+    (other / "big.bin").write_bytes(b"y" * 500_000)
+    try:
+        _collect(app, month, ["fuji"])
+        assert _counts(app, "fuji", 2031, 5)["storage_bytes"] - before == 123_460
+        assert usage.file_storage(get_settings(app).var_dir, "fuji") >= 123_460
+    finally:
+        (folder / "batch.pdf").unlink()
+        (other / "big.bin").unlink()
+
+
+def test_the_monthly_collection_is_on_the_platforms_schedule(redis_url, monkeypatch):
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from modules.costs import usage_schedule
+    from tenant_core.backup import schedule
+
+    assert get_module("costs").scheduled == (("modules.costs.usage_schedule:monthly", "0 10 1 * *"),)
+    monkeypatch.setenv("TZ", "UTC")
+    import time
+
+    time.tzset()
+    try:
+        work = schedule.scheduled_work()
+        assert ("costs", usage_schedule.monthly, "0 1 1 * *") in work  # 10:00 in Japan is 01:00 UTC, the 1st
+        scheduler = CronScheduler(connection=Redis.from_url(redis_url))
+        registered = schedule.register_all(scheduler, "19:30")
+        monthly = next(c for c in registered if c.func is usage_schedule.monthly)
+        due = monthly.next_enqueue_time.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert (due.day, due.hour, due.minute) == (1, 10, 0)
+        with pytest.raises(ValueError, match="another day"):  # 03:00 on the 1st in Japan is the 31st in UTC
+            schedule.local_cron("0 3 1 * *")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+def test_the_scheduled_jobs_store_the_counts_and_a_failure_is_recorded(fresh_app):
+    from modules.costs import usage_schedule
+    from tenant_core.models import JobRecord, JobState
+
+    assert usage_schedule.previous_month(dt.date(2027, 1, 1)) == (2026, 12)
+    assert usage_schedule.previous_month(dt.date(2026, 12, 1)) == (2026, 11)
+    app = fresh_app()
+    db = get_db(app)
+    with app.app_context(), db.session() as session:
+        ids = usage_schedule.enqueue_usage_collection(session, 2026, 11)
+        session.commit()  # no Redis: the jobs run inline after the commit
+    assert len(ids) == 2
+    with db.session() as session:
+        records = session.scalars(sa.select(JobRecord).where(JobRecord.id.in_(ids))).all()
+        assert {r.state for r in records} == {JobState.finished}, [r.error for r in records]
+        assert all(r.result["month"] == "2026-11" and r.result["counts"] >= 8 for r in records)
+        assert {r.func for r in records} == {usage_schedule.COLLECT_FUNC}
+    fuji = _counts(app, "fuji", 2026, 11)
+    assert {"requests", "storage_bytes", "certificates", "jobs"} <= set(fuji) and fuji["storage_bytes"] > 0
+
+    with app.app_context(), db.session() as session:  # a month that does not exist: the record says why
+        bad = usage_schedule.enqueue_usage_collection(session, 2026, 13)
+        with contextlib.suppress(Exception):  # the inline run may re-raise after recording the failure
+            session.commit()
+    with db.session() as session:
+        failed = session.get(JobRecord, bad[0])
+        assert failed is not None and failed.state == JobState.failed and "2026" in (failed.error or "")

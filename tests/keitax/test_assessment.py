@@ -48,9 +48,9 @@ CASES = [
         dt.date(2013, 4, 1),
         dt.date(2013, 4, 1),
         False,
-        12900,
-        "heavy",
-    ),  # 13y in 2026-04
+        7200,
+        "old",
+    ),  # 13y in 2026-04 (FY2026): 重課 only from FY2027
     (
         "light_4_pass_private",
         dt.date(2014, 4, 1),
@@ -58,7 +58,7 @@ CASES = [
         False,
         7200,
         "old",
-    ),  # 13y only in FY2027
+    ),  # 13y in 2027-04: 重課 only from FY2028
     ("light_4_pass_private", dt.date(2025, 6, 1), dt.date(2025, 6, 1), True, 2700, "green"),
     ("light_4_pass_private", dt.date(2024, 6, 1), dt.date(2024, 6, 1), True, 10800, "standard"),  # 2 years on
     ("light_4_pass_private", dt.date(2005, 6, 1), dt.date(2005, 6, 1), True, 7200, "old"),  # EV: no 重課
@@ -89,9 +89,12 @@ def test_every_class_has_a_case():
     assert {c[0] for c in CASES} == set(CODES)
 
 
-def test_heavy_starts_in_the_year_of_the_thirteenth_anniversary_month():
-    assert rates.heavy_from(dt.date(2013, 3, 1)) == 2025  # 2026-03 belongs to FY2025
-    assert rates.heavy_from(dt.date(2013, 4, 1)) == 2026
+def test_heavy_starts_the_year_after_the_thirteenth_anniversary_month():
+    """As the cities publish it: 初度検査 平成24年4月-平成25年3月 -> 令和8年度から, 平成25年4月- -> 令和9年度から."""
+    assert rates.heavy_from(dt.date(2012, 4, 1)) == 2026
+    assert rates.heavy_from(dt.date(2013, 3, 1)) == 2026  # 2026-03 belongs to FY2025: the next year
+    assert rates.heavy_from(dt.date(2013, 4, 1)) == 2027
+    assert rates.heavy_from(dt.date(2004, 4, 1)) == 2018  # 平成16年4月 -> 平成30年度から
 
 
 def test_reduction_and_rounding():
@@ -135,8 +138,8 @@ def test_assessment_job_per_demo_city_where_the_rates_differ(tax, demo_params):
         ids[slug] = {
             "moped": tax.vehicle(slug, owner, "moped_50", first_inspection=None),
             "car": tax.vehicle(slug, owner, "light_4_pass_private", first_inspection=dt.date(2020, 5, 1)),
-            # From FY2027 every vehicle first inspected before 2015-04 is 13 years old: only an electric
-            # one (outside the 重課) still shows the 旧税率.
+            # An electric vehicle first inspected before 2015-04 is outside the 重課 whatever its age:
+            # it keeps the 旧税率.
             "old": tax.vehicle(
                 slug,
                 owner,

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.Column("by", sa.String(length=120), nullable=False),
         sa.Column("started_at", sa.DateTime(), nullable=False),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
-        sa.Column("duration_s", sa.Float(), nullable=False),
+        sa.Column("duration_s", sa.Double(), nullable=False),
         sa.Column("rows_read", sa.Integer(), nullable=False),
         sa.Column("rows_valid", sa.Integer(), nullable=False),
         sa.Column("rows_rejected", sa.Integer(), nullable=False),
