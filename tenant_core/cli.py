@@ -413,7 +413,7 @@ def _seal(slug: str) -> None:
 def tenants_backup(slug: str | None, all_: bool, out: Path | None, key_file: Path | None) -> None:
     """Write a city's complete encrypted backup: its schema, its shared rows, revisions and checksums."""
     from tenant_core.backup.archive import BackupError, new_archive_path, write_backup
-    from tenant_core.models import Tenant
+    from tenant_core.models import Tenant, utcnow
 
     if all_ == bool(slug):
         _fail("name one city, or pass --all")
@@ -430,18 +430,30 @@ def tenants_backup(slug: str | None, all_: bool, out: Path | None, key_file: Pat
         targets = [(slug, new_archive_path(target, slug) if target.is_dir() or not out else target)]
     failed = False
     for city, path in targets:
-        _tenant_ref(city)
+        tenant_id = _tenant_ref(city)[0].id
         _seal(city)
+        started = utcnow()
         try:
             result = write_backup(db, city, path, key)
-        except BackupError as exc:
+        except (BackupError, OSError) as exc:  # OSError: the target cannot be written (disk, folder)
             click.echo(f"エラー / error: {city}: {exc}", err=True)
+            _record_backup(tenant_id, started, None, str(exc))
             failed = True
             continue
+        _record_backup(tenant_id, started, result, None)
         rows = sum(result.rows.values())
         click.echo(f"{city}: {result.path} ({result.size:,} bytes, {rows:,} rows, {result.seconds:.1f} s)")
     if failed:
         sys.exit(1)
+
+
+def _record_backup(tenant_id: int, started: Any, result: Any, error: str | None) -> None:
+    """The job record a nightly backup leaves, for this manual one (the status reads them alike)."""
+    from tenant_core.backup.schedule import record_manual_backup
+
+    with get_db().session() as session:
+        record_manual_backup(session, tenant_id, started, result, error, by=_cli_operator())
+        session.commit()
 
 
 @tenants.command("restore")

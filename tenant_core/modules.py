@@ -96,6 +96,11 @@ class ModuleInfo:
     # "package.module:attribute" of each ``tenant_core.printing.DocumentKind`` the module prints in bulk
     # (a 納税通知書): the printing platform finds them here and never names a module itself.
     document_kinds: tuple[str, ...] = ()
+    # "package.module:function" called as ``f(session, old_slug, new_slug)`` when a city's backup is
+    # restored under another slug (``kyodo tenants restore --as``), with a session bound to the restored
+    # city's schema, inside the restore's transaction: re-encrypt what the module keeps under a key
+    # derived from the slug (the 個人番号) with the new slug's key. It flushes; it must not commit.
+    rekey: str | None = None
     # Work on the platform's schedule: ``("package.module:function", "cron line")`` pairs that rq's cron
     # scheduler (``kyodo backup scheduler``, beside the nightly backups) enqueues; the function is called
     # with no argument in a worker, builds its app and records its own jobs (their records are the result).
@@ -228,6 +233,8 @@ def register_modules(app: Flask, pages: bool = True) -> None:
         for bp in blueprints:
             app.register_blueprint(bp)
         load_usage_counters(info)  # imported at start like every part: a broken one names its module
+        if info.rekey:
+            import_part(info, info.rekey)
         load_scheduled(info)
     for info in iter_modules():
         if info.startup:

@@ -23,4 +23,5 @@ MODULE = ModuleInfo(
     # is merged back afterwards.
     emergency_posts=("certificates.new", "certificates.verify"),
     emergency_records=("certificate_issuances", "certificate_counters"),
+    rekey="modules.certificates.rekey:rekey_city",  # stored PDFs showing a 個人番号
 )

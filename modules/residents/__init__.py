@@ -37,4 +37,5 @@ MODULE = ModuleInfo(
         ),
     },
     usage_counters=("modules.residents.usage:usage_counts",),
+    rekey="modules.residents.rekey:rekey_city",  # the 個人番号 follows a city restored under another slug
 )

@@ -118,6 +118,8 @@ def restore_archive(
             tenant_id = _restore_shared(conn, opened, slug, extra_locations, rows)
             session = Session(bind=conn)
             notes.append(_anchor_log(session, opened, slug, operator))
+            if slug != opened.slug:
+                notes.extend(_rekey_modules(session, opened.slug, slug))
             session.flush()
             session.close()
     except Exception:
@@ -126,14 +128,26 @@ def restore_archive(
         raise
     if exists:
         notes.append(f"the city it replaced was backed up to {replaced_backup}")
-    if slug != opened.slug:
-        # The access log was re-anchored above; what a module encrypted with a key derived from the
-        # slug (the 個人番号) is not the core's to re-encrypt.
-        notes.append(
-            f"warning: data that modules keyed by the slug (encrypted 個人番号) stays under {opened.slug}'s key; "
-            f"restore under {opened.slug} to use it"
-        )
     return RestoreResult(slug, tenant_id, replaced_backup, rows, notes, time.perf_counter() - started)
+
+
+def _rekey_modules(session: Session, old_slug: str, new_slug: str) -> list[str]:
+    """Each installed module re-encrypts what it keyed by the slug (the core never knows what that is).
+
+    Inside the restore's transaction: a module that fails undoes the whole restore.
+    """
+    from tenant_core.modules import import_part, iter_modules
+
+    notes = []
+    for info in iter_modules():
+        if not info.rekey:
+            continue
+        found = import_part(info, info.rekey)(session, old_slug, new_slug)
+        session.flush()
+        if found:
+            counts = ", ".join(f"{k} {v}" for k, v in dict(found).items())
+            notes.append(f"{info.name}: re-encrypted under {new_slug}'s key ({counts})")
+    return notes
 
 
 def _remove_city(db: Database, slug: str, conn: Connection | None) -> None:

@@ -261,3 +261,48 @@ def test_a_sqlite_archive_restores_onto_postgresql(backend, backup_app, rich, tm
             target.engine.dispose()
     finally:
         drop_pg_database(name)
+
+
+def test_under_another_slug_the_mynumber_and_the_stored_pdfs_follow(backup_app, tmp_path):
+    """The 個人番号 key is derived from the slug: the modules re-encrypt under the new one (rekey)."""
+    from modules.certificates.models import Issuance
+    from modules.residents.models import Person
+    from modules.residents.mynumber import vault_for
+    from tenant_core.params.demo import load_demo as load_params_demo
+    from tests.certificates.conftest import issue, pdf_text
+    from tests.residents.conftest import mynumber
+    from tests.seals.conftest import Seals
+
+    app, db = backup_app, get_db(backup_app)
+    with app.app_context():
+        list(load_params_demo(db, get_settings(app), ["fuji", "fujinomiya"]))
+        atena = Seals(app).add("fuji", mynumber=mynumber(4242))
+    client = app.test_client()
+    assert sign_in(client, "fuji", "clerk").status_code == 302
+    condition = "本人確認: 個人番号カード（住民基本台帳法第12条第5項）"
+    response = issue(client, "fuji", atena, mynumber="y", mynumber_condition=condition)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with db.session("t_fuji") as s:
+        number = s.scalar(sa.select(Issuance.number).where(Issuance.atena_no == atena))
+        assert s.scalar(sa.select(Issuance.pdf_encrypted).where(Issuance.number == number))
+    out = tmp_path / "fuji.kyodo-backup"
+    run(app, "tenants", "backup", "fuji", "--out", str(out))
+    run(app, "tenants", "drop", "fuji", "--yes")  # the 団体コード is free for the city's new slug
+
+    result = run(app, "tenants", "restore", str(out), "--as", "fuji2")
+    assert "residents: re-encrypted" in result.output and "certificates: re-encrypted" in result.output
+    with app.app_context(), db.session("t_fuji2") as s:
+        person = s.scalars(sa.select(Person).where(Person.atena_no == atena)).one()
+        vault = vault_for("fuji2")
+        assert vault.decrypt(person.mynumber_token) == mynumber(4242)
+        assert person.mynumber_digest == vault.digest(mynumber(4242))  # a duplicate is still refused
+        assert vault_for("fuji").decrypt(person.mynumber_token) is None
+    client = app.test_client()
+    assert sign_in(client, "fuji2", "clerk").status_code == 302
+    page = client.get(f"/fuji2/residents/{atena}").get_data(as_text=True)
+    assert mynumber(4242)[8:] in page.replace(" ", "")
+    pdf = client.get(f"/fuji2/certificates/{number}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert mynumber(4242)[8:] in pdf_text(pdf.data).replace(" ", "")
+    assert "chain intact" in run(app, "audit", "verify", "fuji2").output
+    assert "chain intact" in run(app, "audit", "verify", "--platform").output

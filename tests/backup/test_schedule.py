@@ -115,3 +115,31 @@ def test_a_missed_backup_shows_after_the_business_evening(fresh_app):
     assert "未実施" in client.get("/platform/").get_data(as_text=True)
     status = run(app, "backup", "status", ok=False)  # a monitoring check: exit 1 while one is missed
     assert status.exit_code == 1 and "missed" in status.output
+
+
+def test_a_manual_backup_counts_as_the_citys_last_backup(fresh_app, tmp_path):
+    app = fresh_app(backup_key=KEY)
+    db = get_db(app)
+    status = run(app, "backup", "status", ok=False)
+    assert status.exit_code == 1 and "missed" in status.output  # no backup since the last business evening
+    run(app, "tenants", "backup", "fuji", "--out", str(tmp_path / "fuji.kyodo-backup"))
+    status = run(app, "backup", "status", ok=False)
+    lines = {line.split()[0]: line for line in status.output.splitlines() if line.strip()}
+    assert " ok " in lines["fuji"] and "missed" in lines["fujinomiya"]
+    with db.session() as session:
+        record = session.scalars(sa.select(JobRecord).where(JobRecord.func == schedule.BACKUP_FUNC)).one()
+        assert record.state == JobState.finished and record.result["bytes"] > 0
+        assert record.title.startswith("手動バックアップ")
+    run(app, "tenants", "backup", "fujinomiya", "--out", str(tmp_path / "fujinomiya.kyodo-backup"))
+    assert "ok" in run(app, "backup", "status").output  # exit 0: nothing missed
+    client = app.test_client()
+    assert sign_in(client, None, "operator").status_code == 302
+    assert "未実施" not in client.get("/platform/").get_data(as_text=True)
+
+    # A manual backup that fails is recorded too: the status shows it failed.
+    broken = tmp_path / "not-a-dir" / "x"
+    broken.parent.write_text("a file where a folder should be")
+    failed = run(app, "tenants", "backup", "fuji", "--out", str(broken / "fuji.kyodo-backup"), ok=False)
+    assert failed.exit_code != 0
+    status = run(app, "backup", "status", ok=False)
+    assert "failed" in status.output
