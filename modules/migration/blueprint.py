@@ -5,6 +5,9 @@ from typing import Any
 from flask import Blueprint, request
 
 from modules.migration import views
+from tenant_core.auth import guard
+
+UPLOAD_PERMISSION = "migration.edit"  # the permission ``views.upload`` requires
 
 bp = Blueprint("migration", __name__, url_prefix="/<tenant>/migration", template_folder="templates")
 bp.add_url_rule("/", "index", views.index)
@@ -19,8 +22,12 @@ def _room_for_a_register(endpoint: str | None, values: dict[str, Any] | None) ->
     """A city's register is larger than the platform's request limit: the upload may be larger.
 
     URL value preprocessors run before every ``before_request`` (the CSRF check reads the form there),
-    so the limit must be raised here; only for a request that carries a session cookie, which the
-    guard then checks as for any page.
+    so the limit must be raised here, and only for staff of this city signed in with the right to
+    upload: the session is resolved first (the city is already known from the URL), so a made-up
+    cookie keeps the platform's limit.
     """
-    if endpoint == "migration.upload" and request.cookies.get(views.SESSION_COOKIE):
+    if endpoint != "migration.upload":
+        return
+    user = guard.request_loader(request)
+    if user is not None and user.can(UPLOAD_PERMISSION):
         request.max_content_length = views.UPLOAD_MAX

@@ -21,7 +21,6 @@ from tenant_core.views import page_renderer
 
 _render = page_renderer()
 UPLOAD_MAX = 512 * 1024 * 1024  # a city of 250,000 people is about 50 MB in cp932, plus the seal images
-SESSION_COOKIE = "kyodo_session"
 
 
 @require("migration.view")
