@@ -50,6 +50,9 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
         app.extensions["kyodo.redis"] = Redis.from_url(
             settings.redis_url, socket_connect_timeout=2, socket_timeout=5
         )
+        from tenant_core.tenancy import watch_tenants
+
+        watch_tenants(app)
     if not pages:
         # A command: the language, the logs, the modules' models, parameters and jobs, and the key check.
         from tenant_core.audit.keycheck import check_key_at_startup

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,9 @@ class Database:
         # In a request, the request's own connection once its session is done (``boundary``): the
         # access-log writes and sealing after the commit reuse it instead of checking out another.
         self.idle_request_connection: Any = lambda: None
+        # Called after a commit that changed a row of ``tenants``: the app sets it to tell every
+        # worker's cache of cities (``tenancy``) that its copies are stale. Nothing without a cache.
+        self.tenants_changed: Callable[[], None] = lambda: None
 
     @property
     def is_sqlite(self) -> bool:

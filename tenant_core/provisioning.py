@@ -162,6 +162,7 @@ def sync_tenants(
                 session.flush()
                 _write_parameters(session, tenant, spec)
                 session.commit()
+                db.tenants_changed()
                 done.append((spec.slug, "updated"))
                 continue
         create_tenant(db, spec, extra_locations)
@@ -181,6 +182,7 @@ def set_status(db: Database, slug: str, status: TenantStatus) -> Tenant:
         tenant = get_tenant(session, slug)
         tenant.status = status
         session.commit()
+        db.tenants_changed()  # every worker's copy of the city is stale from now on
         return tenant
 
 
@@ -227,6 +229,7 @@ def drop_tenant(
         conn.execute(sa.delete(Tenant).where(Tenant.slug == slug))
         if not db.is_sqlite:
             drop_tenant_storage(db, schema, conn)
+    db.tenants_changed()
     if db.is_sqlite:  # the file goes only once the record is gone for good
         drop_tenant_storage(db, schema)
     return written

@@ -456,6 +456,11 @@ def main() -> int:
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--cli-runs", type=int, default=7)
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    parser.add_argument(
+        "--redis",
+        default="",
+        help="Redis URL for Kyodo's servers (its database is flushed): the cities' cache works only with Redis",
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["requests", "statements", "memory", "cli"])
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -466,7 +471,10 @@ def main() -> int:
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
-    benchkit.header(f"request path and start-up, code at {commit}, {args.tenants} bench cities")
+    benchkit.header(
+        f"request path and start-up, code at {commit}, {args.tenants} bench cities, "
+        f"Redis {args.redis or 'none'}"
+    )
     print(f"  load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     clerks = max(args.clients)
     started = time.perf_counter()
@@ -476,6 +484,11 @@ def main() -> int:
     ):
         people = set_up(url, args.tenants, args.residents, clerks)
         sync = ("--worker-class", "sync", "--workers", "2")
+        redis_env = {"KYODO_REDIS_URL": args.redis} if args.redis else {}
+        if args.redis:
+            from redis import Redis
+
+            Redis.from_url(args.redis).flushdb()
         if "statements" not in args.skip:
             print("statements, pool checkouts and commits of one request (in process, second of two):")
             count_statements(url, people[0])
@@ -483,8 +496,8 @@ def main() -> int:
         try:
             for name, app, env in (
                 ("floor", f"{APP_MODULE}:floor_app()", {}),
-                ("kyodo", f"{APP_MODULE}:kyodo_app()", {}),
-                ("kyodo pre-ping", f"{APP_MODULE}:kyodo_app()", {"KYODO_DB_PRE_PING": "1"}),
+                ("kyodo", f"{APP_MODULE}:kyodo_app()", redis_env),
+                ("kyodo pre-ping", f"{APP_MODULE}:kyodo_app()", {**redis_env, "KYODO_DB_PRE_PING": "1"}),
             ):
                 if name == "kyodo pre-ping" and "minimal pre-ping" not in args.kinds:
                     continue

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
 from flask.testing import FlaskClient
+from redis import Redis
 
 from tenant_core.app import create_app
 from tenant_core.auth.models import User, UserRole, UserSession
@@ -156,3 +157,41 @@ def test_a_dropped_connection_is_replaced_without_an_error(
     # The pooled connection is dead; the request's first statement finds out and starts again.
     assert client.get("/fuji/").status_code == 200
     assert client.get("/fuji/login").status_code in (200, 302)
+
+
+def test_with_redis_a_suspended_city_is_refused_on_the_next_request_in_every_worker(
+    fresh_app: Callable[..., Flask], redis_url: str
+) -> None:
+    """With Redis each worker keeps its copy of a city; a change of status makes every copy stale."""
+    first = fresh_app(redis_url=redis_url)
+    second = create_app(get_settings(first))
+    second.config["TESTING"] = True
+    try:
+        workers = [first.test_client(), second.test_client()]
+        for client in workers:
+            assert client.get("/fuji/login").status_code == 200
+        for app in (first, second):  # the copy serves the next page, without reading the city again
+            with counting(app) as sent:
+                assert app.test_client().get("/fuji/login").status_code == 200
+            assert not any("tenants" in _TABLE.findall(s) for s in sent.statements)
+        set_status(get_db(first), "fuji", TenantStatus.suspended)
+        for client in workers:
+            assert client.get("/fuji/login").status_code == 403
+            assert client.get("/fujinomiya/login").status_code == 200  # the other city is untouched
+        set_status(get_db(second), "fuji", TenantStatus.active)
+        for client in workers:
+            assert client.get("/fuji/login").status_code == 200
+    finally:
+        get_db(second).engine.dispose()
+
+
+def test_with_redis_down_the_city_is_read_from_the_database(
+    fresh_app: Callable[..., Flask], redis_url: str
+) -> None:
+    app = fresh_app(redis_url=redis_url)
+    client = app.test_client()
+    assert client.get("/fuji/login").status_code == 200
+    app.extensions["kyodo.redis"] = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    with counting(app) as sent:
+        assert client.get("/fuji/login").status_code == 200
+    assert sum("tenants" in _TABLE.findall(s) for s in sent.statements) == 1
