@@ -12,6 +12,7 @@ the pool.
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import weakref
 from collections import OrderedDict
@@ -155,6 +156,24 @@ def close_pooled_connections() -> None:
 POOL_RECYCLE_SECONDS = 1800
 
 
+def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse, at checkout, a pooled connection the server has closed, without a round trip.
+
+    An idle connection has nothing to read (this app never LISTENs), so a socket that is readable holds
+    the server's goodbye (a terminated backend, a restart) or its end of file: the pool discards it and
+    checks out another. A request whose city comes from the worker's copy (``tenancy``) runs its page's
+    own statement first, which ``boundary.first_statement`` cannot repeat. A connection cut silently
+    (a firewall) is not seen here: the recycling above bounds that.
+    """
+    try:
+        fd = dbapi_connection.fileno()
+    except Exception:  # psycopg raises once the connection is closed
+        raise sa.exc.DisconnectionError("connection closed") from None
+    readable, _, _ = select.select([fd], [], [], 0)
+    if readable:
+        raise sa.exc.DisconnectionError("the server closed the pooled connection")
+
+
 def make_engine(url: str, pool_size: int = 5, pre_ping: bool = False) -> Engine:
     """Create the application's engine for PostgreSQL or SQLite.
 
@@ -180,6 +199,8 @@ def make_engine(url: str, pool_size: int = 5, pre_ping: bool = False) -> Engine:
             pool_pre_ping=pre_ping,
             pool_recycle=POOL_RECYCLE_SECONDS,
         )
+        if not pre_ping:
+            event.listen(engine, "checkout", _closed_by_server)
     _ENGINES.add(engine)
     return engine
 

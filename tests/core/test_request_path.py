@@ -9,16 +9,18 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask, url_for
+from flask import Blueprint, Flask, url_for
 from flask.testing import FlaskClient
 from redis import Redis
 
 from tenant_core.app import create_app
 from tenant_core.auth.models import User, UserRole, UserSession
+from tenant_core.boundary import get_session
 from tenant_core.extensions import get_db, get_settings
-from tenant_core.models import Consortium, Tenant, TenantStatus
+from tenant_core.models import Consortium, Notice, Tenant, TenantStatus
 from tenant_core.modules import iter_modules
 from tenant_core.params.models import ParamVersion
+from tenant_core.permissions import public
 from tenant_core.provisioning import set_status
 from tests import factories
 from tests.conftest import sign_in
@@ -195,3 +197,38 @@ def test_with_redis_down_the_city_is_read_from_the_database(
     with counting(app) as sent:
         assert client.get("/fuji/login").status_code == 200
     assert sum("tenants" in _TABLE.findall(s) for s in sent.statements) == 1
+
+
+def test_with_redis_a_dropped_connection_is_replaced_on_a_page_not_signed_in(
+    backend: str, fresh_app: Callable[..., Flask], redis_url: str
+) -> None:
+    """The city comes from the worker's copy, so the page's own statement is the request's first:
+    the pool refuses, at checkout, a connection the server has closed (``db._closed_by_server``)."""
+    if backend != "postgres":
+        pytest.skip("a server that drops connections: PostgreSQL")
+    app = fresh_app(redis_url=redis_url)
+    bp = Blueprint("notices_first", __name__, url_prefix="/<tenant>")
+
+    @bp.get("/first-notice")
+    @public
+    def first_notice() -> str:
+        return get_session().execute(sa.select(Notice.title).limit(1)).scalar_one_or_none() or "-"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    for _ in range(2):  # the second is served from the worker's copy of the city
+        assert client.get("/fuji/first-notice").status_code == 200
+    engine = get_db(app).engine
+    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            ended = conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        assert ended, "the app's pooled connection was not found"
+    finally:
+        admin.dispose()
+    assert client.get("/fuji/first-notice").status_code == 200
