@@ -1,5 +1,5 @@
 """The request path: one pooled connection per request, few statements of the platform's own, and a
-city's status read afresh by every request of every worker."""
+city's status current in every request of every worker (read afresh, or a copy that Redis says is current)."""
 
 from __future__ import annotations
 
