@@ -26,8 +26,13 @@ _SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイ�
 _TO_FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
+# The same letters as HIRAGANA, each to the katakana 0x60 above it, as one table: str.translate runs in C,
+# where a regex substitution with a Python callback cost a migration's check seconds per 100,000 rows.
+_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in (*range(0x3041, 0x3097), 0x309D, 0x309E)}
+
+
 def hiragana_to_katakana(text: str) -> str:
-    return HIRAGANA.sub(lambda m: chr(ord(m.group()) + 0x60), text)
+    return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
 def normalize_kana(text: str) -> str:
