@@ -42,6 +42,7 @@ from tenant_core import sequences
 from tenant_core.concurrency import check_version, lock_rows
 from tenant_core.errors import Collector, InputError
 from tenant_core.inputs import has_control_characters
+from tenant_core.japanese import wareki_date
 from tenant_core.models import utcnow
 
 NOFU = "nofu"
@@ -116,7 +117,7 @@ def _check_vehicle(
             _("車種区分「%(code)s」はありません。一覧から選んでください。", code=str(vehicle_class)[:30]),
         )
     if acquired_on is None:
-        problems.add("acquired_on", _("取得日を「2026-04-01」の形で入力してください。"))
+        problems.add("acquired_on", _("取得日を入力してください。"))
     if (
         first_inspection is not None
         and acquired_on is not None
@@ -134,6 +135,28 @@ def _check_vehicle(
         problems.add("user_atena_no", _("所有権留保の車両は、使用者（買主）の宛名番号を入力してください。"))
     elif retained_title and user_atena_no == owner_atena_no:
         problems.add("user_atena_no", _("所有権留保の車両は、使用者（買主）と所有者（売主）が別の人です。"))
+
+
+def _record(
+    session: Session,
+    vehicle: Vehicle,
+    kind: VehicleEventKind,
+    on: dt.date | None,
+    before: dict[str, Any] | None,
+    by: str,
+) -> None:
+    """One entry of the vehicle's history, with its state before and after, like the resident register's."""
+    session.add(
+        VehicleEvent(
+            vehicle_id=vehicle.id,
+            kind=kind,
+            effective_on=on,
+            before=before,
+            after=_state(vehicle),
+            recorded_by=by,
+        )
+    )
+    session.flush()
 
 
 def register_vehicle(
@@ -176,17 +199,7 @@ def register_vehicle(
     )
     session.add(vehicle)
     session.flush()
-    session.add(
-        VehicleEvent(
-            vehicle_id=vehicle.id,
-            kind=VehicleEventKind.acquired,
-            effective_on=acquired_on,
-            before=None,
-            after=_state(vehicle),
-            recorded_by=by,
-        )
-    )
-    session.flush()
+    _record(session, vehicle, VehicleEventKind.acquired, acquired_on, None, by)
     return vehicle
 
 
@@ -216,7 +229,7 @@ def change_vehicle(
     problems = Collector()
     _check_vehicle(session, problems, **merged)
     if effective_on is None:
-        problems.add("effective_on", _("異動日を「2026-04-01」の形で入力してください。"))
+        problems.add("effective_on", _("異動日を入力してください。"))
     if vehicle.scrapped_on is not None:
         problems.add("", _("廃車済みの車両は変更できません。"))
     problems.raise_if_any()
@@ -225,17 +238,7 @@ def change_vehicle(
         setattr(vehicle, key, value)
     vehicle.updated_at = utcnow()
     session.flush()
-    session.add(
-        VehicleEvent(
-            vehicle_id=vehicle.id,
-            kind=VehicleEventKind.changed,
-            effective_on=effective_on,
-            before=before,
-            after=_state(vehicle),
-            recorded_by=by,
-        )
-    )
-    session.flush()
+    _record(session, vehicle, VehicleEventKind.changed, effective_on, before, by)
     return vehicle
 
 
@@ -278,10 +281,10 @@ def scrap_vehicle(
     check_version(vehicle, version)
     problems = Collector()
     if scrapped_on is None:
-        problems.add("scrapped_on", _("廃車日を「2026-04-01」の形で入力してください。"))
+        problems.add("scrapped_on", _("廃車日を入力してください。"))
     elif scrapped_on < vehicle.acquired_on:
         problems.add(
-            "scrapped_on", _("廃車日が取得日（%(day)s）より前です。", day=vehicle.acquired_on.isoformat())
+            "scrapped_on", _("廃車日が取得日（%(day)s）より前です。", day=wareki_date(vehicle.acquired_on))
         )
     if vehicle.scrapped_on is not None:
         problems.add("", _("この車両は既に廃車されています。"))
@@ -289,17 +292,7 @@ def scrap_vehicle(
     before = _state(vehicle)
     vehicle.scrapped_on, vehicle.updated_at = scrapped_on, utcnow()
     session.flush()
-    session.add(
-        VehicleEvent(
-            vehicle_id=vehicle.id,
-            kind=VehicleEventKind.scrapped,
-            effective_on=scrapped_on,
-            before=before,
-            after=_state(vehicle),
-            recorded_by=by,
-        )
-    )
-    session.flush()
+    _record(session, vehicle, VehicleEventKind.scrapped, scrapped_on, before, by)
     return vehicle
 
 

@@ -69,6 +69,22 @@ def counting(app: Flask) -> Iterator[Sent]:
         sa.event.remove(engine.pool, "checkout", on_checkout)
 
 
+def _drop_pooled_connections(app: Flask) -> None:
+    """End every other connection to the app's database on the server, as a restart or a network cut would."""
+    admin = sa.create_engine(get_db(app).engine.url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            ended = conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        assert ended, "the app's pooled connection was not found"
+    finally:
+        admin.dispose()
+
+
 def _signed_in(app: Flask, slug: str = "fuji") -> FlaskClient:
     factories.user(get_db(app), slug, "everything", EVERY_MODULE, display_name="全部 見る")
     client = app.test_client()
@@ -143,19 +159,7 @@ def test_a_dropped_connection_is_replaced_without_an_error(
     app = fresh_app()
     client = _signed_in(app)
     assert client.get("/fuji/").status_code == 200
-    engine = get_db(app).engine
-    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            ended = conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).all()
-        assert ended, "the app's pooled connection was not found"
-    finally:
-        admin.dispose()
+    _drop_pooled_connections(app)
     # The pooled connection is dead; the request's first statement finds out and starts again.
     assert client.get("/fuji/").status_code == 200
     assert client.get("/fuji/login").status_code in (200, 302)
@@ -218,17 +222,5 @@ def test_with_redis_a_dropped_connection_is_replaced_on_a_page_not_signed_in(
     client = app.test_client()
     for _ in range(2):  # the second is served from the worker's copy of the city
         assert client.get("/fuji/first-notice").status_code == 200
-    engine = get_db(app).engine
-    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            ended = conn.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            ).all()
-        assert ended, "the app's pooled connection was not found"
-    finally:
-        admin.dispose()
+    _drop_pooled_connections(app)
     assert client.get("/fuji/first-notice").status_code == 200
