@@ -16,6 +16,27 @@ from tenant_core.modules import register_modules
 # imported inside ``create_app`` when the app serves pages: a command's app does without them.
 
 
+class KyodoFlask(Flask):
+    """Flask, deciding once per function whether a view or hook is a coroutine.
+
+    Flask asks ``inspect.iscoroutinefunction`` of every hook and view on every request (about twenty
+    times a page here); the answer never changes, so it is kept.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._sync[func]
+        except KeyError:
+            made = self._sync[func] = super().ensure_sync(func)
+            return made
+        except TypeError:  # an unhashable callable: ask each time, as Flask does
+            return super().ensure_sync(func)
+
+
 def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool = True) -> Flask:
     """Build the Kyodo app; ``config`` overrides the environment (tests pass a Settings or a dict).
 
@@ -24,7 +45,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, pages: bool =
     the modules' models, parameters and jobs.
     """
     settings = config if isinstance(config, Settings) else load_settings(**(config or {}))
-    app = Flask(__name__)
+    app = KyodoFlask(__name__)
     app.config.update(
         SECRET_KEY=settings.resolved_secret_key(),
         KYODO_ENV=settings.env,

@@ -6,10 +6,11 @@ access log of the city in the URL (or the platform's), like the guard's own refu
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, render_template
+from flask import Flask, Response, g, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -38,12 +39,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+)
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("Cache-Control", "no-store")
+    """Each security header the view has not set itself (one pass over the response's few headers,
+    rather than a look-up and a validated ``set`` for each)."""
+    headers = response.headers
+    present = {key.lower() for key, _value in headers.items()}
+    headers.extend([(k, v) for k, v in SECURITY_HEADERS if k.lower() not in present])
     return response
 
 
@@ -73,6 +83,30 @@ def limit_guessable_forms(app: Flask) -> None:
         if view not in wrapped:
             wrapped[view] = budget(view)
         app.view_functions[endpoint] = wrapped[view]
+    _limiter_hooks_only_for(app, limiter, {*GUESSABLE_ENDPOINTS, *module_endpoints})
+
+
+def _limiter_hooks_only_for(app: Flask, limiter: Limiter, endpoints: set[str]) -> None:
+    """Run the limiter's after-request hooks (its headers, its per-request state) only where a view
+    is throttled: elsewhere they have nothing to do, and cost on every page."""
+
+    def belongs(hook: Any) -> bool:
+        return getattr(hook, "__self__", None) is limiter or (
+            isinstance(hook, functools.partial) and limiter in hook.args
+        )
+
+    def only_for(hook: Callable[..., Any], passthrough: bool) -> Callable[..., Any]:
+        @functools.wraps(hook)
+        def run(arg: Any) -> Any:
+            if request.endpoint in endpoints:
+                return hook(arg)
+            return arg if passthrough else None
+
+        return run
+
+    for registry, passthrough in ((app.after_request_funcs, True), (app.teardown_request_funcs, False)):
+        hooks = registry.get(None, [])
+        registry[None] = [only_for(h, passthrough) if belongs(h) else h for h in hooks]
 
 
 def _csrf_refused(exc: CSRFError):
@@ -114,7 +148,13 @@ def init_app(app: Flask) -> None:
     )
     csrf.init_app(app)
     # One limiter per app (tests build several apps in one process).
-    app.extensions["kyodo.limiter"] = Limiter(get_remote_address, app=app, default_limits=[])
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    # Kyodo sets no default, application or blueprint limit: only the throttled views' decorators
+    # (``limit_guessable_forms``) count, and a decorated view checks its own limit when it is called.
+    # The extension's check before every request would only find nothing to count, at a cost on every
+    # page (a tenth of a millisecond, measured by tests/bench/bench_request_path.py), so it is taken out.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    app.extensions["kyodo.limiter"] = limiter
     throttle.init_app(app, settings.redis_url, STORAGE_OPTIONS)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_refused)

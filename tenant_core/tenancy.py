@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
+import threading
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,18 +79,92 @@ def find_tenant(slug: str) -> TenantRef | None:
     return TenantRef.from_row(row) if row else None
 
 
-# The cities a worker has read, with Redis as the one place that says when a copy is stale: every
-# change of a ``tenants`` row writes a new random token under this key (``Database.tenants_changed``),
-# and a request uses its worker's copy only while the token it was read under is still the current
-# one. So a suspended city is refused on the very next request in every worker, at the cost of one
-# Redis GET instead of a database round trip. A random token, not a counter: a Redis that lost its
-# data cannot come back to a value a stale copy was read under. Without Redis (SQLite, a development
-# machine) there is no cache and the city is read on the request's connection as before.
-TOKEN_KEY = "kyodo:tenants:token"
+# The cities a worker has read, kept while Redis says nothing changed. Every change of a ``tenants``
+# row is published on a Redis channel (``Database.tenants_changed``); each worker holds one subscribed
+# connection and, at the start of a request for a city, looks without waiting at what has arrived on
+# it (a poll of its socket, no round trip): any message drops every copy. Redis writes a message to
+# its subscribers in the same step as it answers the publisher, so by the time the change's own
+# request has answered, the message is in every worker's socket: a suspended city is refused on the
+# very next request in every worker. A worker that has just started (or lost its subscription)
+# subscribes and waits for Redis to confirm before it keeps any copy, so no change can fall between
+# its reading a city and its listening. Without Redis (SQLite, a development machine), or while Redis
+# is unreachable, there is no cache and the city is read on the request's connection.
+CHANNEL = "kyodo:tenants:changed"
 CACHE = "kyodo.tenant_cache"
 # A bound on a copy's life, should a change ever be missed (Redis unreachable when it was made).
 CACHE_SECONDS = 60.0
-_UNKNOWN = object()
+
+
+class TenantWatch:
+    """A worker's copies of the cities it has served, and its subscription to their changes."""
+
+    def __init__(self) -> None:
+        self.copies: dict[str, tuple[float, TenantRef]] = {}
+        self._pubsub: Any = None
+        self._poll: Any = None
+        self._sock: Any = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def usable(self) -> bool:
+        """Whether the copies may be used for this request (they are dropped when a city changed)."""
+        with self._lock:  # a worker's threads share one subscription
+            return self._usable()
+
+    def _usable(self) -> bool:
+        if self._pubsub is None or self._pid != os.getpid():  # first request, or a forked worker
+            return self._subscribe()
+        if not self._poll.poll(0):
+            return True  # nothing has arrived (one system call; the usual case)
+        try:
+            while (message := self._pubsub.get_message(timeout=0)) is not None:
+                if message["type"] != "message":
+                    raise ConnectionError(message["type"])  # not ours: start again
+            if self._pubsub.connection is None or self._pubsub.connection._sock is not self._sock:
+                raise ConnectionError("reconnected")  # redis-py reconnected: messages may be lost
+        except Exception:  # Redis restarted or unreachable: what was missed is unknown
+            self._drop_subscription()
+            return False
+        self.copies.clear()
+        return True
+
+    def _subscribe(self) -> bool:
+        self.copies.clear()
+        self._pid = os.getpid()  # a connection inherited from the master is never read from here
+        try:
+            pubsub = get_redis().pubsub()  # type: ignore[union-attr]
+            pubsub.subscribe(CHANNEL)
+            # Wait for the confirmation: from then on no change can pass unseen.
+            confirmed = pubsub.get_message(timeout=2)
+        except Exception:
+            self._pubsub = None
+            return False
+        if confirmed is None or confirmed["type"] != "subscribe":
+            pubsub.close()
+            self._pubsub = None
+            return False
+        # Looked at without redis-py's machinery on every request: its parser holds nothing unread
+        # once the confirmation is read, so an empty socket means no message.
+        self._sock = pubsub.connection._sock
+        self._poll = select.poll()
+        self._poll.register(self._sock, select.POLLIN | select.POLLERR | select.POLLHUP)
+        self._pubsub = pubsub
+        return True
+
+    def _drop_subscription(self) -> None:
+        self.copies.clear()
+        with contextlib.suppress(Exception):
+            self._pubsub.close()
+        self._pubsub = None
+
+    def get(self, slug: str) -> TenantRef | None:
+        kept = self.copies.get(slug)
+        if kept is not None and time.monotonic() - kept[0] < CACHE_SECONDS:
+            return kept[1]
+        return None
+
+    def keep(self, tenant: TenantRef) -> None:
+        self.copies[tenant.slug] = (time.monotonic(), tenant)
 
 
 def _read_tenant(slug: str) -> TenantRef | None:
@@ -98,33 +175,26 @@ def _read_tenant(slug: str) -> TenantRef | None:
 
 
 def _request_tenant(slug: str) -> TenantRef | None:
-    """The city of a request: the worker's copy while Redis says it is current, else read on the
-    request's own connection (its first statement)."""
+    """The city of a request: the worker's copy while nothing changed, else read on the request's own
+    connection (its first statement)."""
     from tenant_core.boundary import bind_tenant
 
     if not is_valid_slug(slug):
         return None
-    cache: dict[str, tuple[object, float, TenantRef]] | None = current_app.extensions.get(CACHE)
-    token: object = _UNKNOWN
-    if cache is not None:
-        try:
-            token = get_redis().get(TOKEN_KEY)  # type: ignore[union-attr]
-        except Exception:  # Redis down: read the city from the database, as without a cache
-            token = _UNKNOWN
-        kept = cache.get(slug)
-        if (
-            kept is not None
-            and token is not _UNKNOWN
-            and kept[0] == token
-            and time.monotonic() - kept[1] < CACHE_SECONDS
-        ):
-            return kept[2]  # the session, not opened yet, is bound to the city's schema when it is
+    watch: TenantWatch | None = current_app.extensions.get(CACHE)
+    usable = watch is not None and watch.usable()
+    if usable:
+        assert watch is not None
+        kept = watch.get(slug)
+        if kept is not None:
+            return kept  # the session, not opened yet, is bound to the city's schema when it is
     tenant = _read_tenant(slug)
     if tenant is None:
         return None
-    if cache is not None and token is not _UNKNOWN:
-        # Kept under the token read BEFORE the row: a change in between leaves it stale at once.
-        cache[slug] = (token, time.monotonic(), tenant)
+    if usable:
+        assert watch is not None
+        # Read after the look at the channel: a change since then is in the socket for the next request.
+        watch.keep(tenant)
     bind_tenant(tenant.schema)
     return tenant
 
@@ -137,7 +207,7 @@ def watch_tenants(app: Flask) -> None:
 
     def changed() -> None:
         try:
-            redis.set(TOKEN_KEY, uuid.uuid4().hex)
+            redis.publish(CHANNEL, "1")
         except Exception:  # the change is committed; workers' copies age out (CACHE_SECONDS)
             app.logger.warning("tenant cache: Redis unreachable, workers keep their copies a while")
 
@@ -168,7 +238,7 @@ def _add_tenant(endpoint: str, values: dict[str, Any]) -> None:
 
 def init_app(app: Flask) -> None:
     if get_redis(app) is not None:
-        app.extensions[CACHE] = {}
+        app.extensions[CACHE] = TenantWatch()
     app.url_value_preprocessor(_pull_tenant)
     app.url_defaults(_add_tenant)
     app.context_processor(lambda: {"current_tenant": g.get("tenant")})

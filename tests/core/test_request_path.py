@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, url_for
 from flask.testing import FlaskClient
 from redis import Redis
 
+from tenant_core import tenancy
 from tenant_core.app import create_app
 from tenant_core.auth.models import User, UserRole, UserSession
 from tenant_core.boundary import get_session
@@ -197,7 +198,9 @@ def test_with_redis_down_the_city_is_read_from_the_database(
     app = fresh_app(redis_url=redis_url)
     client = app.test_client()
     assert client.get("/fuji/login").status_code == 200
+    # Redis goes away: the worker's subscription is cut and a new one cannot be made.
     app.extensions["kyodo.redis"] = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    app.extensions[tenancy.CACHE]._pubsub.connection.disconnect()
     with counting(app) as sent:
         assert client.get("/fuji/login").status_code == 200
     assert sum("tenants" in _TABLE.findall(s) for s in sent.statements) == 1
@@ -224,3 +227,26 @@ def test_with_redis_a_dropped_connection_is_replaced_on_a_page_not_signed_in(
         assert client.get("/fuji/first-notice").status_code == 200
     _drop_pooled_connections(app)
     assert client.get("/fuji/first-notice").status_code == 200
+
+
+def test_with_redis_a_worker_s_threads_share_its_copies_safely(
+    fresh_app: Callable[..., Flask], redis_url: str
+) -> None:
+    """gunicorn's threads of one worker look at the same subscription at once (ops/gunicorn.conf.py)."""
+    import threading
+
+    app = fresh_app(redis_url=redis_url)
+    statuses: list[int] = []
+
+    def pages() -> None:
+        client = app.test_client()
+        statuses.extend(client.get("/fujinomiya/login").status_code for _ in range(15))
+
+    threads = [threading.Thread(target=pages) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 90
+    set_status(get_db(app), "fujinomiya", TenantStatus.suspended)
+    assert app.test_client().get("/fujinomiya/login").status_code == 403
