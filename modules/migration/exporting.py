@@ -3,8 +3,8 @@
 The export is what an import reads: an import of it into an empty city gives the same register (除票 and
 外国人住民 included). ``--as-of`` gives the state at the end of a date, replayed from the events.
 The hand-over (the 72-hour hand-over the national non-functional standard asks of 住民記録 after a
-disaster) is the same files plus a manifest with their SHA-256 checksums; it reads the live database
-unless a ``RegisterSource`` from a backup is given (see ``BACKUP_SOURCE_HOOK``).
+disaster) is the same files plus a manifest with their SHA-256 checksums; it reads the live database,
+or the city restored from its latest backup into a throw-away database (``from_backup.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,6 +31,9 @@ from tenant_core.models import utcnow
 
 ENCODINGS = ("utf-8", "cp932")
 _EXT = {"image/png": ".png", "image/jpeg": ".jpg"}
+# One fixed time on every image in the zip (not the time of writing): the same register gives the same
+# file, so two hand-overs (from the database, from its backup) can be compared by their checksums.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def _date(day: dt.date | None) -> str:
@@ -66,7 +69,7 @@ def person_row(p: Outgoing, extras: dict[str, Any]) -> list[str]:
 
 
 class RegisterSource(Protocol):
-    """Where an export reads the register: the live database, or (with the backup work) a backup."""
+    """Where an export reads the register (``DatabaseSource``: the live database or a restored backup)."""
 
     def persons(self, as_of: dt.date | None) -> Iterator[tuple[Outgoing, dict[str, Any]]]: ...
 
@@ -76,7 +79,7 @@ class RegisterSource(Protocol):
 
 
 class DatabaseSource:
-    """The city's schema of the running database."""
+    """The city's schema in a database: the running one, or a backup restored into a temporary one."""
 
     def __init__(self, session: Session, vault: Vault) -> None:
         self.session, self.vault = session, vault
@@ -110,17 +113,18 @@ class DatabaseSource:
         return reverse_table(self.session)
 
 
-# The hand-over from a backup when the database is down: the backup work provides a callable
-# ``(slug, settings) -> RegisterSource`` reading the city's latest verified backup, and sets it here.
-BACKUP_SOURCE_HOOK: Callable[[str, Any], RegisterSource] | None = None
-
-
 @dataclass
 class Exported:
     files: list[Path]
     persons: int
     seals: int
     reductions: int
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.external_attr = 0o644 << 16  # what writestr gives a plain name: unzip makes a readable file
+    return info
 
 
 def _writer(path: Path, encoding: str) -> tuple[Any, Any]:
@@ -181,7 +185,7 @@ def export(
             name = ""
             if seal.image:
                 name = f"{seal.registration_no}{_EXT.get(seal.image_mime, '.bin')}"
-                images.writestr(name, seal.image)
+                images.writestr(_zip_entry(name), seal.image)
             ended = seal.ended_on if (as_of is None or (seal.ended_on and seal.ended_on <= as_of)) else None
             status = (
                 layout.code_of(layout.SEAL_STATUS, seal.status)
@@ -219,14 +223,27 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def handover(source: RegisterSource, out: Path, *, slug: str, origin: str, encoding: str = "utf-8") -> Path:
-    """Every resident's data in the layout plus ``manifest.json`` (each file's size and SHA-256)."""
+def handover(
+    source: RegisterSource,
+    out: Path,
+    *,
+    slug: str,
+    origin: str,
+    encoding: str = "utf-8",
+    backup: dict[str, Any] | None = None,
+) -> Path:
+    """Every resident's data in the layout plus ``manifest.json`` (each file's size and SHA-256).
+
+    ``backup`` (with ``origin="backup"``) names the archive the data came from (its file name, SHA-256
+    and creation time): the receiver knows how old the data is.
+    """
     exported = export(source, out, slug=slug, encoding=encoding)
-    manifest = {
+    manifest: dict[str, Any] = {
         "layout": layout.VERSION,
         "city": slug,
         "written_at": utcnow().isoformat() + "Z",
         "source": origin,
+        **({"backup": backup} if backup is not None else {}),
         "encoding": encoding,
         "persons": exported.persons,
         "seals": exported.seals,

@@ -22,7 +22,9 @@ _skip_key_check: ContextVar[bool] = ContextVar("kyodo_skip_audit_key_check", def
 
 @contextmanager
 def key_check_skipped() -> Iterator[None]:
-    """Build an app that does not check its key against the chains (only ``kyodo audit rekey`` does)."""
+    """Build an app that does not check its key against the chains: for ``kyodo audit rekey`` (it
+    replaces the key), and for a command that never opens the database, which may be down (the check
+    would wait on it), and checks the key against what it reads instead (a restored archive's log)."""
     token = _skip_key_check.set(True)
     try:
         yield

@@ -54,6 +54,14 @@ class BackupError(ValueError):
     """A backup cannot be written or an archive cannot be restored as asked; nothing was changed."""
 
 
+class ArchiveKeyRefused(BackupError):
+    """The archive was written with another backup key (or the key is unusable)."""
+
+
+class ArchiveDamaged(BackupError):
+    """The archive was altered, cut short, or is not an archive: its content fails its checks."""
+
+
 def project_version() -> str:
     try:
         return importlib_metadata.version("kyodo-jichitai")
@@ -347,13 +355,15 @@ def open_archive(path: Path, key: bytes, into: Path) -> OpenedArchive:
                         raise BackupError(f"the archive holds an unexpected entry {member.name!r}")
                     tar.extract(member, into, filter="data")
             reader.read()  # the rest, so that a missing last chunk is noticed
-    except (crypto.ArchiveCorrupt, crypto.BackupKeyError) as exc:
-        raise BackupError(str(exc)) from None
+    except crypto.BackupKeyError as exc:
+        raise ArchiveKeyRefused(str(exc)) from None
+    except crypto.ArchiveCorrupt as exc:
+        raise ArchiveDamaged(str(exc)) from None
     except tarfile.TarError as exc:
-        raise BackupError(f"the archive's content is damaged: {exc}") from None
+        raise ArchiveDamaged(f"the archive's content is damaged: {exc}") from None
     manifest_path = into / MANIFEST
     if not manifest_path.exists():
-        raise BackupError("the archive has no manifest")
+        raise ArchiveDamaged("the archive has no manifest")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     if manifest.get("kind") != "kyodo-tenant-backup" or manifest.get("format") != FORMAT:
         raise BackupError(
@@ -364,9 +374,11 @@ def open_archive(path: Path, key: bytes, into: Path) -> OpenedArchive:
             raise BackupError(f"the manifest names an unexpected file {name!r}")
         target = into / name
         if not target.exists():
-            raise BackupError(f"the archive lacks {name}, which its manifest lists")
+            raise ArchiveDamaged(f"the archive lacks {name}, which its manifest lists")
         if _sha256(target) != member["sha256"]:
-            raise BackupError(f"{name} does not match its checksum in the manifest: the archive was altered")
+            raise ArchiveDamaged(
+                f"{name} does not match its checksum in the manifest: the archive was altered"
+            )
     return OpenedArchive(into, manifest)
 
 

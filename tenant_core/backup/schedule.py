@@ -84,21 +84,40 @@ def to_keep(stamps: Iterable[dt.datetime], daily: int, weekly: int, monthly: int
     return keep
 
 
-def _stamp(path: Path, slug: str) -> dt.datetime | None:
-    rest = path.name[len(slug) + 1 :].split(".")[0].split("-")[0]
+def _stamp(path: Path, slug: str) -> tuple[dt.datetime, int] | None:
+    """The UTC time in an archive's name, and its number within that second (``-2`` and on)."""
+    rest = path.name[len(slug) + 1 :].removesuffix(".kyodo-backup").split("-")
     try:
-        return dt.datetime.strptime(rest, "%Y%m%dT%H%M%SZ")
+        when = dt.datetime.strptime(rest[0], "%Y%m%dT%H%M%SZ")
+        number = int(rest[1]) if len(rest) == 2 else 1
     except ValueError:
         return None
+    return (when, number) if len(rest) <= 2 else None
 
 
-def prune(folder: Path, slug: str, daily: int, weekly: int, monthly: int) -> list[Path]:
-    """Delete the archives of ``slug`` in ``folder`` that the retention no longer keeps."""
+def _archives(folder: Path, slug: str) -> dict[Path, tuple[dt.datetime, int]]:
+    # A slug holds no '-', so ``fuji-*`` never picks an archive of ``fujinomiya`` or ``fuji_2``.
     found = {}
     for path in folder.glob(f"{slug}-*.kyodo-backup"):
         stamp = _stamp(path, slug)
         if stamp is not None:
             found[path] = stamp
+    return found
+
+
+def city_archives(backup_dir: Path, slug: str) -> list[Path]:
+    """The archives of ``slug`` in the backup folder, newest first (by the time in their name).
+
+    The nightly jobs write into ``<backup_dir>/<slug>/``, ``kyodo tenants backup`` without ``--out``
+    into ``<backup_dir>`` itself: both are looked at.
+    """
+    found = {**_archives(backup_dir, slug), **_archives(backup_dir / slug, slug)}
+    return sorted(found, key=lambda path: (found[path], path.name), reverse=True)
+
+
+def prune(folder: Path, slug: str, daily: int, weekly: int, monthly: int) -> list[Path]:
+    """Delete the archives of ``slug`` in ``folder`` that the retention no longer keeps."""
+    found = {path: stamp[0] for path, stamp in _archives(folder, slug).items()}
     keep = to_keep(found.values(), daily, weekly, monthly)
     removed = []
     for path, stamp in sorted(found.items()):

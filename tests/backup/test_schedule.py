@@ -39,6 +39,38 @@ def test_retention_keeps_daily_weekly_and_monthly_archives():
         assert not [b for b in stamps if b.date() == a.date() and b > a]
 
 
+def test_a_citys_archives_newest_first_in_both_folders_and_no_other_citys(tmp_path):
+    nightly = tmp_path / "fuji"
+    nightly.mkdir()
+    names = {
+        tmp_path: [
+            "fuji-20261201T103000Z.kyodo-backup",  # kyodo tenants backup fuji (no --out)
+            "fuji-20261201T103000Z-2.kyodo-backup",  # a second one within the same second
+            "fujinomiya-20261205T000000Z.kyodo-backup",  # another city, newer
+            "fuji_2-20261205T000000Z.kyodo-backup",  # another city whose slug starts alike
+            "fuji-20261206T000000Z.kyodo-backup.partial",  # being written
+            "fuji-notatime.kyodo-backup",
+        ],
+        nightly: [
+            "fuji-20261130T103000Z.kyodo-backup",
+            "fuji-20261202T103000Z.kyodo-backup",
+            "fuji.kyodo-bcp",
+        ],
+    }
+    for folder, files in names.items():
+        for name in files:
+            (folder / name).write_bytes(b"")
+    found = schedule.city_archives(tmp_path, "fuji")
+    assert [(p.parent == nightly, p.name) for p in found] == [
+        (True, "fuji-20261202T103000Z.kyodo-backup"),
+        (False, "fuji-20261201T103000Z-2.kyodo-backup"),
+        (False, "fuji-20261201T103000Z.kyodo-backup"),
+        (True, "fuji-20261130T103000Z.kyodo-backup"),
+    ]
+    assert schedule.city_archives(tmp_path, "kofu") == []
+    assert schedule.city_archives(tmp_path / "missing", "fuji") == []
+
+
 def test_the_cron_line_is_japan_time_in_the_local_zone(monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     import time
