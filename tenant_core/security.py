@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -129,8 +130,23 @@ def _too_large(exc: HTTPException):
     return render_template("core/error.html", code=413, error=exc, limit_mb=limit), 413
 
 
+class SigningSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its signer made once per secret rather than on every request."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[Any, ...], Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        secret = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        signer = self._signers.get(secret)
+        if signer is None:
+            signer = self._signers[secret] = super().get_signing_serializer(app)
+        return signer
+
+
 def init_app(app: Flask) -> None:
     settings = get_settings(app)
+    app.session_interface = SigningSessionInterface()
     local = settings.env in ("development", "test")
     app.config.update(
         SESSION_COOKIE_NAME="kyodo_session",

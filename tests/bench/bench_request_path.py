@@ -395,7 +395,7 @@ def count_statements(url: str, atena: int) -> None:
 # -- set-up ------------------------------------------------------------------------------------------
 
 
-def set_up(url: str, tenants: int, residents: int, clerks: int) -> list[int]:
+def set_up(url: str, tenants: int, residents: int, clerks: int, *, reuse: bool = False) -> list[int]:
     import sqlalchemy as sa
 
     from modules.residents.demo import load_demo as load_residents_demo
@@ -409,6 +409,10 @@ def set_up(url: str, tenants: int, residents: int, clerks: int) -> list[int]:
 
     with benchkit.kyodo_app(url) as app, app.app_context():
         db, settings = get_db(app), get_settings(app)
+        if reuse and _already_set_up(db, tenants, clerks):
+            print(f"  reusing the kept database: {tenants} bench cities already there")
+            with db.session(f"t_{CITY}") as s:
+                return list(s.scalars(sa.select(Person.atena_no).where(Person.status == Status.resident)))
         upgrade_shared(db)
         factories.demo_cities(db, settings)
         list(load_params_demo(db, settings, [CITY]))
@@ -427,6 +431,24 @@ def set_up(url: str, tenants: int, residents: int, clerks: int) -> list[int]:
                 s.commit()
         with db.session(f"t_{CITY}") as s:
             return list(s.scalars(sa.select(Person.atena_no).where(Person.status == Status.resident)))
+
+
+def _already_set_up(db: Any, tenants: int, clerks: int) -> bool:
+    """A kept database holds the demo city, its clerks and exactly ``tenants`` bench cities."""
+    import sqlalchemy as sa
+
+    from tenant_core.auth.models import User
+    from tenant_core.models import Tenant
+
+    try:
+        with db.session() as s:
+            count = s.scalar(
+                sa.select(sa.func.count()).select_from(Tenant).where(Tenant.slug.regexp_match("^c[0-9]{4}$"))
+            )
+            users = s.scalar(sa.select(sa.func.count()).select_from(User).where(User.login.like("clerk%")))
+    except sa.exc.DBAPIError:  # an empty database: no shared schema yet
+        return False
+    return count == tenants and (users or 0) >= clerks
 
 
 def sign_in_jars(port: int, clerks: int) -> list[Any]:
@@ -461,6 +483,11 @@ def main() -> int:
         default="",
         help="Redis URL for Kyodo's servers (its database is flushed): the cities' cache works only with Redis",
     )
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="set up once in a database kept between runs (..._path_kept), reused while it has the cities",
+    )
     parser.add_argument("--skip", nargs="*", default=[], choices=["requests", "statements", "memory", "cli"])
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -479,10 +506,10 @@ def main() -> int:
     clerks = max(args.clients)
     started = time.perf_counter()
     with (
-        benchkit.database("_path") as url,
+        benchkit.database("_path_kept" if args.keep_database else "_path", keep=args.keep_database) as url,
         tempfile.NamedTemporaryFile(prefix="kyodo-path-gunicorn-", suffix=".log") as log,
     ):
-        people = set_up(url, args.tenants, args.residents, clerks)
+        people = set_up(url, args.tenants, args.residents, clerks, reuse=args.keep_database)
         sync = ("--worker-class", "sync", "--workers", "2")
         redis_env = {"KYODO_REDIS_URL": args.redis} if args.redis else {}
         if args.redis:

@@ -64,12 +64,24 @@ def _exit_on_sigterm() -> None:
 
 
 @contextlib.contextmanager
-def database(suffix: str = "") -> Iterator[str]:
-    """A fresh, empty database for the length of the block; dropped afterwards whatever happens."""
+def database(suffix: str = "", *, keep: bool = False) -> Iterator[str]:
+    """A fresh, empty database for the length of the block; dropped afterwards whatever happens.
+
+    ``keep``: a database of that name left by an earlier run is used as it is, and kept afterwards
+    (for repeated runs of a benchmark whose set-up takes minutes; the caller checks what is there).
+    """
     _exit_on_sigterm()
     url = bench_url(suffix)
     name = sa.engine.make_url(url).database
     admin = _admin_engine(url)
+    if keep:
+        with admin.connect() as conn:
+            exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+            if exists is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        yield url
+        return
     _drop(admin, name)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
