@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 import sqlalchemy as sa
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from tenant_core.extensions import get_db, get_settings
 
@@ -262,7 +262,7 @@ def tenants_show(slug: str) -> None:
             _fail(str(exc))
 
 
-@tenants.command("migrate")
+@tenants.command("migrate", with_appcontext=False)  # the app is built only when there is work
 @click.argument("slugs", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="migrate every tenant")
 @click.option("--jobs", type=click.IntRange(min=1, max=64), default=1, show_default=True)
@@ -273,15 +273,52 @@ def tenants_show(slug: str) -> None:
     show_default=True,
     help="after a failure, go on with the other tenants or skip those not yet started",
 )
-@with_appcontext
-def tenants_migrate(slugs: tuple[str, ...], all_: bool, jobs: int, on_error: str) -> None:
+@click.pass_context
+def tenants_migrate(ctx: click.Context, slugs: tuple[str, ...], all_: bool, jobs: int, on_error: str) -> None:
     """Upgrade tenant schemas to the newest revision, each in its own transaction."""
-    from tenant_core.migrate import migrate_tenants
-
     if not all_ and not slugs:
         _fail("name the tenants to migrate, or pass --all")
     if all_ and slugs:
         _fail("give either --all or slugs, not both")
+    head = _nothing_to_migrate(None if all_ else slugs)
+    if head is not None:
+        click.echo(f"nothing to do: every tenant is at {head}")
+        return
+    with ctx.ensure_object(ScriptInfo).load_app().app_context():
+        _migrate(slugs, all_, jobs, on_error)
+
+
+def _nothing_to_migrate(slugs: tuple[str, ...] | None) -> str | None:
+    """The head, when every tenant named (or every tenant) is already at it; else None.
+
+    Asked before the app is built: a deployment without a new revision runs this command on every
+    start, and the answer needs only the settings, the revision files read as text and one query,
+    not the modules' models, the app or the access log's key check (nothing is written).
+    """
+    from tenant_core.config import ConfigError, load_settings
+    from tenant_core.db import Database, make_engine
+    from tenant_core.migrate import declared_head, tenants_to_migrate
+
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return None  # the app's own start-up says what is wrong
+    head = declared_head("tenant", tuple(settings.extra_tenant_migrations))
+    if head is None:
+        return None
+    db = Database(make_engine(settings.resolved_database_url, pool_size=1))
+    try:
+        pending = tenants_to_migrate(db, slugs, head)
+    except sa.exc.DBAPIError:
+        return None  # no shared schema yet, or another problem the full path reports
+    finally:
+        db.engine.dispose()
+    return head if not pending else None
+
+
+def _migrate(slugs: tuple[str, ...], all_: bool, jobs: int, on_error: str) -> None:
+    from tenant_core.migrate import migrate_tenants
+
     report = migrate_tenants(
         get_db(),
         None if all_ else slugs,

@@ -13,9 +13,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tenant_core import all_models  # noqa: F401 - complete metadata before create_all
-from tenant_core.audit import chain
-from tenant_core.audit.models import AccessLogHead
 from tenant_core.codes import schema_name
 from tenant_core.db import SHARED, Database, SharedBase, TenantBase, make_engine, sqlite_tenant_file
 from tenant_core.models import Tenant, TenantStatus
@@ -23,8 +20,9 @@ from tenant_core.models import Tenant, TenantStatus
 if TYPE_CHECKING:
     from alembic.config import Config
 
-# Alembic is imported where a history is read or run, not with this module: the web app and most
-# commands never migrate.
+# Alembic, and every module's models, are imported where a history is read or run, not with this
+# module: the web app and most commands never migrate, and ``tenants migrate`` with nothing to do
+# answers from ``declared_head`` and one query (see tenant_core/cli.py).
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 History = Literal["shared", "tenant"]
 
@@ -32,6 +30,8 @@ History = Literal["shared", "tenant"]
 def alembic_config(history: History, extra_locations: Sequence[Path] = ()) -> Config:
     """An Alembic Config for one history, built in code: there is no alembic.ini to drift."""
     from alembic.config import Config
+
+    from tenant_core import all_models  # noqa: F401 - the metadata complete, as the migrations compare to it
 
     cfg = Config()
     location = MIGRATIONS_DIR / history
@@ -138,6 +138,10 @@ def provision_tenant_schema(conn: Connection, schema: str, extra_locations: Sequ
     Creating from the models is one round of DDL instead of replaying every migration; a test
     proves both give the same schema. ``conn`` must be bound to ``schema``.
     """
+    from tenant_core import all_models  # noqa: F401 - every module's tables, before create_all
+    from tenant_core.audit import chain
+    from tenant_core.audit.models import AccessLogHead
+
     head = head_revision("tenant", extra_locations)
     TenantBase.metadata.create_all(conn)
     conn.execute(sa.insert(AccessLogHead).values(**chain.head_row()))

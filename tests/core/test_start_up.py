@@ -108,3 +108,19 @@ from tenant_core.migrate import head_revision
 assert head_revision("tenant")
 """
     assert "alembic" in _loaded(tmp_path, body, HEAVY)
+
+
+def test_migrate_with_nothing_to_do_builds_no_app(tmp_path: Path) -> None:
+    """A deployment runs ``tenants migrate --all`` on every start: with nothing to do it answers from the
+    settings, the revision files and one query, without the app, the modules or their models."""
+    setup = "from tenant_core.cli import main\ntry:\n    main(['init'])\nexcept SystemExit:\n    pass"
+    _loaded(tmp_path, setup, HEAVY)
+    body = """
+from tenant_core.cli import main
+try:
+    main(["tenants", "migrate", "--all"])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+"""
+    built = ("tenant_core.app", "tenant_core.all_models", "modules.residents.models", "alembic", "flask_babel")
+    assert _loaded(tmp_path, body, built) == []
