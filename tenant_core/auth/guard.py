@@ -84,6 +84,12 @@ def load_user() -> None:
     if request.endpoint == "static" or request.path.startswith("/static/"):
         g.user = None
         return
+    if not session.get(SESSION_KEY):
+        # No session token: nobody is signed in, and Flask-Login's search (signals, its session
+        # checks, our loader) would only find that out; it keeps the user it found in ``g._login_user``.
+        g.user = None
+        g._login_user = AnonymousUser()
+        return
     current_user._get_current_object()
 
 
