@@ -83,7 +83,8 @@ def test_metrics_are_labelled_by_tenant(client):
     client.get("/fujinomiya/")
     text = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}).get_data(as_text=True)
     assert 'tenant="fuji"' in text and 'tenant="fujinomiya"' in text
-    assert "kyodo_request_duration_seconds_bucket" in text
+    assert 'kyodo_request_duration_seconds_count{tenant="fuji"}' in text  # per city: a count and a sum
+    assert "kyodo_endpoint_duration_seconds_bucket" in text  # the distribution, per endpoint
 
 
 def test_a_job_of_another_city_is_not_found(app, staff_client):

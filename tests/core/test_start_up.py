@@ -122,5 +122,11 @@ try:
 except SystemExit as exc:
     assert not exc.code, exc.code
 """
-    built = ("tenant_core.app", "tenant_core.all_models", "modules.residents.models", "alembic", "flask_babel")
+    built = (
+        "tenant_core.app",
+        "tenant_core.all_models",
+        "modules.residents.models",
+        "alembic",
+        "flask_babel",
+    )
     assert _loaded(tmp_path, body, built) == []
