@@ -16,6 +16,7 @@ import hmac
 import os
 import time
 from ipaddress import ip_address
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from prometheus_client import (
@@ -38,6 +39,7 @@ class RequestMetrics:
     def __init__(self) -> None:
         # One registry per app, so that several apps in one process (tests) never collide.
         self.registry = CollectorRegistry()
+        self._children: dict[tuple[Any, ...], Any] = {}
         self.requests = Counter(
             "kyodo_requests",
             "HTTP requests handled, by tenant and status class",
@@ -65,6 +67,15 @@ class RequestMetrics:
         self.backups = BackupCollector()
         self.registry.register(self.backups)
 
+    def child(self, metric: Any, *labels: str) -> Any:
+        """``metric.labels(*labels)``, kept: the library validates and locks on every call. One entry
+        per series the registry holds anyway, so this grows no further than the metrics do."""
+        key = (id(metric), *labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = metric.labels(*labels)
+        return found
+
     def exposition_registry(self) -> CollectorRegistry:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             combined = CollectorRegistry()
@@ -85,9 +96,9 @@ def _observe(response: Response) -> Response:
         slug = tenant.slug if tenant else "-"
         elapsed = time.perf_counter() - started
         m: RequestMetrics = current_app.extensions["kyodo.metrics"]
-        m.requests.labels(slug, f"{response.status_code // 100}xx").inc()
-        m.latency.labels(slug).observe(elapsed)
-        m.endpoint_latency.labels(request.endpoint or "unmatched", request.method).observe(elapsed)
+        m.child(m.requests, slug, f"{response.status_code // 100}xx").inc()
+        m.child(m.latency, slug).observe(elapsed)
+        m.child(m.endpoint_latency, request.endpoint or "unmatched", request.method).observe(elapsed)
     return response
 
 
