@@ -326,17 +326,19 @@ def _parsed_rows(checked: _Checked, spool: Spool, after_line: int) -> Iterator[P
 
 
 def _prepared_batches(
-    parsed: Iterator[Parsed], size: int, vault: Vault
+    parsed: Iterator[Parsed], size: int, vault: Vault, likely_new: Callable[[], bool]
 ) -> Iterator[tuple[list[Parsed], list[Prepared]]]:
-    """The rows to apply in batches of ``size``, each with its database-free part worked out."""
+    """The rows to apply in batches of ``size``, each with its database-free part worked out: all of it
+    while the batches written last were mostly new persons (a first import), only what every row needs
+    while they were mostly there already (a re-import: search keys and tokens would be thrown away)."""
     batch: list[Parsed] = []
     for row in parsed:
         batch.append(row)
         if len(batch) >= size:
-            yield batch, prepare(vault, [p.incoming for p in batch])
+            yield batch, prepare(vault, [p.incoming for p in batch], new=likely_new())
             batch = []
     if batch:
-        yield batch, prepare(vault, [p.incoming for p in batch])
+        yield batch, prepare(vault, [p.incoming for p in batch], new=likely_new())
 
 
 def _start(session: Session, opts: Options, sha: str, seals_sha: str, mode: str) -> tuple[MigrationRun, bool]:
@@ -431,9 +433,10 @@ def run_import(
     total = max(1, summary["rows_valid"])
     done = 0
     today = japan_today()
+    mostly_new = True  # what the last batch written was: the thread prepares the next one after it
 
     def flush(batch: list[Parsed], prepared: list[Prepared]) -> None:
-        nonlocal done
+        nonlocal done, mostly_new
         with db.session(schema) as session:
             if session.get_bind().dialect.name == "postgresql":
                 # The batch's commit need not wait for its WAL to reach the disk: if the server crashes
@@ -459,6 +462,7 @@ def run_import(
             run.corrected += applied.corrected
             run.unchanged += applied.unchanged
             session.commit()
+        mostly_new = applied.added * 2 >= len(batch)
         done += len(batch)
         if progress:
             progress(min(99, done * 100 // total), f"反映中 {done:,} / {total:,}")
@@ -467,7 +471,9 @@ def run_import(
 
     # The next batch is read from the spool and prepared in a thread while this one is written (see
     # ahead.py); the batches are still written one after the other, each with its checkpoint.
-    batches = Ahead(_prepared_batches(_parsed_rows(checked, spool, after_line), opts.batch, vault))
+    batches = Ahead(
+        _prepared_batches(_parsed_rows(checked, spool, after_line), opts.batch, vault, lambda: mostly_new)
+    )
     try:
         for batch, prepared in batches:
             flush(batch, prepared)

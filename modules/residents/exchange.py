@@ -74,27 +74,37 @@ class Prepared:
     """
 
     items: dict[str, Any]  # every name of ITEM_FIELDS, in that order: the snapshot is the household and these
-    keys: dict[str, Any]  # the search keys (history.search_keys)
-    digest: str | None  # the 個人番号's keyed digest and token
-    token: str | None
+    digest: str | None  # the 個人番号's keyed digest (compared with the stored one)
+    # Only a new or corrected person needs these; None when not worked out (``prepare(..., new=False)``).
+    keys: dict[str, Any] | None = None  # the search keys (history.search_keys)
+    token: str | None = None  # the 個人番号 encrypted
+
+    def search_keys(self) -> dict[str, Any]:
+        return self.keys if self.keys is not None else search_keys(self.items)
+
+    def mynumber_token(self, vault: Vault, number: str | None) -> str | None:
+        if self.keys is not None or not number:  # worked out with the keys (None: no number)
+            return self.token
+        return vault.encrypt(number)
 
 
-def prepare(vault: Vault, rows: Sequence[Incoming]) -> list[Prepared]:
-    """The database-free part of writing ``rows`` (see ``Prepared``); the numbers encrypted in one go."""
-    tokens = iter(vault.encrypt_many([r.mynumber for r in rows if r.mynumber]))
+def prepare(vault: Vault, rows: Sequence[Incoming], *, new: bool = True) -> list[Prepared]:
+    """The database-free part of writing ``rows`` (see ``Prepared``), the numbers encrypted in one go.
+
+    ``new=False`` when the rows are likely in the register already (a re-import): only what every row
+    needs is worked out, and ``apply_incoming`` makes the rest for the few that turn out new or changed.
+    """
+    tokens = iter(vault.encrypt_many([r.mynumber for r in rows if r.mynumber])) if new else None
     prepared = []
     for row in rows:
         given = row.items
         items = {f: given[f] if f in given else FIELD_DEFAULTS.get(f) for f in ITEM_FIELDS}
         number = row.mynumber
-        prepared.append(
-            Prepared(
-                items,
-                search_keys(items),
-                vault.digest(number) if number else None,
-                next(tokens) if number else None,
-            )
-        )
+        digest = vault.digest(number) if number else None
+        if tokens is None:
+            prepared.append(Prepared(items, digest))
+        else:
+            prepared.append(Prepared(items, digest, search_keys(items), next(tokens) if number else None))
     return prepared
 
 
@@ -250,8 +260,8 @@ def apply_incoming(
             record: dict[str, Any] = {
                 **values,
                 "atena_no": row.atena_no,
-                **prep.keys,
-                "mynumber_token": prep.token,
+                **prep.search_keys(),
+                "mynumber_token": prep.mynumber_token(vault, row.mynumber),
                 "mynumber_digest": prep.digest,
                 "created_at": now,
                 "updated_at": now,
@@ -273,7 +283,7 @@ def apply_incoming(
             setattr(person, f, values[f])
         if number_changed:
             person.mynumber_digest = digest
-            person.mynumber_token = prep.token
+            person.mynumber_token = prep.mynumber_token(vault, row.mynumber)
         keys = search_keys({f: getattr(person, f) for f in SNAPSHOT_FIELDS})
         for k, v in keys.items():
             setattr(person, k, v)
