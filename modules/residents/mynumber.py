@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import operator
 import os
 import re
 import time
@@ -27,14 +28,14 @@ if TYPE_CHECKING:
 from tenant_core.auth.fields import HasPermissions, masked_for
 
 _DIGITS = re.compile(r"^\d{12}$")
+# The weights of the digits from the right: 2..7, then 2..6 (and on, for a value of any length).
+_WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(1, 65))
 
 
 def check_digit(first_eleven: str) -> int:
     """The check digit of a 個人番号 (番号法施行令第8条): weights 2..7, 2..6 from the right."""
-    total = 0
-    for n, digit in enumerate(reversed(first_eleven), start=1):
-        weight = n + 1 if n <= 6 else n - 5
-        total += int(digit) * weight
+    # One pass in C over the digits from the right (a migration checks one number per row).
+    total = sum(map(operator.mul, map(int, reversed(first_eleven)), _WEIGHTS))
     remainder = total % 11
     return 0 if remainder <= 1 else 11 - remainder
 
