@@ -22,21 +22,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from modules.migration import layout, report
-from modules.migration.ahead import Ahead
 from modules.migration.checks import Header, Parsed, PersonChecker, parse_date
 from modules.migration.models import GaijiEntry, MigrationRun, PersonExtra
 from modules.migration.reading import Problem, detect, rows, sha256_of
 from modules.migration.spool import Spool
 from modules.residents.public import (
     Incoming,
-    Prepared,
     Vault,
     advance_counters,
     among,
     apply_incoming,
     get_persons,
     insert_rows,
-    prepare,
 )
 from modules.seals.public import IncomingSeal, SealError, apply_seals, check_image
 from tenant_core.db import Database
@@ -325,22 +322,6 @@ def _parsed_rows(checked: _Checked, spool: Spool, after_line: int) -> Iterator[P
         yield parsed
 
 
-def _prepared_batches(
-    parsed: Iterator[Parsed], size: int, vault: Vault, likely_new: Callable[[], bool]
-) -> Iterator[tuple[list[Parsed], list[Prepared]]]:
-    """The rows to apply in batches of ``size``, each with its database-free part worked out: all of it
-    while the batches written last were mostly new persons (a first import), only what every row needs
-    while they were mostly there already (a re-import: search keys and tokens would be thrown away)."""
-    batch: list[Parsed] = []
-    for row in parsed:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch, prepare(vault, [p.incoming for p in batch], new=likely_new())
-            batch = []
-    if batch:
-        yield batch, prepare(vault, [p.incoming for p in batch], new=likely_new())
-
-
 def _start(session: Session, opts: Options, sha: str, seals_sha: str, mode: str) -> tuple[MigrationRun, bool]:
     """The run to record: a killed run of this same file is taken up again (its checkpoint kept)."""
     if mode != "dry_run":
@@ -432,11 +413,11 @@ def run_import(
     outcome = Outcome(run_id, checked.problems, summary, True, files)
     total = max(1, summary["rows_valid"])
     done = 0
+    batch: list[Parsed] = []
     today = japan_today()
-    mostly_new = True  # what the last batch written was: the thread prepares the next one after it
 
-    def flush(batch: list[Parsed], prepared: list[Prepared]) -> None:
-        nonlocal done, mostly_new
+    def flush() -> None:
+        nonlocal done
         with db.session(schema) as session:
             if session.get_bind().dialect.name == "postgresql":
                 # The batch's commit need not wait for its WAL to reach the disk: if the server crashes
@@ -447,13 +428,7 @@ def run_import(
                 # transaction alone (SET LOCAL), not by the city's other work.
                 session.execute(sa.text("SET LOCAL synchronous_commit = off"))
             applied = apply_incoming(
-                session,
-                vault,
-                [p.incoming for p in batch],
-                source=source,
-                by=opts.by,
-                today=today,
-                prepared=prepared,
+                session, vault, [p.incoming for p in batch], source=source, by=opts.by, today=today
             )
             _extras(session, batch)
             run = session.get_one(MigrationRun, run_id)
@@ -462,23 +437,21 @@ def run_import(
             run.corrected += applied.corrected
             run.unchanged += applied.unchanged
             session.commit()
-        mostly_new = applied.added * 2 >= len(batch)
         done += len(batch)
+        batch.clear()
         if progress:
             progress(min(99, done * 100 // total), f"反映中 {done:,} / {total:,}")
         if after_batch:
             after_batch(done)
 
-    # The next batch is read from the spool and prepared in a thread while this one is written (see
-    # ahead.py); the batches are still written one after the other, each with its checkpoint.
-    batches = Ahead(
-        _prepared_batches(_parsed_rows(checked, spool, after_line), opts.batch, vault, lambda: mostly_new)
-    )
     try:
-        for batch, prepared in batches:
-            flush(batch, prepared)
+        for parsed in _parsed_rows(checked, spool, after_line):
+            batch.append(parsed)
+            if len(batch) >= opts.batch:
+                flush()
+        if batch:
+            flush()
     finally:
-        batches.close()  # the thread reads the spool: stopped before the spool is closed
         spool.close()
     with db.session(schema) as session:
         advance_counters(session)

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,47 +66,12 @@ class Incoming:
     removal_note: str = ""
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """What writing one ``Incoming`` needs that the database has no part in, worked out by ``prepare``.
-
-    Apart so that a migration can prepare the next batch in a thread while this batch is written: the
-    thread runs while this one waits for PostgreSQL (psycopg lets go of the GIL while it waits).
-    """
-
-    items: dict[str, Any]  # every name of ITEM_FIELDS, in that order: the snapshot is the household and these
-    digest: str | None  # the 個人番号's keyed digest (compared with the stored one)
-    # Only a new or corrected person needs these; None when not worked out (``prepare(..., new=False)``).
-    keys: dict[str, Any] | None = None  # the search keys (history.search_keys)
-    token: str | None = None  # the 個人番号 encrypted
-
-    def search_keys(self) -> dict[str, Any]:
-        return self.keys if self.keys is not None else search_keys(self.items)
-
-    def mynumber_token(self, vault: Vault, number: str | None) -> str | None:
-        if self.keys is not None or not number:  # worked out with the keys (None: no number)
-            return self.token
-        return vault.encrypt(number)
-
-
-def prepare(vault: Vault, rows: Sequence[Incoming], *, new: bool = True) -> list[Prepared]:
-    """The database-free part of writing ``rows`` (see ``Prepared``), the numbers encrypted in one go.
-
-    ``new=False`` when the rows are likely in the register already (a re-import): only what every row
-    needs is worked out, and ``apply_incoming`` makes the rest for the few that turn out new or changed.
-    """
-    tokens = iter(vault.encrypt_many([r.mynumber for r in rows if r.mynumber])) if new else None
-    prepared = []
-    for row in rows:
-        given = row.items
-        items = {f: given[f] if f in given else FIELD_DEFAULTS.get(f) for f in ITEM_FIELDS}
-        number = row.mynumber
-        digest = vault.digest(number) if number else None
-        if tokens is None:
-            prepared.append(Prepared(items, digest))
-        else:
-            prepared.append(Prepared(items, digest, search_keys(items), next(tokens) if number else None))
-    return prepared
+def _items(row: Incoming) -> dict[str, Any]:
+    """The row's items, every name of ITEM_FIELDS in that order (the default where one is missing)."""
+    given = row.items
+    if tuple(given) == ITEM_FIELDS:  # as a migration file's check makes them: nothing to copy
+        return given
+    return {f: given[f] if f in given else FIELD_DEFAULTS.get(f) for f in ITEM_FIELDS}
 
 
 class JsonText(str):
@@ -173,16 +139,19 @@ def insert_rows(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
     )
     driver = conn.connection.driver_connection
     assert driver is not None
+    # The values of a row in the statement's order by one getter in C; only JSON columns are looked at.
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    encode = [i for i, c in enumerate(columns) if c in json_columns]
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(row[c])
-                    if c in json_columns and row[c] is not None and not isinstance(row[c], JsonText)
-                    else row[c]
-                    for c in columns
-                ]
-            )
+            values = pick(row)
+            if encode:
+                values = list(values)
+                for i in encode:
+                    v = values[i]
+                    if v is not None and not isinstance(v, JsonText):
+                        values[i] = json.dumps(v)
+            copy.write_row(values)
 
 
 def _first_event(items: dict[str, Any]) -> EventKind:
@@ -217,24 +186,12 @@ def _households(session: Session, numbers: set[int]) -> dict[int, int]:
 
 
 def apply_incoming(
-    session: Session,
-    vault: Vault,
-    rows: Sequence[Incoming],
-    *,
-    source: str,
-    by: str,
-    today: dt.date,
-    prepared: Sequence[Prepared] | None = None,
+    session: Session, vault: Vault, rows: Sequence[Incoming], *, source: str, by: str, today: dt.date
 ) -> Applied:
-    """Write one batch of persons (see the module's text); ``source`` names the file in every event.
-
-    ``prepared`` is ``prepare(vault, rows)`` when the caller worked it out ahead.
-    """
+    """Write one batch of persons (see the module's text); ``source`` names the file in every event."""
     result = Applied()
     if not rows:
         return result
-    if prepared is None:
-        prepared = prepare(vault, rows)
     now = utcnow()
     household_ids = _households(session, {r.household_no for r in rows})
     # The stored items of the persons already there, read as plain rows (cheap); only a person whose
@@ -252,17 +209,18 @@ def apply_incoming(
     new_incoming: list[Incoming] = []
     new_snapshots: list[dict[str, Any]] = []
     left_households: list[int] = []
-    for row, prep in zip(rows, prepared, strict=True):
+    for row in rows:
         # SNAPSHOT_FIELDS is the household and then ITEM_FIELDS: this dict is in its order.
-        values = {"household_id": household_ids[row.household_no], **prep.items}
+        values = {"household_id": household_ids[row.household_no], **_items(row)}
+        digest = vault.digest(row.mynumber) if row.mynumber else None
         stored = existing.get(row.atena_no)
         if stored is None:
             record: dict[str, Any] = {
                 **values,
                 "atena_no": row.atena_no,
-                **prep.search_keys(),
-                "mynumber_token": prep.mynumber_token(vault, row.mynumber),
-                "mynumber_digest": prep.digest,
+                **search_keys(values),
+                "mynumber_token": None,  # encrypted below, the batch's numbers together
+                "mynumber_digest": digest,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -270,9 +228,12 @@ def apply_incoming(
             new_incoming.append(row)
             new_snapshots.append(values)
             continue
+        # The stored items in the same order: one comparison in C settles an unchanged person.
+        if tuple(stored)[3:] == tuple(values.values()) and digest == stored.mynumber_digest:
+            result.unchanged += 1
+            continue
         mapping = stored._mapping
         before = {f: mapping[f] for f in SNAPSHOT_FIELDS if mapping[f] != values[f]}
-        digest = prep.digest
         number_changed = digest != stored.mynumber_digest
         if not before and not number_changed:
             result.unchanged += 1
@@ -283,7 +244,7 @@ def apply_incoming(
             setattr(person, f, values[f])
         if number_changed:
             person.mynumber_digest = digest
-            person.mynumber_token = prep.mynumber_token(vault, row.mynumber)
+            person.mynumber_token = vault.encrypt(row.mynumber) if row.mynumber else None
         keys = search_keys({f: getattr(person, f) for f in SNAPSHOT_FIELDS})
         for k, v in keys.items():
             setattr(person, k, v)
@@ -309,6 +270,10 @@ def apply_incoming(
         result.corrected_atena.append(row.atena_no)
         session.flush()
     if new_rows:
+        tokens = iter(vault.encrypt_many([r.mynumber for r in new_incoming if r.mynumber]))
+        for record, row in zip(new_rows, new_incoming, strict=True):
+            if row.mynumber:
+                record["mynumber_token"] = next(tokens)
         insert_rows(session, Person.__table__, new_rows)  # type: ignore[arg-type]
         ids = dict(
             session.execute(

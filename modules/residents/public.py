@@ -26,8 +26,8 @@ registration, ends them there; an exception makes the event fail). Register it a
 state later: a notice cancelled after its certificate was issued), both as ``MoveOutInfo``.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Migration (移行) and hand-over, in bulk (exchange.py): ``Incoming``, ``apply_incoming`` (one batch of
-persons keyed by 宛名番号: new ones with the history the file implies, changed ones corrected once;
-``prepare`` works out its database-free part ahead, as ``Prepared``), ``advance_counters``, ``Outgoing``, ``iter_register`` (every person, now or on a date), and the checks
+persons keyed by 宛名番号: new ones with the history the file implies, changed ones corrected once),
+``advance_counters``, ``Outgoing``, ``iter_register`` (every person, now or on a date), and the checks
 a file's rows need (``valid_juminhyo_code``, ``valid_mynumber``, ``is_katakana``, ``normalize_kana``,
 ``FOREIGN_CATEGORIES``, ``ITEM_FIELDS``, the ``STATUS_*`` values).
 Pages: ``SearchForm`` with the ``search_form`` macro of ``SEARCH_FORM_TEMPLATE``,
@@ -54,7 +54,6 @@ from modules.residents.exchange import (
     Applied,
     Incoming,
     Outgoing,
-    Prepared,
     advance_counters,
     among,
     apply_incoming,
@@ -62,7 +61,6 @@ from modules.residents.exchange import (
     is_katakana,
     iter_register,
     normalize_kana,
-    prepare,
     valid_juminhyo_code,
     valid_mynumber,
 )
@@ -117,7 +115,6 @@ __all__ = [
     "PersonLeft",
     "PersonNotFound",
     "PersonState",
-    "Prepared",
     "ResidentError",
     "SearchForm",
     "SearchQuery",
@@ -149,7 +146,6 @@ __all__ = [
     "parse_atena",
     "pending_move_out",
     "person_or_404",
-    "prepare",
     "protection_check",
     "require_person",
     "search",
