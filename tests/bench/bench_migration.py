@@ -6,8 +6,8 @@ the dry run (checking the whole file), the real import, PostgreSQL's own COPY of
 the same run twice over: the file's columns into a plain table with only a key (the bare floor), and
 the rows the import wrote, as the register stores them, into a fresh city's tables with all their
 indexes (the floor of any importer that must keep those tables; both ratios are printed), the peak
-resident memory of each phase on a tenth of the file and on the whole (flat: it should not grow with the file), and the
-export of the register back to cp932. Timings are printed, never asserted.
+resident memory of each phase on a tenth of the file and on the whole (flat: it should not grow with
+the file), and the export of the register back to cp932. Timings are printed, never asserted.
 """
 
 from __future__ import annotations
