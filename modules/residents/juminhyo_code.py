@@ -20,6 +20,7 @@ the person's history.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 from typing import Any
@@ -36,15 +37,16 @@ from tenant_core import sequences
 FIELD = "juminhyo_code"
 SEQUENCE = "juminhyo_code"
 _CODE = re.compile(r"^\d{11}$")
+# The weights of the digits from the right: 2..7, then 2..5 (and on, for a value of any length).
+_WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(1, 65))
 
 
 def check_digit(first_ten: str) -> int:
     """The 検査数字 of the ten digits of a 住民票コード (住基法施行規則第1条; see the module's text)."""
     if len(first_ten) != 10 or not first_ten.isdigit():
         raise ValueError("a 住民票コード has ten digits before its check digit")
-    total = 0
-    for n, digit in enumerate(reversed(first_ten), start=1):
-        total += int(digit) * (n + 1 if n <= 6 else n - 5)
+    # One pass in C over the digits from the right (a migration checks one code per row).
+    total = sum(map(operator.mul, map(int, reversed(first_ten)), _WEIGHTS))
     remainder = total % 11
     return 0 if remainder <= 1 else 11 - remainder
 
