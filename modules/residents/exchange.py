@@ -270,10 +270,9 @@ def apply_incoming(
         result.corrected_atena.append(row.atena_no)
         session.flush()
     if new_rows:
-        tokens = iter(vault.encrypt_many([r.mynumber for r in new_incoming if r.mynumber]))
         for record, row in zip(new_rows, new_incoming, strict=True):
             if row.mynumber:
-                record["mynumber_token"] = next(tokens)
+                record["mynumber_token"] = vault.encrypt(row.mynumber)
         insert_rows(session, Person.__table__, new_rows)  # type: ignore[arg-type]
         ids = dict(
             session.execute(

@@ -12,11 +12,8 @@ import base64
 import hashlib
 import hmac
 import operator
-import os
 import re
-import time
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -70,48 +67,16 @@ class Vault:
     slug: str
     _fernet: Fernet = field(repr=False)
     _digest_key: bytes = field(repr=False)
-    _fernet_key: bytes = field(repr=False, default=b"")  # the Fernet key's 32 raw bytes (encrypt_many)
 
     @classmethod
     def for_city(cls, secret: str, slug: str) -> Vault:
         from cryptography.fernet import Fernet
 
-        raw = _derive(secret, f"tenant:{slug}:encrypt")
-        return cls(slug, Fernet(base64.urlsafe_b64encode(raw)), _derive(secret, f"tenant:{slug}:digest"), raw)
+        key = base64.urlsafe_b64encode(_derive(secret, f"tenant:{slug}:encrypt"))
+        return cls(slug, Fernet(key), _derive(secret, f"tenant:{slug}:digest"))
 
     def encrypt(self, number: str) -> str:
         return self._fernet.encrypt(number.encode()).decode()
-
-    def encrypt_many(self, numbers: Sequence[str]) -> list[str]:
-        """The tokens of many numbers, each exactly what ``encrypt`` makes: a Fernet token (version, the
-        current time, its own random IV, AES-128-CBC with PKCS7 padding, HMAC-SHA256), read by ``decrypt``.
-
-        Why not ``encrypt`` in a loop: Fernet sets up a cipher for every token, which cost a migration
-        about 30 µs a number, a third of writing a new person. A 個人番号 is shorter than one AES block,
-        and CBC over a single block is the block cipher applied to (padded plaintext XOR IV), so the
-        blocks of the whole batch go through the cipher in one call (ECB over independent blocks is
-        exactly that). A value of a block or more takes Fernet's own way.
-        """
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-        plain = [n.encode() for n in numbers]
-        if not self._fernet_key or any(len(p) >= 16 for p in plain):
-            return [self.encrypt(n) for n in numbers]
-        signing_key, encryption_key = self._fernet_key[:16], self._fernet_key[16:]
-        ivs = os.urandom(16 * len(plain))
-        blocks = bytearray()
-        for i, p in enumerate(plain):
-            padded = p + bytes([16 - len(p)]) * (16 - len(p))
-            xored = int.from_bytes(padded, "big") ^ int.from_bytes(ivs[16 * i : 16 * i + 16], "big")
-            blocks += xored.to_bytes(16, "big")
-        encryptor = Cipher(algorithms.AES(encryption_key), modes.ECB()).encryptor()
-        ciphertext = encryptor.update(bytes(blocks)) + encryptor.finalize()
-        stamp = b"\x80" + int(time.time()).to_bytes(8, "big")
-        tokens = []
-        for i in range(len(plain)):
-            body = stamp + ivs[16 * i : 16 * i + 16] + ciphertext[16 * i : 16 * i + 16]
-            tokens.append(base64.urlsafe_b64encode(body + hmac.digest(signing_key, body, "sha256")).decode())
-        return tokens
 
     def decrypt(self, token: str | None) -> str | None:
         """The number, or None when there is none or the token is not this city's."""
