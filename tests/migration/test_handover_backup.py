@@ -99,6 +99,11 @@ def _down(city: City, *args: str, **env: str | None) -> Result:
     return CliRunner().invoke(main, list(args), env=_down_env(city, **env))
 
 
+def _handover(city: City, *options: str, **env: str | None) -> Result:
+    """``kyodo migrate handover fujinomiya ...`` with the database down."""
+    return _down(city, "migrate", "handover", "fujinomiya", *options, **env)
+
+
 def _refused(result: Result, *words: str) -> str:
     assert result.exit_code == 4, result.output
     assert isinstance(result.exception, SystemExit)  # a message, not an exception
@@ -121,7 +126,7 @@ def test_from_the_backup_with_the_database_down_the_same_files(city: City) -> No
     result = _invoke(city.app, "migrate", "handover", "fujinomiya", "--out", str(from_db))
     assert result.exit_code == 0, result.output
     from_backup = city.tmp / "from-backup"
-    result = _down(city, "migrate", "handover", "fujinomiya", "--from-backup", "--out", str(from_backup))
+    result = _handover(city, "--from-backup", "--out", str(from_backup))
     assert result.exit_code == 0, result.output
     assert city.archive.name in result.output and "時間前" in result.output
 
@@ -188,11 +193,8 @@ def test_a_wrong_backup_key_is_refused(city: City, tmp_path: Path) -> None:
     key_file = tmp_path / "other.key"
     key_file.write_text(OTHER_KEY)
     out = tmp_path / "h"
-    result = _down(
+    result = _handover(
         city,
-        "migrate",
-        "handover",
-        "fujinomiya",
         "--from-backup",
         "--key-file",
         str(key_file),
@@ -201,9 +203,7 @@ def test_a_wrong_backup_key_is_refused(city: City, tmp_path: Path) -> None:
     )
     _refused(result, "鍵が違います", city.archive.name)
     assert not out.exists()
-    result = _down(
-        city, "migrate", "handover", "fujinomiya", "--from-backup", "--out", str(out), KYODO_BACKUP_KEY=None
-    )
+    result = _handover(city, "--from-backup", "--out", str(out), KYODO_BACKUP_KEY=None)
     _refused(result, "鍵を読めません", "KYODO_BACKUP_KEY")
 
 
@@ -217,11 +217,8 @@ def test_a_damaged_archive_is_refused_and_the_one_before_offered(city: City, tmp
     data[len(data) // 2] ^= 0x01
     damaged.write_bytes(bytes(data))
     out = tmp_path / "h"
-    result = _down(
+    result = _handover(
         city,
-        "migrate",
-        "handover",
-        "fujinomiya",
         "--from-backup",
         "--out",
         str(out),
@@ -231,15 +228,13 @@ def test_a_damaged_archive_is_refused_and_the_one_before_offered(city: City, tmp
     assert "altered" in message
     assert not out.exists() and not list(tmp_path.glob(".kyodo-handover-*"))
     # The operator takes the one before, as the message says.
-    result = _down(city, "migrate", "handover", "fujinomiya", "--backup", str(older), "--out", str(out))
+    result = _handover(city, "--backup", str(older), "--out", str(out))
     assert result.exit_code == 0, result.output
     assert _manifest(out)["backup"]["file"] == older.name
     # A file cut short is refused the same way.
     cut = tmp_path / "cut.kyodo-backup"
     cut.write_bytes(city.archive.read_bytes()[:-100])
-    result = _down(
-        city, "migrate", "handover", "fujinomiya", "--backup", str(cut), "--out", str(tmp_path / "h2")
-    )
+    result = _handover(city, "--backup", str(cut), "--out", str(tmp_path / "h2"))
     _refused(result, "壊れているか", "truncated")
 
 
@@ -247,20 +242,15 @@ def test_no_backup_at_all_is_refused(city: City, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     out = tmp_path / "h"
-    result = _down(
+    result = _handover(
         city,
-        "migrate",
-        "handover",
-        "fujinomiya",
         "--from-backup",
         "--out",
         str(out),
         KYODO_BACKUP_DIR=str(empty),
     )
     _refused(result, "fujinomiya のバックアップが", str(empty), "ありません")
-    result = _down(
-        city, "migrate", "handover", "fujinomiya", "--backup", str(tmp_path / "nothing.kyodo-backup")
-    )
+    result = _handover(city, "--backup", str(tmp_path / "nothing.kyodo-backup"))
     _refused(result, "nothing.kyodo-backup", "ありません")
     assert not out.exists()
 
@@ -296,11 +286,8 @@ def test_another_citys_archive_is_refused(city: City, tmp_path: Path) -> None:
 
 def test_another_installations_secret_is_refused(city: City, tmp_path: Path) -> None:
     """With another secret the 個人番号 would not decrypt: the restore refuses the archive's sealed log."""
-    result = _down(
+    result = _handover(
         city,
-        "migrate",
-        "handover",
-        "fujinomiya",
         "--from-backup",
         "--out",
         str(tmp_path / "h"),
