@@ -217,13 +217,7 @@ def test_a_damaged_archive_is_refused_and_the_one_before_offered(city: City, tmp
     data[len(data) // 2] ^= 0x01
     damaged.write_bytes(bytes(data))
     out = tmp_path / "h"
-    result = _handover(
-        city,
-        "--from-backup",
-        "--out",
-        str(out),
-        KYODO_BACKUP_DIR=str(tmp_path / "backups"),
-    )
+    result = _handover(city, "--from-backup", "--out", str(out), KYODO_BACKUP_DIR=str(tmp_path / "backups"))
     message = _refused(result, "壊れているか、改ざんされています", damaged.name, "--backup", str(older))
     assert "altered" in message
     assert not out.exists() and not list(tmp_path.glob(".kyodo-handover-*"))
@@ -242,13 +236,7 @@ def test_no_backup_at_all_is_refused(city: City, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     out = tmp_path / "h"
-    result = _handover(
-        city,
-        "--from-backup",
-        "--out",
-        str(out),
-        KYODO_BACKUP_DIR=str(empty),
-    )
+    result = _handover(city, "--from-backup", "--out", str(out), KYODO_BACKUP_DIR=str(empty))
     _refused(result, "fujinomiya のバックアップが", str(empty), "ありません")
     result = _handover(city, "--backup", str(tmp_path / "nothing.kyodo-backup"))
     _refused(result, "nothing.kyodo-backup", "ありません")
