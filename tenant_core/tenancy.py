@@ -82,10 +82,10 @@ def find_tenant(slug: str) -> TenantRef | None:
 # The cities a worker has read, kept while Redis says nothing changed. Every change of a ``tenants``
 # row is published on a Redis channel (``Database.tenants_changed``); each worker holds one subscribed
 # connection and, at the start of a request for a city, looks without waiting at what has arrived on
-# it (a poll of its socket, no round trip): any message drops every copy. Redis writes a message to
-# its subscribers in the same step as it answers the publisher, so by the time the change's own
-# request has answered, the message is in every worker's socket: a suspended city is refused on the
-# very next request in every worker. A worker that has just started (or lost its subscription)
+# it (a poll of its socket, no round trip): any message drops every copy. The publisher waits until
+# Redis has written the message to every subscriber (``watch_tenants``), so by the time the change's
+# own request has answered, the message is in every worker's socket: a suspended city is refused on
+# the very next request in every worker. A worker that has just started (or lost its subscription)
 # subscribes and waits for Redis to confirm before it keeps any copy, so no change can fall between
 # its reading a city and its listening. Without Redis (SQLite, a development machine), or while Redis
 # is unreachable, there is no cache and the city is read on the request's connection.
@@ -93,6 +93,9 @@ CHANNEL = "kyodo:tenants:changed"
 CACHE = "kyodo.tenant_cache"
 # A bound on a copy's life, should a change ever be missed (Redis unreachable when it was made).
 CACHE_SECONDS = 60.0
+# After Redis failed to take a subscription: how long a worker reads cities from the database without
+# trying again (so that an unreachable Redis costs one connection attempt, not one per request).
+RETRY_SECONDS = 5.0
 
 
 class TenantWatch:
@@ -104,6 +107,7 @@ class TenantWatch:
         self._poll: Any = None
         self._sock: Any = None
         self._pid = 0
+        self._retry_at = 0.0
         self._lock = threading.Lock()
 
     def usable(self) -> bool:
@@ -131,6 +135,8 @@ class TenantWatch:
     def _subscribe(self) -> bool:
         self.copies.clear()
         self._pid = os.getpid()  # a connection inherited from the master is never read from here
+        if time.monotonic() < self._retry_at:
+            return False  # Redis failed a moment ago: no request waits for it again until then
         try:
             pubsub = get_redis().pubsub()  # type: ignore[union-attr]
             pubsub.subscribe(CHANNEL)
@@ -138,10 +144,12 @@ class TenantWatch:
             confirmed = pubsub.get_message(timeout=2)
         except Exception:
             self._pubsub = None
+            self._retry_at = time.monotonic() + RETRY_SECONDS
             return False
         if confirmed is None or confirmed["type"] != "subscribe":
             pubsub.close()
             self._pubsub = None
+            self._retry_at = time.monotonic() + RETRY_SECONDS
             return False
         # Looked at without redis-py's machinery on every request: its parser holds nothing unread
         # once the confirmation is read, so an empty socket means no message.
@@ -208,6 +216,10 @@ def watch_tenants(app: Flask) -> None:
     def changed() -> None:
         try:
             redis.publish(CHANNEL, "1")
+            # Redis answers the publisher and writes to the subscribers in the same pass, in no set
+            # order; the answer to a second command comes only after that pass has finished. So once
+            # this returns, the message is in every worker's socket, and the next request sees it.
+            redis.ping()
         except Exception:  # the change is committed; workers' copies age out (CACHE_SECONDS)
             app.logger.warning("tenant cache: Redis unreachable, workers keep their copies a while")
 

@@ -4,6 +4,7 @@ city's status current in every request of every worker (read afresh, or a copy t
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -250,3 +251,26 @@ def test_with_redis_a_worker_s_threads_share_its_copies_safely(
     assert statuses == [200] * 90
     set_status(get_db(app), "fujinomiya", TenantStatus.suspended)
     assert app.test_client().get("/fujinomiya/login").status_code == 403
+
+
+def test_with_redis_a_cut_subscription_is_taken_again(
+    fresh_app: Callable[..., Flask], redis_url: str
+) -> None:
+    """Redis drops the worker's subscribed connection (a restart): the copies are dropped, the city is
+    read from the database, and the next request subscribes again and keeps a copy."""
+    app = fresh_app(redis_url=redis_url)
+    client = app.test_client()
+    assert client.get("/fuji/login").status_code == 200
+    watch = app.extensions[tenancy.CACHE]
+    host, port = watch._sock.getsockname()[:2]
+    Redis.from_url(redis_url).client_kill(f"{host}:{port}")
+    deadline = time.monotonic() + 5
+    while not watch._poll.poll(0) and time.monotonic() < deadline:  # the server's goodbye arrives
+        time.sleep(0.01)
+    looked_up = []
+    for _ in range(3):
+        with counting(app) as sent:
+            assert client.get("/fuji/login").status_code == 200
+        looked_up.append(sum("tenants" in _TABLE.findall(s) for s in sent.statements))
+    # Cut: read from the database; subscribed again: read once more and kept; then from the copy.
+    assert looked_up == [1, 1, 0]
