@@ -44,7 +44,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -320,40 +319,8 @@ def start_up(url: str, runs: int) -> None:
 # -- statements --------------------------------------------------------------------------------------
 
 
-class Counter:
-    """Statements, pool checkouts and commits an engine sees while active."""
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self.counts = {"statements": 0, "checkouts": 0, "commits": 0}
-
-    def _count(self, what: str) -> Callable[..., None]:
-        def listener(*_args: object) -> None:
-            self.counts[what] += 1
-
-        return listener
-
-    def __enter__(self) -> Counter:
-        import sqlalchemy as sa
-
-        self.listeners = [
-            (self.engine, "before_cursor_execute", self._count("statements")),
-            (self.engine.pool, "checkout", self._count("checkouts")),
-            (self.engine, "commit", self._count("commits")),
-        ]
-        for target, name, fn in self.listeners:
-            sa.event.listen(target, name, fn)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        import sqlalchemy as sa
-
-        for target, name, fn in self.listeners:
-            sa.event.remove(target, name, fn)
-
-
 def count_statements(url: str, atena: int) -> None:
-    from bench_city_hall import issue_fields
+    from bench_city_hall import Counter, issue_fields
 
     from tenant_core.extensions import get_db
     from tests import factories
