@@ -24,16 +24,20 @@ from sqlalchemy.orm import Session
 from modules.migration import layout, report
 from modules.migration.checks import Header, Parsed, PersonChecker, parse_date
 from modules.migration.models import GaijiEntry, MigrationRun, PersonExtra
+from modules.migration.pipeline import InOrder, Turns
 from modules.migration.reading import Problem, detect, rows, sha256_of
 from modules.migration.spool import Spool
 from modules.residents.public import (
+    Applied,
     Incoming,
     Vault,
     advance_counters,
     among,
     apply_incoming,
+    ensure_households,
     get_persons,
     insert_rows,
+    settle_heads,
 )
 from modules.seals.public import IncomingSeal, SealError, apply_seals, check_image
 from tenant_core.db import Database
@@ -413,13 +417,32 @@ def run_import(
     outcome = Outcome(run_id, checked.problems, summary, True, files)
     total = max(1, summary["rows_valid"])
     done = 0
-    batch: list[Parsed] = []
     today = japan_today()
+    postgres = db.engine.dialect.name == "postgresql"
 
-    def flush() -> None:
-        nonlocal done
+    def households(batch: list[Parsed]) -> dict[int, int]:
+        # Made and committed before the batch is handed on: a household that spans two batches in
+        # flight is then found by both, and neither waits for the other's insert. A run stopped
+        # here leaves at most a batch's households without members until it is taken up again.
         with db.session(schema) as session:
-            if session.get_bind().dialect.name == "postgresql":
+            ids = ensure_households(session, {p.incoming.household_no for p in batch})
+            session.commit()
+        return ids
+
+    def batches() -> Iterator[tuple[list[Parsed], dict[int, int]]]:
+        batch: list[Parsed] = []
+        for parsed in _parsed_rows(checked, spool, after_line):
+            batch.append(parsed)
+            if len(batch) >= opts.batch:
+                yield batch, households(batch)
+                batch = []
+        if batch:
+            yield batch, households(batch)
+
+    def apply(k: int, item: tuple[list[Parsed], dict[int, int]], turns: Turns) -> Applied:
+        batch, household_ids = item
+        with db.session(schema) as session:
+            if postgres:
                 # The batch's commit need not wait for its WAL to reach the disk: if the server crashes
                 # in the next moment, at worst the last few batches are lost *together with* their
                 # checkpoint (applied_through commits in the same transaction), and the run, started
@@ -427,30 +450,41 @@ def run_import(
                 # is never corrupted by this setting; only its durability is delayed, by this
                 # transaction alone (SET LOCAL), not by the city's other work.
                 session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+            incoming = [p.incoming for p in batch]
             applied = apply_incoming(
-                session, vault, [p.incoming for p in batch], source=source, by=opts.by, today=today
+                session,
+                vault,
+                incoming,
+                source=source,
+                by=opts.by,
+                today=today,
+                household_ids=household_ids,
+                heads=False,
             )
             _extras(session, batch)
+            turns.wait(k)  # the batch before has committed and been reported (pipeline.py)
+            settle_heads(session, applied.households)
             run = session.get_one(MigrationRun, run_id)
             run.applied_through = batch[-1].line
             run.added += applied.added
             run.corrected += applied.corrected
             run.unchanged += applied.unchanged
             session.commit()
-        done += len(batch)
-        batch.clear()
+        return applied
+
+    def reported(_k: int, item: tuple[list[Parsed], dict[int, int]], _applied: Applied) -> None:
+        nonlocal done
+        done += len(item[0])
         if progress:
             progress(min(99, done * 100 // total), f"反映中 {done:,} / {total:,}")
         if after_batch:
             after_batch(done)
 
+    # Two batches in flight where each can have a connection of its own: PostgreSQL outside a test's
+    # single connection and outside a request (whose sessions share the request's connection).
+    parallel = postgres and db.test_connection is None and db.idle_request_connection() is None
     try:
-        for parsed in _parsed_rows(checked, spool, after_line):
-            batch.append(parsed)
-            if len(batch) >= opts.batch:
-                flush()
-        if batch:
-            flush()
+        InOrder(apply, reported, in_flight=2 if parallel else 1).run(batches())
     finally:
         spool.close()
     with db.session(schema) as session:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -99,6 +99,7 @@ class Applied:
     corrected: int = 0
     unchanged: int = 0
     corrected_atena: list[int] = field(default_factory=list)
+    households: set[int] = field(default_factory=set)  # ids whose head is to be settled
 
 
 def among(session: Session, column: Any, values: Sequence[int]) -> sa.ColumnElement[bool]:
@@ -158,7 +159,7 @@ def _first_event(items: dict[str, Any]) -> EventKind:
     return EventKind.birth if items["resident_since"] == items["birth_date"] else EventKind.move_in
 
 
-def _households(session: Session, numbers: set[int]) -> dict[int, int]:
+def ensure_households(session: Session, numbers: set[int]) -> dict[int, int]:
     """Household ids by 世帯番号, the missing households made."""
     found = dict(
         session.execute(
@@ -186,14 +187,29 @@ def _households(session: Session, numbers: set[int]) -> dict[int, int]:
 
 
 def apply_incoming(
-    session: Session, vault: Vault, rows: Sequence[Incoming], *, source: str, by: str, today: dt.date
+    session: Session,
+    vault: Vault,
+    rows: Sequence[Incoming],
+    *,
+    source: str,
+    by: str,
+    today: dt.date,
+    household_ids: Mapping[int, int] | None = None,
+    heads: bool = True,
 ) -> Applied:
-    """Write one batch of persons (see the module's text); ``source`` names the file in every event."""
+    """Write one batch of persons (see the module's text); ``source`` names the file in every event.
+
+    ``household_ids``: the batch's households, already made by the caller (``ensure_households``).
+    ``heads=False`` leaves the households' heads to the caller (``settle_heads(applied.households)``):
+    a caller applying batches side by side settles them in the batches' order, so that two
+    transactions never wait for each other's lock on a household that spans both.
+    """
     result = Applied()
     if not rows:
         return result
     now = utcnow()
-    household_ids = _households(session, {r.household_no for r in rows})
+    if household_ids is None:
+        household_ids = ensure_households(session, {r.household_no for r in rows})
     # The stored items of the persons already there, read as plain rows (cheap); only a person whose
     # items differ is loaded as an object and changed.
     columns = [getattr(Person, f) for f in SNAPSHOT_FIELDS]
@@ -314,8 +330,18 @@ def apply_incoming(
                 )
         insert_rows(session, ResidentEvent.__table__, events)  # type: ignore[arg-type]
         result.added = len(new_rows)
-    # Each touched household's head is its living 世帯主 (the file was checked to have exactly one).
-    touched = list(set(household_ids.values()) | set(left_households))
+    result.households = set(household_ids.values()) | set(left_households)
+    if heads:
+        settle_heads(session, result.households)
+    session.flush()
+    return result
+
+
+def settle_heads(session: Session, households: Iterable[int]) -> None:
+    """Each household's head is its living 世帯主 (a migration file was checked to have exactly one)."""
+    touched = list(households)
+    if not touched:
+        return
     heads = (
         sa.select(Person.id)
         .where(
@@ -331,8 +357,6 @@ def apply_incoming(
         .values(head_person_id=heads, version=Household.version + 1)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
-    return result
 
 
 def advance_counters(session: Session) -> None:

@@ -26,7 +26,8 @@ registration, ends them there; an exception makes the event fail). Register it a
 state later: a notice cancelled after its certificate was issued), both as ``MoveOutInfo``.
 Field-level: the 個人番号 through ``Vault``/``vault_for``, shown per ``mynumber_for``.
 Migration (移行) and hand-over, in bulk (exchange.py): ``Incoming``, ``apply_incoming`` (one batch of
-persons keyed by 宛名番号: new ones with the history the file implies, changed ones corrected once),
+persons keyed by 宛名番号: new ones with the history the file implies, changed ones corrected once;
+``ensure_households`` and ``settle_heads`` for a caller that applies batches side by side),
 ``advance_counters``, ``Outgoing``, ``iter_register`` (every person, now or on a date), and the checks
 a file's rows need (``valid_juminhyo_code``, ``valid_mynumber``, ``is_katakana``, ``normalize_kana``,
 ``FOREIGN_CATEGORIES``, ``ITEM_FIELDS``, the ``STATUS_*`` values).
@@ -57,10 +58,12 @@ from modules.residents.exchange import (
     advance_counters,
     among,
     apply_incoming,
+    ensure_households,
     insert_rows,
     is_katakana,
     iter_register,
     normalize_kana,
+    settle_heads,
     valid_juminhyo_code,
     valid_mynumber,
 )
@@ -125,6 +128,7 @@ __all__ = [
     "age_on",
     "among",
     "apply_incoming",
+    "ensure_households",
     "events_of",
     "foreign_items_of",
     "get_person",
@@ -151,6 +155,7 @@ __all__ = [
     "search",
     "search_asked",
     "search_from_form",
+    "settle_heads",
     "sex_label",
     "status_label",
     "valid_juminhyo_code",
