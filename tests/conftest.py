@@ -21,7 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tenant_core.app import create_app
-from tenant_core.config import PROJECT_ROOT, Settings
+from tenant_core.config import PROJECT_ROOT, Settings, load_settings
 from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
 from tests import factories
@@ -75,7 +75,7 @@ def make_settings(backend: str, var_dir: Path, database: str | None = None, **ex
     if backend == "postgres":
         url = create_pg_database(database or f"kyodo_test_{uuid.uuid4().hex[:8]}")
     extra.setdefault("metrics_token", METRICS_TOKEN)
-    return Settings(
+    return load_settings(
         env="test",
         var_dir=var_dir,
         tenants_dir=PROJECT_ROOT / "tenants",

@@ -10,20 +10,19 @@ from typing import Any
 from flask import Flask
 
 from tenant_core.bcp.package import MAIN, open_package, seal_package
-from tenant_core.config import Settings, load_settings
+from tenant_core.config import Settings, load_settings, replaced
 
 
 def emergency_settings(base: Settings, run_dir: Path, manifest: dict[str, Any]) -> Settings:
-    return base.model_copy(
-        update={
-            "database_url": f"sqlite:///{run_dir / MAIN}",
-            "var_dir": run_dir,
-            "redis_url": None,
-            "emergency": True,
-            "emergency_as_of": dt.date.fromisoformat(manifest["as_of"]),
-            "demo": False,
-            "db_pool_size": 5,
-        }
+    return replaced(
+        base,
+        database_url=f"sqlite:///{run_dir / MAIN}",
+        var_dir=run_dir,
+        redis_url=None,
+        emergency=True,
+        emergency_as_of=dt.date.fromisoformat(manifest["as_of"]),
+        demo=False,
+        db_pool_size=5,
     )
 
 
@@ -36,7 +35,7 @@ def emergency_app(
     manifest = open_package(package, key, run_dir)
     settings = base or load_settings()
     if secret_key:
-        settings = settings.model_copy(update={"secret_key": secret_key})
+        settings = replaced(settings, secret_key=secret_key)
     app = create_app(emergency_settings(settings, run_dir, manifest))
     app.extensions["kyodo.bcp_manifest"] = manifest
     return app

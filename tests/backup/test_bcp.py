@@ -13,6 +13,7 @@ from modules.certificates.models import Issuance
 from modules.residents import protection
 from tenant_core.backup.crypto import parse_key
 from tenant_core.bcp.serve import close, emergency_app
+from tenant_core.config import replaced
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.japanese import japan_today
 from tests.backup.conftest import KEY, build_rich_city, run
@@ -143,7 +144,7 @@ def test_a_damaged_package_or_an_old_snapshot(backup_app, emergency, tmp_path):
         package,
         emergency["key"],
         tmp_path / "run-old",
-        base=get_settings(backup_app).model_copy(update={"emergency_max_age_days": 0}),
+        base=replaced(get_settings(backup_app), emergency_max_age_days=0),
     )
     old.extensions["kyodo.emergency"] = type(old.extensions["kyodo.emergency"])(
         japan_today() - dt.timedelta(days=5), 3

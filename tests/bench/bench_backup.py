@@ -25,7 +25,7 @@ from tenant_core.app import create_app
 from tenant_core.backup.archive import open_archive, write_backup
 from tenant_core.backup.crypto import generate_key, parse_key
 from tenant_core.backup.restore import restore_archive
-from tenant_core.config import PROJECT_ROOT, Settings
+from tenant_core.config import PROJECT_ROOT, Settings, load_settings
 from tenant_core.declarations import load_declarations
 from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
@@ -37,7 +37,7 @@ PASSWORD = "bench-password-2026"
 
 
 def _settings(url: str, var_dir: Path, key: str) -> Settings:
-    return Settings(
+    return load_settings(
         env="test",
         var_dir=var_dir,
         tenants_dir=PROJECT_ROOT / "tenants",

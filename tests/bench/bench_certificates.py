@@ -29,7 +29,7 @@ from modules.residents.models import Person, Status
 from modules.residents.mynumber import Vault
 from tenant_core.app import create_app
 from tenant_core.auth.current import CurrentUser
-from tenant_core.config import PROJECT_ROOT, Settings
+from tenant_core.config import PROJECT_ROOT, Settings, load_settings
 from tenant_core.declarations import load_declarations
 from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
@@ -83,7 +83,7 @@ def main() -> int:
         conn.exec_driver_sql(f'CREATE DATABASE "{DB_NAME}"')
     try:
         with tempfile.TemporaryDirectory(prefix="kyodo-bench-var-") as var_dir:
-            settings = Settings(
+            settings = load_settings(
                 env="test",
                 var_dir=Path(var_dir),
                 tenants_dir=PROJECT_ROOT / "tenants",

@@ -27,7 +27,7 @@ from modules.costs.editing import add_member, add_rule, approve, create_year, sa
 from modules.costs.lookups import fiscal_years, load_year
 from modules.costs.models import Category, CostItem, RevisionShare
 from tenant_core.app import create_app
-from tenant_core.config import PROJECT_ROOT, Settings
+from tenant_core.config import PROJECT_ROOT, load_settings
 from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
 from tenant_core.models import Tenant
@@ -126,7 +126,7 @@ def main() -> None:
 
             pg_name = f"kyodo_bench_costs_{os.getpid()}"
             url = create_pg_database(pg_name)
-        settings = Settings(
+        settings = load_settings(
             env="test",
             var_dir=Path(tmp),
             tenants_dir=PROJECT_ROOT / "tenants",

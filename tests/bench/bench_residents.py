@@ -28,7 +28,7 @@ from modules.residents.bulk import load_residents
 from modules.residents.models import Person
 from tenant_core.app import create_app
 from tenant_core.auth.services import create_user
-from tenant_core.config import PROJECT_ROOT, Settings
+from tenant_core.config import PROJECT_ROOT, load_settings
 from tenant_core.declarations import load_declarations
 from tenant_core.extensions import get_db
 from tenant_core.migrate import upgrade_shared
@@ -99,7 +99,7 @@ def main() -> int:
         conn.exec_driver_sql(f'CREATE DATABASE "{DB_NAME}"')
     try:
         with tempfile.TemporaryDirectory(prefix="kyodo-bench-var-") as var_dir:
-            settings = Settings(
+            settings = load_settings(
                 env="test",
                 var_dir=Path(var_dir),
                 tenants_dir=PROJECT_ROOT / "tenants",

@@ -56,14 +56,16 @@ def parallel_static() -> None:
     import sqlalchemy as sa
 
     from tenant_core.auth.models import UserSession
-    from tenant_core.config import PROJECT_ROOT, Settings
+    from tenant_core.config import PROJECT_ROOT, load_settings
     from tenant_core.extensions import get_db
     from tenant_core.models import utcnow
     from tests.conftest import build_app, sign_in
 
     with tempfile.TemporaryDirectory() as var:
         app = build_app(
-            Settings(env="test", var_dir=Path(var), tenants_dir=PROJECT_ROOT / "tenants", secret_key="bench")
+            load_settings(
+                env="test", var_dir=Path(var), tenants_dir=PROJECT_ROOT / "tenants", secret_key="bench"
+            )
         )
         first = app.test_client()
         sign_in(first, "fuji", "clerk")

@@ -23,7 +23,7 @@ from flask import Flask
 
 from tenant_core.app import create_app
 from tenant_core.codes import code_check_digit
-from tenant_core.config import PROJECT_ROOT, Settings
+from tenant_core.config import PROJECT_ROOT, load_settings
 from tenant_core.db import Database
 from tenant_core.extensions import get_db
 from tenant_core.provisioning import TenantSpec, create_tenant
@@ -96,7 +96,7 @@ def database(suffix: str = "", *, keep: bool = False) -> Iterator[str]:
 def kyodo_app(url: str, extra_tenant_migrations: Iterable[Path] = ()) -> Iterator[Flask]:
     """The real application on ``url`` (jobs inline, no Redis), its engine disposed at the end."""
     with tempfile.TemporaryDirectory(prefix="kyodo-bench-var-") as var_dir:
-        settings = Settings(
+        settings = load_settings(
             env="test",
             var_dir=Path(var_dir),
             tenants_dir=PROJECT_ROOT / "tenants",

@@ -16,7 +16,7 @@ from modules.certificates import signing
 from modules.certificates.models import Issuance
 from modules.residents import foreign, kyuuji
 from modules.residents import services as resident_services
-from tenant_core.config import ConfigError, load_settings
+from tenant_core.config import ConfigError, load_settings, replaced
 from tenant_core.extensions import get_settings
 from tenant_core.params.declare import Image, ValueProblem
 from tenant_core.pdf import embedded_fonts, pdfa_problems
@@ -359,7 +359,7 @@ def test_pdfs_open_inline_with_a_download_beside(staff_client, people, demo_para
 def test_the_verification_address_is_the_configured_one_never_the_request_host(
     app, monkeypatch, people, staff_client, demo_params
 ):
-    configured = get_settings(app).model_copy(update={"public_url": "https://kyodo.example.jp"})
+    configured = replaced(get_settings(app), public_url="https://kyodo.example.jp")
     monkeypatch.setitem(app.extensions, "kyodo.settings", configured)
     atena = people.add("fuji")
     _row, data = _issued(staff_client("fuji", "clerk"), people, "fuji", atena)  # served as http://localhost

@@ -18,7 +18,7 @@ from tenant_core.audit import services as audit
 from tenant_core.audit.models import AccessLog, AccessLogHead, PlatformAccessLog, PlatformAccessLogHead
 from tenant_core.boundary import get_session
 from tenant_core.cli import main
-from tenant_core.config import ConfigError
+from tenant_core.config import ConfigError, replaced
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.models import Notice
 from tenant_core.permissions import public
@@ -258,7 +258,7 @@ def test_another_key_is_refused_at_start_and_rekey_reanchors(fresh_app, tmp_path
     app = fresh_app()
     _signed_in_four_times(app)
     sign_in(app.test_client(), None, "operator")
-    other = get_settings(app).model_copy(update={"secret_key": "another-secret"})
+    other = replaced(get_settings(app), secret_key="another-secret")
     with pytest.raises(ConfigError, match="KYODO_SECRET_KEY"):
         create_app(other)
     with audit.key_check_skipped():

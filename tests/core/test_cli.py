@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tenant_core.cli import main
+from tenant_core.config import replaced
 from tenant_core.db import sqlite_tenant_file
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.models import Tenant, TenantStatus
@@ -109,7 +110,7 @@ def test_sync_updates_from_the_declarations(cli_app, tmp_path):
     from tenant_core.app import create_app
 
     # The same database, pointed at the edited declarations.
-    other = create_app(get_settings(app).model_copy(update={"tenants_dir": tenants_dir}))
+    other = create_app(replaced(get_settings(app), tenants_dir=tenants_dir))
     result = other.test_cli_runner().invoke(main, ["tenants", "sync"])
     assert result.exit_code == 0, result.output
     assert "updated  fuji" in result.output
@@ -128,7 +129,7 @@ def test_sync_with_a_bad_declaration_changes_nothing(cli_app, tmp_path):
     )
     from tenant_core.app import create_app
 
-    other = create_app(get_settings(app).model_copy(update={"tenants_dir": tenants_dir}))
+    other = create_app(replaced(get_settings(app), tenants_dir=tenants_dir))
     result = other.test_cli_runner().invoke(main, ["tenants", "sync"])
     assert result.exit_code != 0
     assert "numazu/tenant.toml" in result.output and "check digit" in result.output
@@ -142,7 +143,7 @@ def test_sync_refuses_a_file_in_another_encoding(cli_app, tmp_path):
     (tenants_dir / "numazu" / "tenant.toml").write_bytes('name = "沼津市"\n'.encode("shift_jis"))
     from tenant_core.app import create_app
 
-    other = create_app(get_settings(app).model_copy(update={"tenants_dir": tenants_dir}))
+    other = create_app(replaced(get_settings(app), tenants_dir=tenants_dir))
     result = other.test_cli_runner().invoke(main, ["tenants", "sync"])
     assert result.exit_code != 0 and "utf-8" in result.output.lower()
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from tenant_core.app import create_app
 from tenant_core.cli import main
+from tenant_core.config import replaced
 from tenant_core.db import SharedBase
 from tenant_core.extensions import get_db, get_settings
 from tenant_core.migrate import (
@@ -74,7 +75,7 @@ def _three_cities_with_a_bad_one(fresh_app):
         factories.tenant(db, slug)
         factories.notice(db, slug, f"welcome {slug}")
     factories.notice(db, "city_b", "welcome city_b")  # a duplicate title: the unique index will fail
-    extras = create_app(get_settings(app).model_copy(update={"extra_tenant_migrations": [EXTRA]}))
+    extras = create_app(replaced(get_settings(app), extra_tenant_migrations=[EXTRA]))
     return app, db, extras
 
 
