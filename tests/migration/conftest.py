@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -10,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from modules.migration import layout
 from modules.migration.importing import Options, Outcome, run_import
+from modules.migration.models import MigrationRun
 from modules.residents.public import Vault
 from tenant_core.extensions import get_db
 
@@ -125,6 +128,24 @@ class Migrator:
         vault = Vault.for_city(self.app.config["SECRET_KEY"], slug)
         with self.app.app_context():
             return run_import(self.db, slug, vault, opts, after_batch=after_batch)
+
+    def stopped_after(self, slug: str, persons: Path, done: int, batch: int) -> MigrationRun:
+        """Run an import that is stopped (an exception) once ``done`` persons are reported applied;
+        returns the run's record as the stop left it."""
+
+        class Stop(Exception):
+            pass
+
+        def stop(applied: int) -> None:
+            if applied >= done:
+                raise Stop
+
+        with contextlib.suppress(Stop):
+            self.run_with(slug, persons, stop, batch=batch)
+        with self.session(slug) as s:
+            run = s.scalars(sa.select(MigrationRun).order_by(MigrationRun.id.desc())).first()
+            assert run is not None
+            return run
 
     @contextmanager
     def session(self, slug: str) -> Iterator[Session]:
