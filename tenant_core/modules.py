@@ -101,6 +101,11 @@ class ModuleInfo:
     # city's schema, inside the restore's transaction: re-encrypt what the module keeps under a key
     # derived from the slug (the 個人番号) with the new slug's key. It flushes; it must not commit.
     rekey: str | None = None
+    # "package.module:function" called as ``f(session, slug)`` at the end of every restore, on the restored
+    # city, inside the restore's transaction: None when what the module encrypted under the city's key
+    # opens with this installation's secret, else the reason (the restore is then undone). The access
+    # log's seal catches another secret only once the log has been sealed; this catches it always.
+    key_check: str | None = None
     # Work on the platform's schedule: ``("package.module:function", "cron line")`` pairs that rq's cron
     # scheduler (``kyodo backup scheduler``, beside the nightly backups) enqueues; the function is called
     # with no argument in a worker, builds its app and records its own jobs (their records are the result).
@@ -233,8 +238,9 @@ def register_modules(app: Flask, pages: bool = True) -> None:
         for bp in blueprints:
             app.register_blueprint(bp)
         load_usage_counters(info)  # imported at start like every part: a broken one names its module
-        if info.rekey:
-            import_part(info, info.rekey)
+        for part in (info.rekey, info.key_check):
+            if part:
+                import_part(info, part)
         load_scheduled(info)
     for info in iter_modules():
         if info.startup:

@@ -38,4 +38,5 @@ MODULE = ModuleInfo(
     },
     usage_counters=("modules.residents.usage:usage_counts",),
     rekey="modules.residents.rekey:rekey_city",  # the 個人番号 follows a city restored under another slug
+    key_check="modules.residents.rekey:check_key",  # a restore under another secret is refused
 )

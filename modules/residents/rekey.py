@@ -1,8 +1,10 @@
-"""A city restored under another slug: its 個人番号 re-encrypted under the new slug's key.
+"""A restored city's 個人番号: re-encrypted under a new slug's key, and checked against this secret.
 
 The vault's keys are derived from the slug (mynumber.py), so after ``kyodo tenants restore --as`` the
 tokens and digests written under the old slug would read as no number at all. The core calls this
-through the module contract (``ModuleInfo.rekey``) inside the restore's transaction.
+through the module contract (``ModuleInfo.rekey``) inside the restore's transaction, then
+``check_key`` (``ModuleInfo.key_check``): an archive restored on an installation with another
+KYODO_SECRET_KEY would otherwise give back every 個人番号 as blank, without a word.
 """
 
 from __future__ import annotations
@@ -51,3 +53,26 @@ def rekey_city(session: Session, old_slug: str, new_slug: str) -> dict[str, int]
             session.execute(update, changes)
             done += len(changes)
     return {"persons": done, "unreadable": unreadable}
+
+
+SAMPLE = 20
+
+
+def check_key(session: Session, slug: str) -> str | None:
+    """None when the city's 個人番号 open with this installation's key; else why the restore must stop.
+
+    A few tokens are tried (all are written under one key): none opening means another secret.
+    """
+    vault = vault_for(slug)
+    tokens = session.scalars(
+        sa.select(Person.mynumber_token)
+        .where(Person.mynumber_token.is_not(None))
+        .order_by(Person.id)
+        .limit(SAMPLE)
+    ).all()
+    if tokens and not any(vault.decrypt(t) is not None for t in tokens):
+        return (
+            "the archive's 個人番号 were encrypted under another KYODO_SECRET_KEY: restore it on an "
+            "installation with the same secret"
+        )
+    return None

@@ -120,6 +120,7 @@ def restore_archive(
             notes.append(_anchor_log(session, opened, slug, operator))
             if slug != opened.slug:
                 notes.extend(_rekey_modules(session, opened.slug, slug))
+            _check_module_keys(session, slug)
             session.flush()
             session.close()
     except Exception:
@@ -148,6 +149,18 @@ def _rekey_modules(session: Session, old_slug: str, new_slug: str) -> list[str]:
             counts = ", ".join(f"{k} {v}" for k, v in dict(found).items())
             notes.append(f"{info.name}: re-encrypted under {new_slug}'s key ({counts})")
     return notes
+
+
+def _check_module_keys(session: Session, slug: str) -> None:
+    """Each installed module's check that what it encrypted opens with this secret (``key_check``);
+    a reason undoes the restore."""
+    from tenant_core.modules import import_part, iter_modules
+
+    for info in iter_modules():
+        if info.key_check:
+            reason = import_part(info, info.key_check)(session, slug)
+            if reason:
+                raise BackupError(f"{info.name}: {reason}")
 
 
 def _remove_city(db: Database, slug: str, conn: Connection | None) -> None:

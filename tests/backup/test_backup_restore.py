@@ -306,3 +306,21 @@ def test_under_another_slug_the_mynumber_and_the_stored_pdfs_follow(backup_app, 
     assert mynumber(4242)[8:] in pdf_text(pdf.data).replace(" ", "")
     assert "chain intact" in run(app, "audit", "verify", "fuji2").output
     assert "chain intact" in run(app, "audit", "verify", "--platform").output
+
+
+def test_a_restore_whose_numbers_do_not_open_under_this_secret_is_undone(backup_app, tmp_path, monkeypatch):
+    """The access log's seal catches another secret once the log is sealed; the modules' key checks catch
+    it always (here the residents' check is made to fail as it would for a never-sealed log)."""
+    from modules.residents import rekey
+
+    app = backup_app
+    out = tmp_path / "fujinomiya.kyodo-backup"
+    run(app, "tenants", "backup", "fujinomiya", "--out", str(out))
+    run(app, "tenants", "drop", "fujinomiya", "--yes")
+    monkeypatch.setattr(rekey, "check_key", lambda session, slug: "numbers sealed under another secret")
+    result = run(app, "tenants", "restore", str(out), ok=False)
+    assert result.exit_code != 0 and "residents: numbers sealed under another secret" in result.output
+    assert _tenants(app) == ["fuji"]  # nothing of the city was left behind
+    monkeypatch.undo()
+    run(app, "tenants", "restore", str(out))  # with the check passing, the same archive restores
+    assert _tenants(app) == ["fuji", "fujinomiya"]

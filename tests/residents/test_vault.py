@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from modules.residents.mynumber import Vault, _derive, with_check_digit
@@ -49,3 +50,19 @@ def test_a_damaged_or_foreign_token_reads_as_none():
     for bad in (tampered, token[:-4], "k2.", "k2.!!!", "k2.QUJD", "gAAAAnot-a-token", "平文"):
         assert vault.decrypt(bad) is None, bad
     assert vault.decrypt(None) is None and vault.decrypt("") is None
+
+
+def test_a_restored_register_is_checked_against_this_secret(residents):
+    """``check_key`` (the module's ``key_check``): numbers another secret encrypted stop a restore."""
+    from modules.residents.models import Person
+    from modules.residents.rekey import check_key
+
+    atena = residents.add("fuji", mynumber=NUMBER)
+    with residents.app.app_context(), residents.session("fuji") as s:
+        assert check_key(s, "fuji") is None
+        person = s.scalars(sa.select(Person).where(Person.atena_no == atena)).one()
+        person.mynumber_token = Vault.for_city("another-secret", "fuji").encrypt(NUMBER)
+        s.flush()
+        assert "another KYODO_SECRET_KEY" in (check_key(s, "fuji") or "")
+    with residents.app.app_context(), residents.session("fujinomiya") as s:
+        assert check_key(s, "fujinomiya") is None  # a register without numbers has nothing to check
