@@ -19,6 +19,11 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"
 # a worker starts with an empty pool (``tenant_core.db._dispose_after_fork``). A code change needs a
 # restart of the service (a HUP reloads the workers from the same preloaded code).
 preload_app = True
+# A worker is replaced after about this many requests: what it loaded on demand goes with it. Issuing a
+# signed certificate loads the PDF and signing libraries and the fonts (a worker then holds about 315 MiB
+# against 100 MiB, tests/bench/RESULTS.md); without recycling it would keep them for the life of the service.
+max_requests = int(os.environ.get("KYODO_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10  # not every worker at once
 # Behind nginx on this host: set KYODO_TRUSTED_PROXIES=1 so the app sees the client's address.
 forwarded_allow_ips = os.environ.get("KYODO_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
