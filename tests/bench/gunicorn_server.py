@@ -54,6 +54,8 @@ def start_gunicorn(
         "KYODO_BIND": f"{HOST}:{port}",
         "KYODO_LOGIN_RATE_LIMIT": "100000 per minute",
         "KYODO_DB_POOL_SIZE": "8",
+        # Workers are never replaced during a benchmark: their memory and pids are measured over a run.
+        "KYODO_MAX_REQUESTS": "0",
         **(extra_env or {}),
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
