@@ -199,27 +199,30 @@ class Settings:
 
 def load_settings(**overrides: object) -> Settings:
     """Read the environment (overrides win) and turn every problem into one readable message."""
-    names = {f.name for f in dataclasses.fields(Settings)}
+    names = _names()
     given: dict[str, object] = {}
     for key, value in os.environ.items():
         # As the variables were read before: KYODO_ and the field's name, in either case.
         if key.upper().startswith(PREFIX) and key[len(PREFIX) :].lower() in names:
             given[key[len(PREFIX) :].lower()] = value
     given.update({k: v for k, v in overrides.items() if k in names})
-    values, problems = _converted(given)
-    if problems:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
-    return Settings(**values)
+    return _checked(given)
 
 
 def replaced(settings: Settings, **changes: object) -> Settings:
     """A copy of ``settings`` with ``changes``, checked as the environment's values are."""
-    return load_settings_from({**dataclasses.asdict(settings), **changes})
+    unknown = set(changes) - _names()
+    if unknown:
+        raise TypeError(f"not a setting: {', '.join(sorted(unknown))}")
+    return _checked({**dataclasses.asdict(settings), **changes})
 
 
-def load_settings_from(values: Mapping[str, object]) -> Settings:
-    """``values`` alone, with no environment: checked as ``load_settings`` checks them."""
-    converted, problems = _converted(dict(values))
+def _names() -> set[str]:
+    return {f.name for f in dataclasses.fields(Settings)}
+
+
+def _checked(values: dict[str, object]) -> Settings:
+    converted, problems = _converted(values)
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return Settings(**converted)

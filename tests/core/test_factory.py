@@ -85,3 +85,5 @@ def test_a_copy_with_changes_is_checked_too(tmp_path):
     assert changed.var_dir == tmp_path and settings.db_pool_size == 5
     with pytest.raises(ConfigError, match="KYODO_DB_POOL_SIZE"):
         replaced(settings, db_pool_size=0)
+    with pytest.raises(TypeError, match="not a setting: db_pool"):
+        replaced(settings, db_pool=3)
